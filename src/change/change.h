@@ -40,9 +40,9 @@ struct Change {
 // local transaction open until the part with last_part == true.
 struct Batch {
   uint64_t node_id = 0;
-  uint64_t epoch = 0;       // random per change-log lifetime on the sending node
-  uint64_t first_seq = 0;   // first change-log sequence number of the scan
-  uint64_t last_seq = 0;    // last change-log sequence number of the scan
+  uint64_t epoch = 0;      // random per change-log lifetime on the sending node
+  uint64_t first_seq = 0;  // first change-log sequence number of the scan
+  uint64_t last_seq = 0;   // last change-log sequence number of the scan
   uint32_t part = 0;
   bool last_part = true;
   std::vector<TableSchema> tables;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -11,17 +13,28 @@ namespace harmony::change {
 // Wire format version 1; see docs/wire-format.md for the exact byte layout.
 inline constexpr uint8_t kWireVersion = 1;
 
+// Header flag bits (byte 1). Any other bit set makes Decode fail.
+inline constexpr uint8_t kFlagCompressed = 0x01;
+
+// Decode refuses a compressed body whose frame declares more than this many bytes, so a small
+// message cannot make a node allocate gigabytes. Encode never compresses a larger body.
+inline constexpr size_t kMaxDecompressedBodyBytes = size_t{256} << 20;
+
 struct EncodeOptions {
   bool compress = false;  // zstd-compress the body (flag bit 0 of the header)
   int zstd_level = 1;
 };
 
-// Serialises a batch into one message payload: [version][flags][body].
+// Serialises a batch into one message payload: [version][flags][body]. The batch must be
+// well-formed (change table indexes, value counts and pk indexes in range, pk indexes distinct);
+// a malformed batch is a programming error and aborts. With options.compress, a body larger than
+// kMaxDecompressedBodyBytes is sent uncompressed (flag bit 0 clear) so that it stays decodable.
 std::string Encode(const Batch& batch, const EncodeOptions& options);
 
 // Parses a payload produced by Encode. Any malformed input (unknown version, truncated body,
 // bad value tag, table index out of range, wrong value count) is a kCorruption Status that says
-// what was wrong and at which byte offset; it never crashes or reads out of bounds.
+// what was wrong and at which byte offset; it never crashes or reads out of bounds. In a
+// compressed message, body offsets count from the start of the decompressed body.
 Result<Batch> Decode(std::string_view payload);
 
 // The JetStream de-duplication id (Nats-Msg-Id header) of a batch part:

@@ -30,6 +30,8 @@ class [[nodiscard]] Result {
   T* operator->() { Check(); return &*value_; }
   const T* operator->() const { Check(); return &*value_; }
   T& operator*() & { Check(); return *value_; }
+  const T& operator*() const& { Check(); return *value_; }
+  T&& operator*() && { Check(); return std::move(*value_); }
 
  private:
   void Check() const {

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Harmony needs (only those missing) and builds it into build/.
+# Idempotent and quiet when everything is present. Usage: scripts/bootstrap.sh [--no-build]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(build-essential cmake ninja-build pkg-config sqlite3 libsqlite3-dev libnats-dev
+          libtomlplusplus-dev libxxhash-dev libspdlog-dev libfmt-dev libcli11-dev libzstd-dev
+          libgtest-dev libgmock-dev libbenchmark-dev nats-server)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "bootstrap: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+[ "${1:-}" = "--no-build" ] && exit 0
+if [ ! -f build/CMakeCache.txt ]; then
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+cmake --build build -j"$(nproc)"
+test -x build/harmony

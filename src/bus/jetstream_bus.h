@@ -1,0 +1,72 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bus/bus.h"
+#include "common/result.h"
+#include "common/status.h"
+
+namespace harmony::nats {
+class Connection;
+class JetStream;
+}  // namespace harmony::nats
+
+namespace harmony::bus {
+
+struct ConnectOptions {
+  std::vector<std::string> urls;  // "nats://host:port"
+  // Failed initial connects are retried this many times, `reconnect_wait_seconds` apart; once
+  // connected, the connection reconnects forever.
+  int connect_retries = 5;
+  int reconnect_wait_seconds = 2;
+  std::string name = "harmony";  // client connection name, visible in server monitoring
+};
+
+// The JetStream implementation of the bus: one stream per shard ("<stream_prefix>-<s>", subject
+// "<subject_prefix>-<s>", limits retention, file storage, discard old, MaxMsgs = max_entries,
+// 2 min de-duplication window on Nats-Msg-Id).
+//
+// Owns the NATS connection and a JetStream context. Thread-safe: any thread may call its methods
+// and create publishers and subscribers, each of which keeps the connection alive for as long as
+// it exists (so they may outlive the bus). The connection survives broker restarts.
+class JetStreamBus {
+ public:
+  // Connects (with retries); does not touch the streams: call EnsureStreams.
+  static Result<std::unique_ptr<JetStreamBus>> Connect(const ConnectOptions& connect,
+                                                       const StreamOptions& streams);
+  JetStreamBus(const JetStreamBus&) = delete;
+  JetStreamBus& operator=(const JetStreamBus&) = delete;
+  ~JetStreamBus();
+
+  // Creates every shard stream that is absent and updates those whose subject, MaxMsgs or
+  // replicas differ. Idempotent. While JetStream cannot answer (a clustered server electing its
+  // meta leader, which takes a few seconds after start; a restarting broker) it retries until
+  // `timeout`, then fails with the last error (kUnavailable).
+  Status EnsureStreams(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+  // kNotFound if the shard's stream does not exist; kInvalidArgument for a shard outside 1..N.
+  Result<StreamState> State(uint32_t shard);
+
+  // Pipelined async publishing; see Publisher. One per publishing thread.
+  std::unique_ptr<Publisher> NewPublisher();
+  std::unique_ptr<Subscriber> NewSubscriber();
+
+  const StreamOptions& stream_options() const { return streams_; }
+  bool IsConnected() const;
+
+ private:
+  JetStreamBus(StreamOptions streams, std::shared_ptr<nats::Connection> connection,
+               std::shared_ptr<nats::JetStream> jetstream);
+
+  const StreamOptions streams_;
+  std::shared_ptr<nats::Connection> connection_;
+  std::shared_ptr<nats::JetStream> jetstream_;  // after connection_: destroyed first
+};
+
+// Checks names, counts and limits; used by JetStreamBus::Connect.
+Status ValidateStreamOptions(const StreamOptions& options);
+
+}  // namespace harmony::bus

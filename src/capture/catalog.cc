@@ -1,0 +1,76 @@
+#include "capture/catalog.h"
+
+#include <algorithm>
+#include <string_view>
+#include <utility>
+
+namespace harmony::capture {
+namespace {
+
+bool IsHarmonyName(std::string_view name) { return name.starts_with(kObjectPrefix); }
+
+Result<change::TableSchema> ReadTable(sqlite::Database& db, const std::string& name,
+                                      std::string* skip_reason) {
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement info,
+      db.Prepare("SELECT name, pk, hidden FROM pragma_table_xinfo(?1, 'main') ORDER BY cid"));
+  HARMONY_RETURN_IF_ERROR(info.BindText(1, name));
+  change::TableSchema table;
+  table.name = name;
+  std::vector<std::pair<int64_t, uint32_t>> pk_order;  // (position in key, column index)
+  while (true) {
+    HARMONY_ASSIGN_OR_RETURN(bool row, info.Step());
+    if (!row) break;
+    int64_t hidden = info.ColumnInt(2);
+    if (hidden != 0) continue;  // 2 and 3: generated columns; 1: hidden virtual-table column
+    int64_t pk = info.ColumnInt(1);
+    if (pk > 0) pk_order.emplace_back(pk, static_cast<uint32_t>(table.columns.size()));
+    table.columns.push_back(info.ColumnText(0));
+  }
+  std::sort(pk_order.begin(), pk_order.end());
+  for (const auto& [pos, index] : pk_order) table.pk.push_back(index);
+  if (table.pk.empty()) {
+    *skip_reason =
+        "no declared PRIMARY KEY (rowids are assigned independently on each node and would "
+        "collide); add a PRIMARY KEY to replicate it";
+  }
+  return table;
+}
+
+}  // namespace
+
+Result<Catalog> ReadCatalog(sqlite::Database& db) {
+  // PRAGMA table_list (SQLite >= 3.37) tells ordinary tables from virtual and shadow tables.
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement list,
+      db.Prepare("SELECT name, type FROM pragma_table_list WHERE schema = 'main' ORDER BY name"));
+  Catalog catalog;
+  std::vector<std::string> names;
+  while (true) {
+    HARMONY_ASSIGN_OR_RETURN(bool row, list.Step());
+    if (!row) break;
+    std::string name = list.ColumnText(0);
+    std::string type = list.ColumnText(1);
+    if (name.starts_with("sqlite_") || IsHarmonyName(name)) continue;
+    if (type == "view") continue;
+    if (type == "virtual" || type == "shadow") {
+      catalog.skipped.push_back(
+          {name, type + " table: not replicated; rebuild it on each node from replicated data"});
+      continue;
+    }
+    if (type != "table") continue;
+    names.push_back(std::move(name));
+  }
+  for (const std::string& name : names) {
+    std::string reason;
+    HARMONY_ASSIGN_OR_RETURN(change::TableSchema table, ReadTable(db, name, &reason));
+    if (!reason.empty()) {
+      catalog.skipped.push_back({name, std::move(reason)});
+    } else {
+      catalog.tables.push_back(std::move(table));
+    }
+  }
+  return catalog;
+}
+
+}  // namespace harmony::capture

@@ -1,0 +1,37 @@
+// capture: everything that happens on the application's side of the database. Installs and
+// removes harmony's change-log tables and the AFTER INSERT/UPDATE/DELETE triggers that record
+// each row change inside the application's own transaction, and scans committed changes into
+// change::Batch values for the bus. Trigger bodies use nothing but plain INSERT statements, so
+// they run on an unmodified app connection with trusted_schema=OFF and defensive mode on.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "change/change.h"
+#include "common/result.h"
+#include "sqlite/database.h"
+
+namespace harmony::capture {
+
+// Every object harmony creates in the application's database starts with this prefix, which is
+// how -cleanup finds them all and how user-table discovery skips them.
+inline constexpr char kObjectPrefix[] = "__harmony";
+
+struct SkippedTable {
+  std::string name;
+  std::string reason;
+};
+
+struct Catalog {
+  std::vector<change::TableSchema> tables;  // replicable user tables, by name
+  std::vector<SkippedTable> skipped;        // user tables harmony will not track, and why
+};
+
+// Reads the user tables of the main schema: ordinary tables only (not sqlite_*, not harmony's,
+// not virtual tables or their shadow tables, not views). Generated columns are left out of the
+// column list because each node computes them itself. Tables without a declared PRIMARY KEY are
+// skipped: their rowids are assigned independently on each node and would collide.
+Result<Catalog> ReadCatalog(sqlite::Database& db);
+
+}  // namespace harmony::capture

@@ -1,0 +1,121 @@
+#include "capture/change_log.h"
+
+#include <random>
+#include <string>
+#include <vector>
+
+namespace harmony::capture {
+
+Status CreateLogTables(sqlite::Database& db) {
+  HARMONY_RETURN_IF_ERROR(db.Exec(
+      "CREATE TABLE IF NOT EXISTS __harmony_change_log("
+      "  seq INTEGER PRIMARY KEY, tid INTEGER NOT NULL, op INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS __harmony_tables("
+      "  tid INTEGER PRIMARY KEY, name TEXT NOT NULL, active INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS __harmony_columns("
+      "  tid INTEGER NOT NULL, idx INTEGER NOT NULL, name TEXT NOT NULL, pk_pos INTEGER,"
+      "  PRIMARY KEY(tid, idx)) WITHOUT ROWID;"
+      "CREATE TABLE IF NOT EXISTS __harmony_state(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"));
+  std::random_device rd;
+  // 62 bits keeps it positive as an SQLite INTEGER.
+  uint64_t epoch = ((uint64_t{rd()} << 32) | rd()) & ((uint64_t{1} << 62) - 1);
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement ins,
+      db.Prepare("INSERT OR IGNORE INTO __harmony_state(key, value) VALUES('epoch', ?1)"));
+  HARMONY_RETURN_IF_ERROR(ins.BindInt(1, static_cast<int64_t>(epoch)));
+  return ins.Run();
+}
+
+Result<LogWidth> ReadLogWidth(sqlite::Database& db) {
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement cols,
+      db.Prepare("SELECT name FROM pragma_table_info('__harmony_change_log')"));
+  LogWidth width;
+  while (true) {
+    HARMONY_ASSIGN_OR_RETURN(bool row, cols.Step());
+    if (!row) break;
+    std::string name = cols.ColumnText(0);
+    if (name.size() > 1 && name[0] == 'k') width.key_columns++;
+    if (name.size() > 1 && name[0] == 'c') width.value_columns++;
+  }
+  return width;
+}
+
+Status WidenLog(sqlite::Database& db, LogWidth want) {
+  HARMONY_ASSIGN_OR_RETURN(LogWidth have, ReadLogWidth(db));
+  for (int i = have.key_columns; i < want.key_columns; ++i) {
+    HARMONY_RETURN_IF_ERROR(
+        db.Exec("ALTER TABLE __harmony_change_log ADD COLUMN k" + std::to_string(i)));
+  }
+  for (int i = have.value_columns; i < want.value_columns; ++i) {
+    HARMONY_RETURN_IF_ERROR(
+        db.Exec("ALTER TABLE __harmony_change_log ADD COLUMN c" + std::to_string(i)));
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+Result<uint64_t> ReadStateInt(sqlite::Database& db, const char* key) {
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement sel,
+                           db.Prepare("SELECT value FROM __harmony_state WHERE key = ?1"));
+  HARMONY_RETURN_IF_ERROR(sel.BindText(1, key));
+  HARMONY_ASSIGN_OR_RETURN(bool row, sel.Step());
+  if (!row) return uint64_t{0};
+  return static_cast<uint64_t>(sel.ColumnInt(0));
+}
+
+}  // namespace
+
+Result<uint64_t> ReadEpoch(sqlite::Database& db) { return ReadStateInt(db, "epoch"); }
+
+Result<uint64_t> ReadPublishedSeq(sqlite::Database& db) {
+  return ReadStateInt(db, "published_seq");
+}
+
+Status WritePublishedSeq(sqlite::Database& db, uint64_t seq) {
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement up,
+      db.Prepare("INSERT OR REPLACE INTO __harmony_state(key, value) VALUES('published_seq', ?1)"));
+  HARMONY_RETURN_IF_ERROR(up.BindInt(1, static_cast<int64_t>(seq)));
+  return up.Run().WithContext("record publish progress");
+}
+
+Result<int64_t> CleanupPublished(sqlite::Database& db) {
+  HARMONY_ASSIGN_OR_RETURN(uint64_t published, ReadPublishedSeq(db));
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement del,
+      db.Prepare("DELETE FROM __harmony_change_log WHERE seq <= ?1 AND "
+                 "seq < (SELECT max(seq) FROM __harmony_change_log)"));
+  HARMONY_RETURN_IF_ERROR(del.BindInt(1, static_cast<int64_t>(published)));
+  HARMONY_RETURN_IF_ERROR(del.Run().WithContext("clean up published changes"));
+  return db.Changes();
+}
+
+Status RemoveAllObjects(sqlite::Database& db) {
+  HARMONY_ASSIGN_OR_RETURN(auto tx,
+                           sqlite::Transaction::Begin(db, sqlite::Transaction::Mode::kImmediate));
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement list,
+      db.Prepare("SELECT type, name FROM sqlite_schema WHERE name LIKE '\\_\\_harmony%' ESCAPE '\\'"
+                 " ORDER BY CASE type WHEN 'trigger' THEN 0 WHEN 'view' THEN 1"
+                 " WHEN 'index' THEN 2 ELSE 3 END"));
+  std::vector<std::pair<std::string, std::string>> objects;
+  while (true) {
+    HARMONY_ASSIGN_OR_RETURN(bool row, list.Step());
+    if (!row) break;
+    objects.emplace_back(list.ColumnText(0), list.ColumnText(1));
+  }
+  list.Reset();
+  for (const auto& [type, name] : objects) {
+    // Indexes on harmony tables that are auto-created cannot be dropped on their own.
+    if (type == "index" && name.starts_with("sqlite_autoindex")) continue;
+    std::string kind = type == "trigger" ? "TRIGGER" : type == "view" ? "VIEW"
+                       : type == "index" ? "INDEX" : "TABLE";
+    HARMONY_RETURN_IF_ERROR(
+        db.Exec("DROP " + kind + " IF EXISTS " + sqlite::QuoteIdentifier(name)));
+  }
+  return tx.Commit();
+}
+
+}  // namespace harmony::capture

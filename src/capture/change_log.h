@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+
+#include "common/result.h"
+#include "sqlite/database.h"
+
+namespace harmony::capture {
+
+// Harmony's bookkeeping tables in the application database:
+//   __harmony_change_log(seq, tid, op, k0.., c0..)  one row per captured row change
+//   __harmony_tables(tid, name, active)              one row per tracked table shape
+//   __harmony_columns(tid, idx, name, pk_pos)        the columns of each shape
+//   __harmony_state(key, value)                      publish progress and the log's epoch
+// k<i> hold the old primary-key values (UPDATE, DELETE), c<i> the new row (INSERT, UPDATE). Both
+// are untyped, so every value keeps its storage class exactly.
+inline constexpr char kChangeLogTable[] = "__harmony_change_log";
+
+enum class LogOp : int64_t { kInsert = 1, kUpdate = 2, kDelete = 3 };
+
+// Creates the tables if absent and, the first time, a random epoch that makes message ids unique
+// even if the change log is later dropped and its sequence numbers start again.
+Status CreateLogTables(sqlite::Database& db);
+
+struct LogWidth {
+  int key_columns = 0;    // k0..k(n-1)
+  int value_columns = 0;  // c0..c(n-1)
+};
+Result<LogWidth> ReadLogWidth(sqlite::Database& db);
+// Adds k/c columns until the log is at least `want` wide. Call inside the install transaction.
+Status WidenLog(sqlite::Database& db, LogWidth want);
+
+Result<uint64_t> ReadEpoch(sqlite::Database& db);
+// Highest change-log seq whose changes JetStream has acknowledged (0 if none yet).
+Result<uint64_t> ReadPublishedSeq(sqlite::Database& db);
+Status WritePublishedSeq(sqlite::Database& db, uint64_t seq);
+
+// Deletes published rows. The newest row is always kept so that the next seq (max + 1) never goes
+// back to a number already used for a message id. Returns the number of rows deleted.
+Result<int64_t> CleanupPublished(sqlite::Database& db);
+
+// Drops every trigger, index, view and table whose name starts with "__harmony", in one
+// transaction. Application objects are untouched. Safe to run when nothing is installed.
+Status RemoveAllObjects(sqlite::Database& db);
+
+}  // namespace harmony::capture

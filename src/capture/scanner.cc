@@ -1,0 +1,203 @@
+#include "capture/scanner.h"
+
+#include <string>
+#include <vector>
+
+#include "capture/change_log.h"
+#include "capture/triggers.h"
+#include "change/shard.h"
+
+namespace harmony::capture {
+namespace {
+
+// Column positions of k<i> and c<i> in "SELECT * FROM __harmony_change_log".
+struct LogColumns {
+  std::vector<int> keys;
+  std::vector<int> values;
+};
+
+LogColumns MapColumns(const sqlite::Statement& stmt) {
+  LogColumns cols;
+  for (int i = 0; i < stmt.ColumnCount(); ++i) {
+    std::string name = stmt.ColumnName(i);
+    if (name.size() < 2 || (name[0] != 'k' && name[0] != 'c')) continue;
+    size_t n = std::stoul(name.substr(1));
+    auto& v = name[0] == 'k' ? cols.keys : cols.values;
+    if (v.size() <= n) v.resize(n + 1, -1);
+    v[n] = i;
+  }
+  return cols;
+}
+
+// Reads `n` values from the given log column positions.
+void ReadValues(const sqlite::Statement& stmt, const std::vector<int>& positions, size_t n,
+                std::vector<Value>* out) {
+  out->clear();
+  out->reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    out->push_back(i < positions.size() && positions[i] >= 0 ? stmt.Column(positions[i])
+                                                              : Value{Null{}});
+  }
+}
+
+// Accumulates one shard's batch parts.
+struct ShardBuffer {
+  change::Batch batch;
+  std::map<const change::TableSchema*, uint32_t> table_index;
+  uint32_t next_part = 0;
+  bool emitted_any = false;
+};
+
+}  // namespace
+
+Result<const change::TableSchema*> Scanner::Shape(int64_t tid) {
+  auto it = shapes_.find(tid);
+  if (it != shapes_.end()) return &it->second;
+  HARMONY_ASSIGN_OR_RETURN(change::TableSchema shape, LoadShape(*db_, tid));
+  return &shapes_.emplace(tid, std::move(shape)).first->second;
+}
+
+Result<uint64_t> Scanner::NewestSeq() {
+  auto seq = db_->QueryInt("SELECT coalesce(max(seq), 0) FROM __harmony_change_log");
+  if (!seq.ok()) return seq.status();
+  return static_cast<uint64_t>(*seq);
+}
+
+Result<ScanResult> Scanner::Scan(uint64_t after_seq, uint64_t up_to, const BatchSink& sink) {
+  HARMONY_ASSIGN_OR_RETURN(auto tx,
+                           sqlite::Transaction::Begin(*db_, sqlite::Transaction::Mode::kDeferred));
+  if (epoch_ == 0) {
+    HARMONY_ASSIGN_OR_RETURN(epoch_, ReadEpoch(*db_));
+  }
+  HARMONY_ASSIGN_OR_RETURN(uint64_t newest, NewestSeq());
+  if (up_to == 0 || up_to > newest) up_to = newest;
+  ScanResult result;
+  if (up_to <= after_seq) return result;
+
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement rows,
+      db_->Prepare("SELECT * FROM __harmony_change_log WHERE seq > ?1 AND seq <= ?2 ORDER BY seq"));
+  HARMONY_RETURN_IF_ERROR(rows.BindInt(1, static_cast<int64_t>(after_seq)));
+  HARMONY_RETURN_IF_ERROR(rows.BindInt(2, static_cast<int64_t>(up_to)));
+  const LogColumns cols = MapColumns(rows);
+
+  std::vector<ShardBuffer> shards(options_.shards);
+  for (ShardBuffer& s : shards) {
+    s.batch.node_id = options_.node_id;
+    s.batch.epoch = epoch_;
+  }
+  uint64_t first_seq = 0;
+
+  auto emit = [&](uint32_t shard_index, bool last) -> Status {
+    ShardBuffer& s = shards[shard_index];
+    s.batch.part = s.next_part++;
+    s.batch.last_part = last;
+    s.batch.first_seq = first_seq;
+    s.batch.last_seq = up_to;
+    s.emitted_any = true;
+    result.batches++;
+    change::Batch out = std::move(s.batch);
+    s.batch = change::Batch{};
+    s.batch.node_id = options_.node_id;
+    s.batch.epoch = epoch_;
+    s.table_index.clear();
+    return sink(shard_index + 1, std::move(out));
+  };
+  auto add = [&](const change::TableSchema* shape, change::Op op,
+                 std::vector<Value> values) -> Status {
+    std::vector<Value> key;
+    if (op == change::Op::kUpsert) {
+      for (uint32_t i : shape->pk) key.push_back(values[i]);
+    }
+    const std::vector<Value>& pk = op == change::Op::kUpsert ? key : values;
+    uint32_t shard = change::ShardOf(change::RowKeyHash(shape->name, pk), options_.shards) - 1;
+    ShardBuffer& s = shards[shard];
+    auto [it, inserted] =
+        s.table_index.emplace(shape, static_cast<uint32_t>(s.batch.tables.size()));
+    if (inserted) s.batch.tables.push_back(*shape);
+    s.batch.changes.push_back({op, it->second, std::move(values)});
+    result.changes++;
+    if (s.batch.changes.size() >= options_.max_changes_per_batch) return emit(shard, false);
+    return Status::Ok();
+  };
+
+  std::vector<Value> old_key, row;
+  while (true) {
+    HARMONY_ASSIGN_OR_RETURN(bool has_row, rows.Step());
+    if (!has_row) break;
+    const uint64_t seq = static_cast<uint64_t>(rows.ColumnInt(0));
+    if (first_seq == 0) first_seq = seq;
+    const int64_t tid = rows.ColumnInt(1);
+    const auto op = static_cast<LogOp>(rows.ColumnInt(2));
+    HARMONY_ASSIGN_OR_RETURN(const change::TableSchema* shape, Shape(tid));
+    switch (op) {
+      case LogOp::kInsert:
+        ReadValues(rows, cols.values, shape->columns.size(), &row);
+        HARMONY_RETURN_IF_ERROR(add(shape, change::Op::kUpsert, row));
+        break;
+      case LogOp::kDelete:
+        ReadValues(rows, cols.keys, shape->pk.size(), &old_key);
+        HARMONY_RETURN_IF_ERROR(add(shape, change::Op::kDelete, old_key));
+        break;
+      case LogOp::kUpdate: {
+        ReadValues(rows, cols.keys, shape->pk.size(), &old_key);
+        ReadValues(rows, cols.values, shape->columns.size(), &row);
+        bool key_changed = false;
+        for (size_t i = 0; i < shape->pk.size(); ++i) {
+          if (!SameValue(old_key[i], row[shape->pk[i]])) key_changed = true;
+        }
+        if (key_changed) HARMONY_RETURN_IF_ERROR(add(shape, change::Op::kDelete, old_key));
+        HARMONY_RETURN_IF_ERROR(add(shape, change::Op::kUpsert, row));
+        break;
+      }
+      default:
+        return Status::Corruption("change log row " + std::to_string(seq) + " has unknown op " +
+                                  std::to_string(static_cast<int64_t>(op)));
+    }
+  }
+  for (uint32_t i = 0; i < shards.size(); ++i) {
+    if (!shards[i].batch.changes.empty() || shards[i].emitted_any) {
+      HARMONY_RETURN_IF_ERROR(emit(i, true));
+    }
+  }
+  result.last_seq = up_to;
+  return result;
+}
+
+Result<std::unordered_set<uint64_t>> PendingRowKeys(sqlite::Database& db) {
+  std::unordered_set<uint64_t> keys;
+  HARMONY_ASSIGN_OR_RETURN(uint64_t published, ReadPublishedSeq(db));
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement rows,
+                           db.Prepare("SELECT * FROM __harmony_change_log WHERE seq > ?1"));
+  HARMONY_RETURN_IF_ERROR(rows.BindInt(1, static_cast<int64_t>(published)));
+  const LogColumns cols = MapColumns(rows);
+  std::map<int64_t, change::TableSchema> shapes;
+  std::vector<Value> key;
+  while (true) {
+    HARMONY_ASSIGN_OR_RETURN(bool has_row, rows.Step());
+    if (!has_row) break;
+    const int64_t tid = rows.ColumnInt(1);
+    auto it = shapes.find(tid);
+    if (it == shapes.end()) {
+      HARMONY_ASSIGN_OR_RETURN(change::TableSchema shape, LoadShape(db, tid));
+      it = shapes.emplace(tid, std::move(shape)).first;
+    }
+    const change::TableSchema& shape = it->second;
+    const auto op = static_cast<LogOp>(rows.ColumnInt(2));
+    if (op != LogOp::kInsert) {  // the old key of an update or delete
+      ReadValues(rows, cols.keys, shape.pk.size(), &key);
+      keys.insert(change::RowKeyHash(shape.name, key));
+    }
+    if (op != LogOp::kDelete) {  // the new key of an insert or update
+      key.clear();
+      for (uint32_t i : shape.pk) {
+        key.push_back(i < cols.values.size() && cols.values[i] >= 0 ? rows.Column(cols.values[i])
+                                                                    : Value{Null{}});
+      }
+      keys.insert(change::RowKeyHash(shape.name, key));
+    }
+  }
+  return keys;
+}
+
+}  // namespace harmony::capture

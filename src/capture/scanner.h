@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <unordered_set>
+
+#include "change/change.h"
+#include "common/result.h"
+#include "sqlite/database.h"
+
+namespace harmony::capture {
+
+struct ScanOptions {
+  uint32_t shards = 1;
+  uint32_t max_changes_per_batch = 512;  // a shard's batch is split into parts beyond this
+  uint64_t node_id = 0;
+};
+
+struct ScanResult {
+  uint64_t last_seq = 0;  // highest change-log seq covered (0 when nothing was there)
+  size_t changes = 0;     // row changes emitted (a key-changing UPDATE counts twice)
+  size_t batches = 0;     // batch parts handed to the sink
+};
+
+// Receives each batch part for its 1-based shard, in change-log order per shard.
+using BatchSink = std::function<Status(uint32_t shard, change::Batch&& batch)>;
+
+// Turns committed change-log rows into per-shard batches. Not thread-safe.
+class Scanner {
+ public:
+  // "db" must outlive the Scanner.
+  Scanner(sqlite::Database* db, ScanOptions options) : db_(db), options_(options) {}
+
+  // Reads rows with after_seq < seq <= up_to (up_to == 0: up to the newest committed row) inside
+  // one read transaction, so the scan covers whole committed transactions only. Each shard's
+  // changes become one batch; a batch longer than max_changes_per_batch is split into parts
+  // whose last one has last_part set. An UPDATE that changes the primary key becomes a delete
+  // of the old key (in the old key's shard) followed by an upsert of the new row.
+  Result<ScanResult> Scan(uint64_t after_seq, uint64_t up_to, const BatchSink& sink);
+
+  // Highest seq in the change log (0 if empty).
+  Result<uint64_t> NewestSeq();
+
+ private:
+  Result<const change::TableSchema*> Shape(int64_t tid);
+
+  sqlite::Database* db_;  // not owned
+  ScanOptions options_;
+  uint64_t epoch_ = 0;
+  std::map<int64_t, change::TableSchema> shapes_;  // registered shapes never change
+};
+
+// Row-key hashes (change::RowKeyHash) of every row with a change not yet published. The applier
+// skips remote changes to these rows: the local change will be published and, coming later in
+// the stream, wins on every node anyway; skipping avoids showing the older value meanwhile.
+Result<std::unordered_set<uint64_t>> PendingRowKeys(sqlite::Database& db);
+
+}  // namespace harmony::capture

@@ -1,0 +1,116 @@
+#include "capture/scanner.h"
+
+#include <gtest/gtest.h>
+
+#include "capture/capture_test_util.h"
+#include "capture/catalog.h"
+#include "capture/triggers.h"
+#include "change/shard.h"
+
+namespace harmony::capture {
+namespace {
+
+using testing_util::Exec;
+
+struct Emitted {
+  uint32_t shard;
+  change::Batch batch;
+};
+
+class ScannerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::make_unique<sqlite::Database>(testing_util::OpenApp(dir_));
+    Exec(*db_, "CREATE TABLE t(id INTEGER PRIMARY KEY, v); CREATE TABLE u(k TEXT PRIMARY KEY)");
+    auto catalog = ReadCatalog(*db_);
+    ASSERT_TRUE(catalog.ok());
+    ASSERT_TRUE(InstallTriggers(*db_, catalog->tables).ok());
+  }
+  std::vector<Emitted> Scan(ScanOptions options, uint64_t after = 0, ScanResult* result = nullptr) {
+    Scanner scanner(db_.get(), options);
+    std::vector<Emitted> out;
+    auto r = scanner.Scan(after, 0, [&](uint32_t shard, change::Batch&& b) {
+      out.push_back({shard, std::move(b)});
+      return Status::Ok();
+    });
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (result && r.ok()) *result = *r;
+    return out;
+  }
+  test::TempDir dir_;
+  std::unique_ptr<sqlite::Database> db_;
+};
+
+TEST_F(ScannerTest, OneBatchPerShardCoveringEveryChange) {
+  Exec(*db_, "INSERT INTO t VALUES(1, 'a'), (2, 'b'); INSERT INTO u VALUES('x'); DELETE FROM t WHERE id = 1");
+  ScanResult result;
+  auto out = Scan({.shards = 1, .max_changes_per_batch = 100, .node_id = 9}, 0, &result);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(result.last_seq, 4u);
+  EXPECT_EQ(result.changes, 4u);
+  const change::Batch& b = out[0].batch;
+  EXPECT_EQ(out[0].shard, 1u);
+  EXPECT_EQ(b.node_id, 9u);
+  EXPECT_EQ(b.first_seq, 1u);
+  EXPECT_EQ(b.last_seq, 4u);
+  EXPECT_TRUE(b.last_part);
+  ASSERT_EQ(b.tables.size(), 2u);
+  ASSERT_EQ(b.changes.size(), 4u);
+  EXPECT_EQ(b.changes[3].op, change::Op::kDelete);
+  EXPECT_TRUE(SameValue(b.changes[3].values[0], Value{int64_t{1}}));
+  EXPECT_TRUE(Scan({.shards = 1}, 4).empty());  // nothing after seq 4
+}
+
+TEST_F(ScannerTest, KeyChangingUpdateBecomesDeleteThenUpsert) {
+  Exec(*db_, "INSERT INTO t VALUES(1, 'a'); UPDATE t SET id = 2 WHERE id = 1");
+  auto out = Scan({.shards = 1}, 1);
+  ASSERT_EQ(out.size(), 1u);
+  const auto& changes = out[0].batch.changes;
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].op, change::Op::kDelete);
+  EXPECT_TRUE(SameValue(changes[0].values[0], Value{int64_t{1}}));
+  EXPECT_EQ(changes[1].op, change::Op::kUpsert);
+  EXPECT_TRUE(SameValue(changes[1].values[0], Value{int64_t{2}}));
+}
+
+TEST_F(ScannerTest, ChangesGoToTheShardOfTheirRowKey) {
+  for (int i = 0; i < 50; ++i) Exec(*db_, "INSERT INTO t VALUES(" + std::to_string(i) + ", 0)");
+  auto out = Scan({.shards = 4, .max_changes_per_batch = 1000});
+  size_t total = 0;
+  for (const Emitted& e : out) {
+    for (const auto& c : e.batch.changes) {
+      uint64_t h = change::RowKeyHash("t", std::span<const Value>(&c.values[0], 1));
+      EXPECT_EQ(change::ShardOf(h, 4), e.shard);
+      ++total;
+    }
+  }
+  EXPECT_EQ(total, 50u);
+  EXPECT_GT(out.size(), 1u);
+}
+
+TEST_F(ScannerTest, LargeBatchesAreSplitIntoPartsEndingWithLastPart) {
+  Exec(*db_, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 25)"
+             " INSERT INTO t SELECT i, i FROM n");
+  auto out = Scan({.shards = 1, .max_changes_per_batch = 10});
+  ASSERT_EQ(out.size(), 3u);
+  for (uint32_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(out[i].batch.part, i);
+    EXPECT_EQ(out[i].batch.last_part, i == 2);
+    EXPECT_EQ(out[i].batch.first_seq, 1u);
+    EXPECT_EQ(out[i].batch.last_seq, 25u);
+  }
+  EXPECT_EQ(out[2].batch.changes.size(), 5u);
+}
+
+TEST_F(ScannerTest, PendingRowKeysCoverUnpublishedOldAndNewKeys) {
+  Exec(*db_, "INSERT INTO t VALUES(1, 'a'); UPDATE t SET id = 2 WHERE id = 1");
+  auto keys = PendingRowKeys(*db_);
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  Value one{int64_t{1}}, two{int64_t{2}}, three{int64_t{3}};
+  EXPECT_TRUE(keys->count(change::RowKeyHash("t", std::span<const Value>(&one, 1))));
+  EXPECT_TRUE(keys->count(change::RowKeyHash("t", std::span<const Value>(&two, 1))));
+  EXPECT_FALSE(keys->count(change::RowKeyHash("t", std::span<const Value>(&three, 1))));
+}
+
+}  // namespace
+}  // namespace harmony::capture

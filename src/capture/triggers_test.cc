@@ -1,0 +1,118 @@
+#include "capture/triggers.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "capture/capture_test_util.h"
+#include "capture/catalog.h"
+#include "capture/change_log.h"
+
+namespace harmony::capture {
+namespace {
+
+using testing_util::Exec;
+using testing_util::Int;
+
+std::vector<TrackedTable> InstallAll(sqlite::Database& db) {
+  auto catalog = ReadCatalog(db);
+  EXPECT_TRUE(catalog.ok()) << catalog.status().ToString();
+  auto tracked = InstallTriggers(db, catalog->tables);
+  EXPECT_TRUE(tracked.ok()) << tracked.status().ToString();
+  return tracked.ok() ? *tracked : std::vector<TrackedTable>{};
+}
+
+TEST(TriggersTest, CaptureWorksFromAnUntrustedDefensiveAppConnection) {
+  test::TempDir dir;
+  {
+    sqlite::Database setup = testing_util::OpenApp(dir);
+    Exec(setup, "CREATE TABLE \"we\"\"ird\"(\"select\" INTEGER PRIMARY KEY, \"from\" TEXT)");
+    InstallAll(setup);
+  }
+  sqlite::Database app = testing_util::OpenApp(dir);
+  Exec(app, "PRAGMA trusted_schema=OFF");
+  int on = 1, out = 0;
+  ASSERT_EQ(sqlite3_db_config(app.raw(), SQLITE_DBCONFIG_DEFENSIVE, on, &out), SQLITE_OK);
+  Exec(app, "INSERT INTO \"we\"\"ird\" VALUES(1, 'a')");
+  Exec(app, "UPDATE \"we\"\"ird\" SET \"from\" = 'b'");
+  Exec(app, "UPDATE \"we\"\"ird\" SET \"select\" = 2");
+  Exec(app, "DELETE FROM \"we\"\"ird\"");
+  EXPECT_EQ(Int(app, "SELECT count(*) FROM __harmony_change_log"), 4);
+  EXPECT_EQ(Int(app, "SELECT group_concat(op, '') FROM __harmony_change_log"), 1223);
+  // The key-changing update keeps the old key in k0 and the new row in c0, c1.
+  EXPECT_EQ(Int(app, "SELECT k0 * 10 + c0 FROM __harmony_change_log WHERE seq = 3"), 12);
+}
+
+TEST(TriggersTest, ValuesKeepTheirStorageClassInTheLog) {
+  test::TempDir dir;
+  sqlite::Database db = testing_util::OpenApp(dir);
+  Exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, v)");
+  InstallAll(db);
+  Exec(db, "INSERT INTO t VALUES(1, '123'), (2, 3.0), (3, x''), (4, NULL), (5, 7)");
+  auto q = db.Prepare("SELECT group_concat(typeof(c1), ',') FROM __harmony_change_log");
+  ASSERT_TRUE(q.ok());
+  ASSERT_TRUE(*q->Step());
+  EXPECT_EQ(q->ColumnText(0), "text,real,blob,null,integer");
+}
+
+TEST(TriggersTest, ReinstallKeepsUnchangedShapesAndReplacesChangedOnes) {
+  test::TempDir dir;
+  sqlite::Database db = testing_util::OpenApp(dir);
+  Exec(db, "CREATE TABLE a(id INTEGER PRIMARY KEY, v); CREATE TABLE b(id TEXT PRIMARY KEY)");
+  auto first = InstallAll(db);
+  ASSERT_EQ(first.size(), 2u);
+  auto again = InstallAll(db);
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(first[0].tid, again[0].tid);
+  EXPECT_EQ(first[1].tid, again[1].tid);
+  EXPECT_EQ(Int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), 6);
+
+  Exec(db, "ALTER TABLE a ADD COLUMN w");
+  auto changed = InstallAll(db);
+  ASSERT_EQ(changed.size(), 2u);
+  EXPECT_NE(changed[0].tid, first[0].tid);
+  EXPECT_EQ(changed[0].schema.columns.size(), 3u);
+  EXPECT_EQ(Int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), 6);
+  Exec(db, "INSERT INTO a VALUES(1, 2, 3)");
+  EXPECT_EQ(Int(db, "SELECT c2 FROM __harmony_change_log"), 3);
+
+  Exec(db, "DROP TABLE b");
+  auto dropped = InstallAll(db);
+  EXPECT_EQ(dropped.size(), 1u);
+  EXPECT_EQ(Int(db, "SELECT count(*) FROM __harmony_tables WHERE active = 1"), 1);
+}
+
+TEST(TriggersTest, RemoveTriggersStopsCaptureAndRemoveAllLeavesOnlyAppData) {
+  test::TempDir dir;
+  sqlite::Database db = testing_util::OpenApp(dir);
+  Exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, v); INSERT INTO t VALUES(1, 'x')");
+  InstallAll(db);
+  ASSERT_TRUE(RemoveTriggers(db).ok());
+  Exec(db, "INSERT INTO t VALUES(2, 'y')");
+  EXPECT_EQ(Int(db, "SELECT count(*) FROM __harmony_change_log"), 0);
+
+  InstallAll(db);
+  ASSERT_TRUE(RemoveAllObjects(db).ok());
+  ASSERT_TRUE(RemoveAllObjects(db).ok());  // twice is fine
+  EXPECT_EQ(Int(db, "SELECT count(*) FROM sqlite_schema WHERE name LIKE '%harmony%'"), 0);
+  EXPECT_EQ(Int(db, "SELECT count(*) FROM t"), 2);
+}
+
+TEST(ChangeLogTest, CleanupKeepsTheNewestRowSoSequenceNumbersNeverRepeat) {
+  test::TempDir dir;
+  sqlite::Database db = testing_util::OpenApp(dir);
+  Exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY)");
+  InstallAll(db);
+  Exec(db, "INSERT INTO t VALUES(1), (2), (3)");
+  ASSERT_TRUE(WritePublishedSeq(db, 3).ok());
+  auto removed = CleanupPublished(db);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, 2);
+  Exec(db, "INSERT INTO t VALUES(4)");
+  EXPECT_EQ(Int(db, "SELECT max(seq) FROM __harmony_change_log"), 4);
+  auto epoch = ReadEpoch(db);
+  ASSERT_TRUE(epoch.ok());
+  EXPECT_GT(*epoch, 0u);
+}
+
+}  // namespace
+}  // namespace harmony::capture

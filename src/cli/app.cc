@@ -1,0 +1,113 @@
+#include "cli/app.h"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/logging.h"
+#include "config/config.h"
+#include "node/node.h"
+#include "node/signals.h"
+
+#ifndef HARMONY_VERSION
+#define HARMONY_VERSION "0.0.0"
+#endif
+
+namespace harmony::cli {
+namespace {
+
+// HarmonyLite (Go's flag package) spells long flags with one dash: "-config x", "-cleanup".
+// CLI11 reads "-config" as the short flags c,o,n,... so one-dash words become two-dash ones.
+std::vector<std::string> NormaliseArgs(int argc, char** argv) {
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.size() > 2 && a[0] == '-' && a[1] != '-' && !std::isdigit(static_cast<unsigned char>(a[1]))) {
+      a = "-" + a;
+    }
+    args.push_back(std::move(a));
+  }
+  return args;
+}
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t comma = s.find(',', start);
+    if (comma == std::string::npos) comma = s.size();
+    std::string item = s.substr(start, comma - start);
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!item.empty()) out.push_back(item);
+    start = comma + 1;
+  }
+  return out;
+}
+
+int Fail(const std::string& line) {
+  std::fprintf(stderr, "harmony: %s\n", line.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int RunApp(int argc, char** argv) {
+  // Before any thread exists, so every thread inherits the blocked stop signals.
+  node::StopSignals stop_signals;
+
+  CLI::App app{"Harmony: leaderless multi-writer SQLite replication over NATS JetStream", "harmony"};
+  app.set_help_flag("-h,--help", "Print this help and exit");
+  std::string config_path = "config.toml";
+  int64_t node_id = -1;
+  bool cleanup = false, version = false;
+  std::string cluster_addr, cluster_peers;
+  app.add_option("--config", config_path, "Path to the TOML config file (default config.toml)");
+  app.add_option("--node-id", node_id, "Node id, overriding node_id in the config")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("--cleanup", cleanup, "Remove every harmony trigger and table, then exit");
+  app.add_flag("--version", version, "Print the version and exit");
+  app.add_option("--cluster-addr", cluster_addr,
+                 "Embedded nats-server cluster listen address (host:port)");
+  app.add_option("--cluster-peers", cluster_peers,
+                 "Comma-separated route URLs of the other embedded servers (nats://host:port)");
+
+  std::vector<std::string> args = NormaliseArgs(argc, argv);
+  std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
+  try {
+    app.parse(args);
+  } catch (const CLI::CallForHelp& e) {
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "harmony: %s (see harmony -help)\n", e.what());
+    return 2;
+  }
+  if (version) {
+    std::printf("harmony %s\n", HARMONY_VERSION);
+    return 0;
+  }
+
+  auto loaded = config::LoadFile(config_path);
+  if (!loaded.ok()) return Fail(loaded.status().message());
+  config::Config cfg = loaded->config;
+  if (node_id >= 0) cfg.node_id = static_cast<uint64_t>(node_id);
+  if (Status s = config::Validate(cfg); !s.ok()) return Fail("command line: " + s.message());
+
+  SetUpLogging(cfg.logging.format, cfg.logging.verbose);
+  for (const std::string& w : loaded->warnings) spdlog::warn("{}", w);
+  if (!cfg.seq_map_path.empty()) {
+    spdlog::info("seq_map_path is ignored: replication positions are kept inside the database");
+  }
+
+  Status s = cleanup ? node::Cleanup(cfg)
+                     : node::Run(cfg, {cluster_addr, SplitList(cluster_peers)});
+  spdlog::default_logger()->flush();
+  if (!s.ok()) return Fail(s.message());
+  return 0;
+}
+
+}  // namespace harmony::cli

@@ -1,0 +1,93 @@
+// config: turns a TOML configuration file into plain structs and checks them. It accepts every
+// key of a HarmonyLite config.toml, so an existing HarmonyLite deployment can switch binaries
+// without editing its file; keys Harmony does not use (snapshot, prometheus, NATS credentials,
+// ...) are reported as warnings instead of failing the start. Errors name the file, line, column
+// and key, in one line fit for a terminal. This module only reads and validates: deriving a
+// node id, applying command-line overrides and handing each component its own small Options
+// struct happen in the layers above. It is the only place toml++ is included.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "common/status.h"
+
+namespace harmony::config {
+
+// [replication_log]: how the change log is laid out in JetStream.
+struct ReplicationLogConfig {
+  uint32_t shards = 1;         // streams/subjects the log is split over, 1..1024
+  int64_t max_entries = 1024;  // messages each stream keeps before dropping the oldest, >= 1
+  int replicas = 1;            // JetStream replicas of each stream, 1..5
+  bool compress = true;        // zstd-compress change messages
+
+  friend bool operator==(const ReplicationLogConfig&, const ReplicationLogConfig&) = default;
+};
+
+// [nats]: where the broker is and how streams and subjects are named.
+struct NatsConfig {
+  std::vector<std::string> urls;  // servers to connect to; empty means none configured
+  std::string subject_prefix = "harmony-change-log";
+  std::string stream_prefix = "harmony-changes";
+  // Bound exactly as given; an empty host (":4222") means all interfaces.
+  std::string bind_address = "127.0.0.1:4222";
+  int connect_retries = 5;
+  int reconnect_wait_seconds = 2;
+
+  friend bool operator==(const NatsConfig&, const NatsConfig&) = default;
+};
+
+// [logging]
+struct LoggingConfig {
+  bool verbose = false;
+  std::string format = "console";  // "console" or "json"
+
+  friend bool operator==(const LoggingConfig&, const LoggingConfig&) = default;
+};
+
+struct Config {
+  std::string db_path;   // required: the SQLite database to replicate
+  uint64_t node_id = 0;  // 0 = derive a stable id (done by the caller, not here)
+  // Accepted for HarmonyLite compatibility and unused: Harmony keeps its replication positions
+  // inside the database, so there is no sequence map file to lose.
+  std::string seq_map_path;
+  bool publish = true;                 // publish local changes
+  bool replicate = true;               // apply changes from other nodes
+  uint32_t scan_max_changes = 512;     // max changes per message, 1..1000000
+  int64_t cleanup_interval_ms = 5000;  // TOML key cleanup_interval (ms, HarmonyLite unit), >= 100
+  // TOML key polling_interval (ms): a safety poll beside inotify; 0 = inotify only.
+  int64_t polling_interval_ms = 1000;
+  ReplicationLogConfig replication_log;
+  NatsConfig nats;
+  LoggingConfig logging;
+  std::string source;  // the file it was loaded from ("" for defaults)
+
+  friend bool operator==(const Config&, const Config&) = default;
+};
+
+struct Loaded {
+  Config config;
+  // One line per ignored key, "<file>:<line>: unknown key 'snapshot' ignored", in file order.
+  // The caller decides how to show them; loading never logs.
+  std::vector<std::string> warnings;
+};
+
+// Reads and parses `path`. A missing file gives NotFound, an unreadable one IoError; both name
+// the path. Everything else is as LoadString with `path` as the source name.
+Result<Loaded> LoadFile(const std::string& path);
+
+// Parses `toml`. Absent keys keep their defaults. A syntax error, a value of the wrong type or
+// out of range, or a missing db_path gives InvalidArgument with one line:
+//   "<source>:<line>:<col>: <key path>: expected <what>, got <what>".
+// `source_name` is used in messages and stored in Config::source.
+Result<Loaded> LoadString(std::string_view toml, std::string source_name);
+
+// Checks every field's range and format, for use after command-line overrides change a loaded
+// Config. Messages name the key ("replication_log.shards: expected ..., got 0") but not a file,
+// since an override may not come from one.
+Status Validate(const Config& config);
+
+}  // namespace harmony::config

@@ -1,0 +1,120 @@
+#include "config/rules.h"
+
+#include <cstdio>
+
+namespace harmony::config::internal {
+namespace {
+
+bool IsSpaceOrControl(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return u <= 0x20 || u == 0x7f;
+}
+
+bool AcceptsNonEmpty(std::string_view value) { return !value.empty(); }
+
+// NATS subjects are dot-separated tokens; spaces and the wildcards '*' and '>' would turn a
+// publish subject into something else, and an empty token is rejected by the server.
+bool AcceptsSubjectPrefix(std::string_view value) {
+  if (value.empty() || value.front() == '.' || value.back() == '.') return false;
+  if (value.find("..") != std::string_view::npos) return false;
+  for (char c : value) {
+    if (IsSpaceOrControl(c) || c == '*' || c == '>') return false;
+  }
+  return true;
+}
+
+// JetStream stream names become directory names on the server and may not contain these.
+bool AcceptsStreamPrefix(std::string_view value) {
+  if (value.empty()) return false;
+  for (char c : value) {
+    if (IsSpaceOrControl(c) || c == '.' || c == '*' || c == '>' || c == '/' || c == '\\') {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool AcceptsBindAddress(std::string_view value) {
+  size_t colon = value.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  std::string_view host = value.substr(0, colon);
+  std::string_view port = value.substr(colon + 1);
+  if (port.empty() || port.size() > 5) return false;
+  int port_number = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9') return false;
+    port_number = port_number * 10 + (c - '0');
+  }
+  if (port_number < 1 || port_number > 65535) return false;
+  for (char c : host) {
+    if (IsSpaceOrControl(c)) return false;
+  }
+  // An IPv6 host must be bracketed, otherwise its colons make the port ambiguous.
+  if (!host.empty() && host.front() == '[') return host.size() > 2 && host.back() == ']';
+  return host.find_first_of(":[]") == std::string_view::npos;
+}
+
+bool AcceptsLogFormat(std::string_view value) { return value == "console" || value == "json"; }
+
+}  // namespace
+
+const StringRule kDbPathRule{"a non-empty path", AcceptsNonEmpty};
+const StringRule kUrlRule{"a non-empty server URL", AcceptsNonEmpty};
+const StringRule kSubjectPrefixRule{
+    "a NATS subject prefix (non-empty; no spaces, '*', '>' or empty tokens)", AcceptsSubjectPrefix};
+const StringRule kStreamPrefixRule{
+    "a JetStream stream name prefix (non-empty; no spaces, '.', '*', '>', '/' or '\\')",
+    AcceptsStreamPrefix};
+const StringRule kBindAddressRule{"\"HOST:PORT\" or \":PORT\" with a port from 1 to 65535",
+                                  AcceptsBindAddress};
+const StringRule kLogFormatRule{"\"console\" or \"json\"", AcceptsLogFormat};
+
+std::string Describe(IntRule rule) {
+  std::string text = "an integer ";
+  if (rule.max == kInt64Max) return text + ">= " + std::to_string(rule.min);
+  return text + "from " + std::to_string(rule.min) + " to " + std::to_string(rule.max);
+}
+
+std::string Quote(std::string_view value) {
+  constexpr size_t kMaxShown = 60;
+  bool shortened = false;
+  if (value.size() > kMaxShown) {
+    size_t cut = kMaxShown;
+    // Do not split a UTF-8 sequence: back up over continuation bytes.
+    while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+    value = value.substr(0, cut);
+    shortened = true;
+  }
+  std::string out = "\"";
+  for (char c : value) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04X", static_cast<unsigned>(c));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += shortened ? "...\"" : "\"";
+  return out;
+}
+
+}  // namespace harmony::config::internal

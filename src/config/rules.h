@@ -1,0 +1,52 @@
+// Internal to src/config: the accepted range or format of each key, shared by the TOML decoder
+// (which reports file positions) and Validate (which checks a Config after overrides), so the two
+// cannot drift apart.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+
+namespace harmony::config::internal {
+
+inline constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+inline constexpr int64_t kIntMax = std::numeric_limits<int>::max();
+
+// An inclusive integer range; max == kInt64Max means "no upper bound".
+struct IntRule {
+  int64_t min;
+  int64_t max;
+  bool Accepts(int64_t value) const { return value >= min && value <= max; }
+};
+
+// "an integer from 1 to 1024" or "an integer >= 100".
+std::string Describe(IntRule rule);
+
+inline constexpr IntRule kNodeIdRule{0, kInt64Max};
+inline constexpr IntRule kScanMaxChangesRule{1, 1'000'000};
+inline constexpr IntRule kCleanupIntervalRule{100, kInt64Max};
+inline constexpr IntRule kPollingIntervalRule{0, kInt64Max};
+inline constexpr IntRule kShardsRule{1, 1024};
+inline constexpr IntRule kMaxEntriesRule{1, kInt64Max};
+inline constexpr IntRule kReplicasRule{1, 5};  // JetStream's own limit
+inline constexpr IntRule kConnectRetriesRule{0, kIntMax};
+inline constexpr IntRule kReconnectWaitRule{0, kIntMax};
+
+// A string format: `expected` completes "expected ..." in messages.
+struct StringRule {
+  std::string_view expected;
+  bool (*accepts)(std::string_view value);
+};
+
+extern const StringRule kDbPathRule;         // non-empty
+extern const StringRule kUrlRule;            // non-empty
+extern const StringRule kSubjectPrefixRule;  // a valid NATS subject prefix
+extern const StringRule kStreamPrefixRule;   // a valid JetStream stream-name prefix
+extern const StringRule kBindAddressRule;    // "host:port" or ":port"
+extern const StringRule kLogFormatRule;      // "console" or "json"
+
+// `value` as a TOML basic string, shortened if long: "two" -> "\"two\"".
+std::string Quote(std::string_view value);
+
+}  // namespace harmony::config::internal

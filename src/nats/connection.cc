@@ -1,0 +1,181 @@
+#include "nats/connection.h"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "nats/connection_impl.h"
+#include "nats/nats_error.h"
+
+namespace harmony::nats {
+namespace {
+
+std::string Join(const std::vector<std::string>& urls) {
+  std::string out;
+  for (const auto& url : urls) {
+    if (!out.empty()) out += ",";
+    out += url;
+  }
+  return out;
+}
+
+std::string UrlOf(natsConnection* nc) {
+  char buf[256] = {0};
+  if (natsConnection_GetConnectedUrl(nc, buf, sizeof(buf)) != NATS_OK) return "";
+  return buf;
+}
+
+// The connection callbacks get no closure: nats.c may run them on its own thread after
+// natsConnection_Destroy returned, so they only use the (still retained) natsConnection.
+void OnDisconnected(natsConnection* nc, void* /*closure*/) noexcept {
+  try {
+    const char* err = nullptr;
+    natsConnection_GetLastError(nc, &err);
+    if (natsConnection_IsClosed(nc)) return;  // our own close, not worth a warning
+    spdlog::warn("nats: disconnected from server ({}); reconnecting",
+                 err != nullptr && err[0] != '\0' ? err : "no error reported");
+  } catch (...) {
+  }
+}
+
+void OnReconnected(natsConnection* nc, void* /*closure*/) noexcept {
+  try {
+    spdlog::info("nats: reconnected to {}", UrlOf(nc));
+  } catch (...) {
+  }
+}
+
+void OnAsyncError(natsConnection* /*nc*/, natsSubscription* sub, natsStatus err,
+                  void* /*closure*/) noexcept {
+  try {
+    // Missed heartbeats are how an ordered consumer notices an outage; it resets itself.
+    spdlog::warn("nats: asynchronous error{}: {}", sub != nullptr ? " on a subscription" : "",
+                 natsStatus_GetText(err));
+  } catch (...) {
+  }
+}
+
+Result<OptionsPtr> BuildOptions(const ConnectionOptions& options) {
+  natsOptions* raw = nullptr;
+  natsStatus s = natsOptions_Create(&raw);
+  if (s != NATS_OK) return FromNats(s, "create NATS options");
+  OptionsPtr opts(raw);
+
+  std::vector<const char*> servers;
+  servers.reserve(options.urls.size());
+  for (const auto& url : options.urls) servers.push_back(url.c_str());
+  s = natsOptions_SetServers(opts.get(), servers.data(), static_cast<int>(servers.size()));
+  if (s == NATS_OK) s = natsOptions_SetName(opts.get(), options.name.c_str());
+  if (s == NATS_OK) s = natsOptions_SetTimeout(opts.get(), options.connect_timeout.count());
+  if (s == NATS_OK) s = natsOptions_SetAllowReconnect(opts.get(), true);
+  // Negative means "forever" in nats.c: a sidecar must outlive any broker outage.
+  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts.get(), -1);
+  if (s == NATS_OK) {
+    s = natsOptions_SetReconnectWait(opts.get(), int64_t{options.reconnect_wait_seconds} * 1000);
+  }
+  if (s == NATS_OK) {
+    s = natsOptions_SetReconnectBufSize(opts.get(), options.reconnect_buffer_bytes);
+  }
+  if (s == NATS_OK) s = natsOptions_SetPingInterval(opts.get(), options.ping_interval.count());
+  if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(opts.get(), options.max_pings_out);
+  if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(opts.get(), OnDisconnected, nullptr);
+  if (s == NATS_OK) s = natsOptions_SetReconnectedCB(opts.get(), OnReconnected, nullptr);
+  if (s == NATS_OK) s = natsOptions_SetErrorHandler(opts.get(), OnAsyncError, nullptr);
+  if (s != NATS_OK) return FromNats(s, "set NATS options");
+  return opts;
+}
+
+}  // namespace
+
+Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Result<std::shared_ptr<Connection>> Connection::Connect(const ConnectionOptions& options) {
+  if (options.urls.empty()) return Status::InvalidArgument("connect to NATS: no server URLs");
+  if (options.connect_retries < 0 || options.reconnect_wait_seconds < 0) {
+    return Status::InvalidArgument(
+        "connect to NATS: connect_retries and reconnect_wait_seconds must be >= 0");
+  }
+  HARMONY_ASSIGN_OR_RETURN(OptionsPtr opts, BuildOptions(options));
+
+  const std::string urls = Join(options.urls);
+  Status last;
+  // Retried by hand rather than with natsOptions_SetRetryOnFailedConnect: that option reuses
+  // MaxReconnect, which must stay infinite for reconnects after the first success.
+  for (int attempt = 0; attempt <= options.connect_retries; ++attempt) {
+    natsConnection* raw = nullptr;
+    natsStatus s = natsConnection_Connect(&raw, opts.get());
+    if (s == NATS_OK) {
+      auto impl = std::make_unique<Impl>();
+      impl->nc.reset(raw);
+      spdlog::info("nats: connected to {} as '{}'", UrlOf(raw), options.name);
+      return std::shared_ptr<Connection>(new Connection(std::move(impl)));
+    }
+    last = FromNats(s, "connect to NATS at " + urls);
+    if (attempt < options.connect_retries) {
+      spdlog::info("nats: {}; retrying in {} s ({} of {})", last.message(),
+                   options.reconnect_wait_seconds, attempt + 1, options.connect_retries);
+      std::this_thread::sleep_for(std::chrono::seconds(options.reconnect_wait_seconds));
+    }
+  }
+  return last.WithContext("after " + std::to_string(options.connect_retries + 1) + " attempts");
+}
+
+Connection::~Connection() {
+  natsConnection* nc = impl_->nc.get();
+  if (nc != nullptr && natsConnection_Status(nc) == NATS_CONN_STATUS_CONNECTED) {
+    natsStatus s = natsConnection_FlushTimeout(nc, 1000);
+    if (s != NATS_OK) {
+      spdlog::warn("nats: {}", FromNats(s, "flush before close").message());
+    }
+  }
+  impl_->nc.reset();  // closes, then the anchored callback state goes with impl_
+}
+
+bool Connection::IsConnected() const {
+  return natsConnection_Status(impl_->nc.get()) == NATS_CONN_STATUS_CONNECTED;
+}
+
+std::string Connection::ConnectedUrl() const {
+  if (!IsConnected()) return "";
+  return UrlOf(impl_->nc.get());
+}
+
+Status Connection::Flush(std::chrono::milliseconds timeout) {
+  return FromNats(natsConnection_FlushTimeout(impl_->nc.get(), timeout.count()), "flush");
+}
+
+Status Connection::Drain(std::chrono::milliseconds timeout) {
+  natsConnection* nc = impl_->nc.get();
+  natsStatus s = natsConnection_DrainTimeout(nc, timeout.count());
+  if (s == NATS_CONNECTION_CLOSED) return Status::Ok();
+  if (s != NATS_OK) return FromNats(s, "drain connection");
+  // nats.c drains asynchronously and offers no blocking wait for a connection; poll its state.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!natsConnection_IsClosed(nc)) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      natsConnection_Close(nc);
+      return Status::Unavailable("drain connection: not finished after " +
+                                 std::to_string(timeout.count()) + " ms; closed");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return Status::Ok();
+}
+
+Result<Library> Library::Open() {
+  natsStatus s = nats_Open(-1);
+  if (s != NATS_OK) return FromNats(s, "initialise nats.c");
+  Library lib;
+  lib.open_ = true;
+  return lib;
+}
+
+Library::~Library() {
+  if (!open_) return;
+  natsStatus s = nats_CloseAndWait(5000);
+  if (s != NATS_OK) {
+    spdlog::warn("nats: {}", FromNats(s, "library teardown").message());
+  }
+}
+
+}  // namespace harmony::nats

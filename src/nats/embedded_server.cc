@@ -1,0 +1,224 @@
+#include "nats/embedded_server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include "nats/embedded_server_process.h"
+
+namespace harmony::nats {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr milliseconds kInitialBackoff{250};
+constexpr milliseconds kMaxBackoff{10000};
+constexpr std::chrono::seconds kHealthyRun{30};  // a run this long resets the back-off
+constexpr std::chrono::seconds kStopGrace{5};    // SIGTERM -> SIGKILL
+constexpr int kLogTailLines = 15;                // in start errors
+constexpr int kRestartLogTailLines = 5;          // in restart warnings
+
+std::string Joined(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& part : parts) {
+    if (!out.empty()) out += ",";
+    out += part;
+  }
+  return out;
+}
+
+std::vector<std::string> BuildArgs(const EmbeddedServerOptions& o) {
+  std::vector<std::string> args = {
+      "nats-server", "-js",       "-a", o.host,        "-p", std::to_string(o.port),
+      "-sd",         o.store_dir, "-n", o.server_name, "-l", o.log_file};
+  if (!o.cluster_addr.empty()) {
+    args.insert(args.end(),
+                {"--cluster", "nats://" + o.cluster_addr, "--cluster_name", o.cluster_name});
+    if (!o.cluster_peers.empty()) args.insert(args.end(), {"--routes", Joined(o.cluster_peers)});
+  }
+  return args;
+}
+
+Result<EmbeddedServerOptions> Normalize(EmbeddedServerOptions o) {
+  if (o.port < 1 || o.port > 65535) {
+    return Status::InvalidArgument("nats-server: port " + std::to_string(o.port) +
+                                   " is not in 1..65535");
+  }
+  if (o.host.empty()) return Status::InvalidArgument("nats-server: empty listen host");
+  if (o.store_dir.empty()) return Status::InvalidArgument("nats-server: empty store_dir");
+  if (o.cluster_addr.empty() && !o.cluster_peers.empty()) {
+    return Status::InvalidArgument("nats-server: cluster_peers given without cluster_addr");
+  }
+  if (!o.cluster_addr.empty() && o.cluster_name.empty()) {
+    return Status::InvalidArgument("nats-server: cluster_addr given without cluster_name");
+  }
+  if (o.server_name.empty()) o.server_name = "harmony-" + std::to_string(o.port);
+  if (o.log_file.empty()) o.log_file = o.store_dir + "/nats-server.log";
+  std::error_code ec;
+  std::filesystem::create_directories(o.store_dir, ec);
+  if (ec)
+    return Status::IoError("nats-server: create store_dir " + o.store_dir + ": " + ec.message());
+  return o;
+}
+
+long FileSize(int fd) {
+  struct stat st;
+  return ::fstat(fd, &st) == 0 ? static_cast<long>(st.st_size) : 0;
+}
+
+// Blocks until `pid` has exited, without reaping it.
+void AwaitExitUnreaped(pid_t pid) {
+  siginfo_t info{};
+  while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) != 0) {
+    if (errno != EINTR) return;  // ECHILD: someone else reaped it (SIGCHLD ignored?)
+  }
+}
+
+}  // namespace
+
+EmbeddedServer::EmbeddedServer(EmbeddedServerOptions options, std::string binary_path, int log_fd)
+    : options_(std::move(options)),
+      binary_path_(std::move(binary_path)),
+      args_(BuildArgs(options_)),
+      log_fd_(log_fd) {}
+
+Result<std::unique_ptr<EmbeddedServer>> EmbeddedServer::Start(EmbeddedServerOptions options) {
+  HARMONY_ASSIGN_OR_RETURN(EmbeddedServerOptions o, Normalize(std::move(options)));
+  HARMONY_ASSIGN_OR_RETURN(std::string path, process::ResolveBinary(o.binary));
+  int log_fd = ::open(o.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) {
+    return Status::IoError("nats-server: open log " + o.log_file + ": " + strerror(errno));
+  }
+  std::unique_ptr<EmbeddedServer> server(new EmbeddedServer(std::move(o), std::move(path), log_fd));
+  // Every fork happens on the supervisor thread: PR_SET_PDEATHSIG fires when the forking
+  // *thread* exits, and the supervisor lives exactly as long as the child should.
+  server->supervisor_ = std::thread(&EmbeddedServer::Supervise, server.get());
+  HARMONY_RETURN_IF_ERROR(server->AwaitReady());
+  spdlog::info("nats-server '{}' (pid {}) ready at {}", server->options_.server_name, server->pid(),
+               server->ClientUrl());
+  return server;
+}
+
+Status EmbeddedServer::AwaitReady() {
+  const auto deadline = std::chrono::steady_clock::now() + options_.ready_timeout;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    if (!start_error_.ok()) return start_error_;
+    if (pid_ > 0) {
+      lock.unlock();
+      const bool up = process::ProbeNatsServer(options_.host, options_.port, options_.server_name,
+                                               milliseconds(500));
+      lock.lock();
+      if (!start_error_.ok()) return start_error_;
+      if (up && pid_ > 0) {
+        ready_ = true;  // under mu_, so the supervisor sees either ready_ or reports the exit
+        return Status::Ok();
+      }
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Status::Unavailable("nats-server did not accept client connections at " + ClientUrl() +
+                                 " within " + std::to_string(options_.ready_timeout.count()) +
+                                 " ms; log " + options_.log_file + ":\n" +
+                                 process::TailOfFile(options_.log_file, 0, kLogTailLines));
+    }
+    changed_.wait_for(lock, milliseconds(25));
+  }
+}
+
+void EmbeddedServer::Supervise() {
+  milliseconds backoff = kInitialBackoff;
+  while (true) {
+    const long log_offset = FileSize(log_fd_);
+    Result<pid_t> spawned = process::Spawn(binary_path_, args_, log_fd_);
+    const auto started_at = std::chrono::steady_clock::now();
+    pid_t pid = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!spawned.ok()) {
+        if (!ready_) {
+          start_error_ = spawned.status().WithContext("start nats-server");
+          break;
+        }
+        spdlog::error("nats-server restart failed: {}; retrying in {} ms",
+                      spawned.status().message(), backoff.count());
+      } else {
+        pid = pid_ = spawned.value();
+        // Stopped while we were forking: no point in a graceful shutdown of a fresh child.
+        if (stopping_) ::kill(pid, SIGKILL);
+      }
+      changed_.notify_all();
+    }
+
+    if (pid > 0) {
+      AwaitExitUnreaped(pid);
+      int status = 0;
+      std::lock_guard<std::mutex> lock(mu_);
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      pid_ = 0;
+      changed_.notify_all();
+      if (stopping_) break;
+      if (!ready_) {
+        start_error_ = Status::Unavailable(
+            "nats-server " + process::DescribeExit(status) + " before accepting clients at " +
+            ClientUrl() + "; log " + options_.log_file + ":\n" +
+            process::TailOfFile(options_.log_file, log_offset, kLogTailLines));
+        break;
+      }
+      ++restarts_;
+      if (std::chrono::steady_clock::now() - started_at >= kHealthyRun) backoff = kInitialBackoff;
+      spdlog::warn("nats-server '{}' (pid {}) {} unexpectedly; restarting in {} ms. Log tail:\n{}",
+                   options_.server_name, pid, process::DescribeExit(status), backoff.count(),
+                   process::TailOfFile(options_.log_file, log_offset, kRestartLogTailLines));
+    }
+
+    std::unique_lock<std::mutex> lock(mu_);
+    if (changed_.wait_for(lock, backoff, [&] { return stopping_; })) break;
+    backoff = std::min(backoff * 2, kMaxBackoff);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  supervisor_done_ = true;
+  changed_.notify_all();
+}
+
+EmbeddedServer::~EmbeddedServer() {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    stopping_ = true;
+    if (pid_ > 0) ::kill(pid_, SIGTERM);
+    changed_.notify_all();
+    if (!changed_.wait_for(lock, kStopGrace, [&] { return pid_ == 0; })) {
+      spdlog::warn("nats-server '{}' (pid {}) ignored SIGTERM for {} s; killing it",
+                   options_.server_name, pid_, kStopGrace.count());
+      ::kill(pid_, SIGKILL);
+    }
+  }
+  if (supervisor_.joinable()) supervisor_.join();
+  ::close(log_fd_);
+}
+
+std::string EmbeddedServer::ClientUrl() const {
+  const std::string host = options_.host == "0.0.0.0" ? "127.0.0.1" : options_.host;
+  return "nats://" + host + ":" + std::to_string(options_.port);
+}
+
+pid_t EmbeddedServer::pid() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return pid_;
+}
+
+int EmbeddedServer::restarts() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return restarts_;
+}
+
+}  // namespace harmony::nats

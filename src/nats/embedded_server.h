@@ -1,0 +1,77 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/result.h"
+#include "common/status.h"
+
+namespace harmony::nats {
+
+struct EmbeddedServerOptions {
+  std::string binary = "nats-server";  // a path, or a name looked up on PATH
+  std::string host = "127.0.0.1";      // client listen address
+  int port = 4222;                     // client port (1..65535)
+  std::string store_dir;               // JetStream store; required, created if missing
+  std::string server_name;             // empty: "harmony-<port>". Must be stable per store_dir.
+  std::string cluster_name = "harmony";
+  std::string cluster_addr;                // "host:port" to listen for routes; empty: no cluster
+  std::vector<std::string> cluster_peers;  // route URLs "nats://host:port" (may include our own)
+  std::string log_file;                    // empty: "<store_dir>/nats-server.log" (appended to)
+  std::chrono::milliseconds ready_timeout{10000};
+};
+
+// A supervised `nats-server -js` child process.
+//
+// Start() spawns it and returns once its client port answers with an INFO carrying our server
+// name (so a different process already listening there is not mistaken for ours), or fails
+// with the child's exit status and the tail of its log (e.g. "address already in use"). A
+// supervisor thread restarts the child with back-off if it exits unexpectedly. The child gets
+// PR_SET_PDEATHSIG (SIGTERM), tied to the supervisor thread that forks it, so it does not
+// outlive this process even on a crash; it runs in its own process group, so a terminal's ^C
+// reaches only us and we stop it in order.
+//
+// Thread-safe accessors. The destructor sends SIGTERM, waits up to 5 s, then SIGKILLs.
+class EmbeddedServer {
+ public:
+  static Result<std::unique_ptr<EmbeddedServer>> Start(EmbeddedServerOptions options);
+  EmbeddedServer(const EmbeddedServer&) = delete;
+  EmbeddedServer& operator=(const EmbeddedServer&) = delete;
+  ~EmbeddedServer();
+
+  std::string ClientUrl() const;  // "nats://host:port"
+  pid_t pid() const;              // the current child; 0 between an exit and its restart
+  int restarts() const;           // unexpected exits that were restarted
+  const EmbeddedServerOptions& options() const { return options_; }
+
+ private:
+  EmbeddedServer(EmbeddedServerOptions options, std::string binary_path, int log_fd);
+  void Supervise();
+  Status AwaitReady();
+
+  const EmbeddedServerOptions options_;  // defaults filled in
+  const std::string binary_path_;
+  const std::vector<std::string> args_;
+  const int log_fd_;  // O_APPEND, shared by every child as stdout/stderr
+
+  mutable std::mutex mu_;
+  std::condition_variable changed_;  // any field below changed
+  // Guarded by mu_.
+  pid_t pid_ = 0;          // unreaped child, so signalling it cannot hit a recycled pid
+  bool ready_ = false;     // Start succeeded: exits from now on are restarted
+  bool stopping_ = false;  // destructor running: do not restart
+  bool supervisor_done_ = false;
+  Status start_error_;  // first spawn failed, or the child exited before it was ready
+  int restarts_ = 0;
+
+  std::thread supervisor_;  // last: started after everything above exists
+};
+
+}  // namespace harmony::nats

@@ -1,0 +1,217 @@
+#include "node/node.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "apply/applier.h"
+#include "bus/jetstream_bus.h"
+#include "capture/catalog.h"
+#include "capture/change_log.h"
+#include "capture/scanner.h"
+#include "capture/triggers.h"
+#include "nats/embedded_server.h"
+#include "node/apply_loop.h"
+#include "node/publish_loop.h"
+#include "node/signals.h"
+#include "sqlite/database.h"
+
+namespace harmony::node {
+namespace {
+
+namespace fs = std::filesystem;
+
+Status CheckDatabaseFile(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    return Status::NotFound("database " + path +
+                            " does not exist (db_path must name the application's SQLite file)");
+  }
+  if (!fs::is_regular_file(path, ec)) {
+    return Status::InvalidArgument("database " + path + " is not a regular file");
+  }
+  return Status::Ok();
+}
+
+// Splits "host:port"; an empty host means every interface.
+Status ParseHostPort(const std::string& address, std::string* host, int* port) {
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos) {
+    return Status::InvalidArgument("bind_address '" + address + "' is not host:port");
+  }
+  *host = address.substr(0, colon);
+  if (host->empty()) *host = "0.0.0.0";
+  try {
+    *port = std::stoi(address.substr(colon + 1));
+  } catch (...) {
+    return Status::InvalidArgument("bind_address '" + address + "' has no valid port");
+  }
+  if (*port <= 0 || *port > 65535) {
+    return Status::InvalidArgument("bind_address '" + address + "' port out of range");
+  }
+  return Status::Ok();
+}
+
+Status PrepareCapture(const config::Config& config) {
+  sqlite::OpenOptions open;
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(config.db_path, open));
+  if (!config.publish) {
+    spdlog::info("publish = false: local changes are not captured");
+    return capture::RemoveTriggers(db);
+  }
+  HARMONY_ASSIGN_OR_RETURN(capture::Catalog catalog, capture::ReadCatalog(db));
+  for (const capture::SkippedTable& skipped : catalog.skipped) {
+    spdlog::warn("table \"{}\" is not replicated: {}", skipped.name, skipped.reason);
+  }
+  HARMONY_ASSIGN_OR_RETURN(auto tracked, capture::InstallTriggers(db, catalog.tables));
+  std::string names;
+  for (const auto& t : tracked) names += (names.empty() ? "" : ", ") + t.schema.name;
+  spdlog::info("capturing changes on {} table(s): {}", tracked.size(), names);
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<nats::EmbeddedServer>> StartEmbedded(const config::Config& config,
+                                                            const ClusterFlags& flags,
+                                                            uint64_t node_id) {
+  nats::EmbeddedServerOptions opts;
+  HARMONY_RETURN_IF_ERROR(ParseHostPort(config.nats.bind_address, &opts.host, &opts.port)
+                              .WithContext("[nats] bind_address"));
+  opts.store_dir = EmbeddedStoreDir(config.db_path);
+  opts.server_name = "harmony-" + std::to_string(node_id);
+  opts.cluster_addr = flags.cluster_addr;
+  opts.cluster_peers = flags.cluster_peers;
+  std::error_code ec;
+  fs::create_directories(opts.store_dir, ec);
+  if (ec) return Status::IoError("create " + opts.store_dir + ": " + ec.message());
+  opts.log_file = opts.store_dir + "/nats-server.log";
+  spdlog::info("starting embedded nats-server on {}:{} (store {})", opts.host, opts.port,
+               opts.store_dir);
+  return nats::EmbeddedServer::Start(opts);
+}
+
+}  // namespace
+
+std::string EmbeddedStoreDir(const std::string& db_path) {
+  return fs::absolute(db_path).string() + "-harmony-nats";
+}
+
+uint64_t DeriveNodeId(const std::string& db_path) {
+  std::string seed;
+  std::ifstream machine_id("/etc/machine-id");
+  if (machine_id) std::getline(machine_id, seed);
+  if (seed.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    seed = host;
+  }
+  seed += '\0';
+  seed += fs::absolute(db_path).lexically_normal().string();
+  // 53 bits: exact in JSON numbers and in every language's double, and never 0.
+  uint64_t id = XXH3_64bits(seed.data(), seed.size()) & ((uint64_t{1} << 53) - 1);
+  return id == 0 ? 1 : id;
+}
+
+Status Run(const config::Config& config, const ClusterFlags& flags) {
+  HARMONY_RETURN_IF_ERROR(CheckDatabaseFile(config.db_path));
+  const uint64_t node_id = config.node_id ? config.node_id : DeriveNodeId(config.db_path);
+  spdlog::info("harmony node {} on {} (publish={}, replicate={}, shards={})", node_id,
+               config.db_path, config.publish, config.replicate, config.replication_log.shards);
+
+  HARMONY_RETURN_IF_ERROR(PrepareCapture(config).WithContext("install change capture"));
+
+  std::unique_ptr<nats::EmbeddedServer> server;
+  bus::ConnectOptions connect;
+  connect.urls = config.nats.urls;
+  connect.connect_retries = config.nats.connect_retries;
+  connect.reconnect_wait_seconds = config.nats.reconnect_wait_seconds;
+  connect.name = "harmony-" + std::to_string(node_id);
+  if (connect.urls.empty()) {
+    HARMONY_ASSIGN_OR_RETURN(server, StartEmbedded(config, flags, node_id));
+    connect.urls = {server->ClientUrl()};
+  }
+
+  bus::StreamOptions streams;
+  streams.stream_prefix = config.nats.stream_prefix;
+  streams.subject_prefix = config.nats.subject_prefix;
+  streams.shards = config.replication_log.shards;
+  streams.max_entries = config.replication_log.max_entries;
+  streams.replicas = config.replication_log.replicas;
+  HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<bus::JetStreamBus> bus,
+                           bus::JetStreamBus::Connect(connect, streams));
+  HARMONY_RETURN_IF_ERROR(bus->EnsureStreams());
+
+  std::unique_ptr<apply::Applier> applier;
+  std::unique_ptr<bus::Subscriber> subscriber;
+  std::unique_ptr<ApplyLoop> apply_loop;
+  if (config.replicate) {
+    apply::PendingKeysFn pending;
+    if (config.publish) pending = capture::PendingRowKeys;
+    HARMONY_ASSIGN_OR_RETURN(applier, apply::Applier::Open({.db_path = config.db_path}, pending));
+    subscriber = bus->NewSubscriber();
+    ApplyLoopOptions apply_options;
+    apply_options.shards = config.replication_log.shards;
+    apply_loop = std::make_unique<ApplyLoop>(apply_options, applier.get(), subscriber.get());
+    HARMONY_RETURN_IF_ERROR(apply_loop->Start());
+  } else {
+    spdlog::info("replicate = false: changes from other nodes are not applied");
+  }
+
+  std::unique_ptr<bus::Publisher> publisher;
+  std::unique_ptr<PublishLoop> publish_loop;
+  if (config.publish) {
+    publisher = bus->NewPublisher();
+    PublishLoopOptions publish_options;
+    publish_options.db_path = config.db_path;
+    publish_options.scan.shards = config.replication_log.shards;
+    publish_options.scan.max_changes_per_batch = config.scan_max_changes;
+    publish_options.scan.node_id = node_id;
+    publish_options.compress = config.replication_log.compress;
+    publish_options.polling_interval = std::chrono::milliseconds(config.polling_interval_ms);
+    publish_options.cleanup_interval = std::chrono::milliseconds(config.cleanup_interval_ms);
+    publish_loop = std::make_unique<PublishLoop>(publish_options, publisher.get());
+    HARMONY_RETURN_IF_ERROR(publish_loop->Start());
+  }
+
+  spdlog::info("node {} ready", node_id);
+  StopSignals signals;
+  int sig = 0;
+  while ((sig = signals.Wait(std::chrono::milliseconds(500))) == 0) {
+  }
+  spdlog::info("received signal {}, shutting down", sig);
+  // Stop producers before what they feed, and everything before the broker goes away.
+  if (publish_loop) publish_loop->Stop();
+  if (apply_loop) apply_loop->Stop();
+  publish_loop.reset();
+  apply_loop.reset();
+  publisher.reset();
+  subscriber.reset();
+  applier.reset();
+  bus.reset();
+  server.reset();
+  spdlog::info("stopped");
+  return Status::Ok();
+}
+
+Status Cleanup(const config::Config& config) {
+  HARMONY_RETURN_IF_ERROR(CheckDatabaseFile(config.db_path));
+  sqlite::OpenOptions open;
+  open.wal = false;  // leave the journal mode as the application has it
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(config.db_path, open));
+  HARMONY_RETURN_IF_ERROR(capture::RemoveAllObjects(db).WithContext("cleanup " + config.db_path));
+  spdlog::info("removed harmony's triggers and tables from {}", config.db_path);
+  const std::string store = EmbeddedStoreDir(config.db_path);
+  std::error_code ec;
+  if (fs::exists(store, ec)) {
+    fs::remove_all(store, ec);
+    if (ec) return Status::IoError("remove " + store + ": " + ec.message());
+    spdlog::info("removed embedded broker data {}", store);
+  }
+  return Status::Ok();
+}
+
+}  // namespace harmony::node

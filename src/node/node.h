@@ -1,0 +1,32 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "config/config.h"
+
+namespace harmony::node {
+
+// Command-line settings that are not config keys (HarmonyLite's flags).
+struct ClusterFlags {
+  std::string cluster_addr;                // -cluster-addr: this embedded server's route listener
+  std::vector<std::string> cluster_peers;  // -cluster-peers: route URLs of the other servers
+};
+
+// Runs a node until SIGINT/SIGTERM (Ok) or a fatal error (the error). The caller must have
+// blocked those signals in every thread first (see signals.h).
+Status Run(const config::Config& config, const ClusterFlags& flags);
+
+// -cleanup: removes every object harmony created in the database and the embedded broker's store
+// directory; application data is untouched. Running it twice is fine.
+Status Cleanup(const config::Config& config);
+
+// The node id used when the config says 0: XXH3 of /etc/machine-id (or the host name) and the
+// absolute database path, so it is stable across restarts and distinct per database.
+uint64_t DeriveNodeId(const std::string& db_path);
+
+// Where the embedded broker keeps its JetStream data: "<db_path>-harmony-nats/".
+std::string EmbeddedStoreDir(const std::string& db_path);
+
+}  // namespace harmony::node

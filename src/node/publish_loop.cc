@@ -1,0 +1,98 @@
+#include "node/publish_loop.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "capture/change_log.h"
+#include "change/codec.h"
+
+namespace harmony::node {
+
+Status PublishLoop::Start() {
+  sqlite::OpenOptions open;
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(options_.db_path, open));
+  db_ = std::make_unique<sqlite::Database>(std::move(db));
+  HARMONY_ASSIGN_OR_RETURN(published_, capture::ReadPublishedSeq(*db_));
+  stats_.published_seq = published_;
+  scanner_ = std::make_unique<capture::Scanner>(db_.get(), options_.scan);
+  HARMONY_ASSIGN_OR_RETURN(watcher_, ChangeWatcher::Open(options_.db_path));
+  last_cleanup_ = std::chrono::steady_clock::now();
+  thread_ = std::thread([this] { Run(); });
+  return Status::Ok();
+}
+
+void PublishLoop::Stop() {
+  stop_ = true;
+  if (watcher_) watcher_->Wake();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool PublishLoop::Sleep(std::chrono::milliseconds d) {
+  watcher_->Wait(d);  // a commit during back-off changes nothing: the retry comes anyway
+  return !stop_;
+}
+
+Status PublishLoop::Round(bool* published_any) {
+  *published_any = false;
+  HARMONY_ASSIGN_OR_RETURN(
+      capture::ScanResult scan,
+      scanner_->Scan(published_, retry_up_to_, [this](uint32_t shard, change::Batch&& batch) {
+        std::string payload = change::Encode(batch, {.compress = options_.compress});
+        stats_.messages.fetch_add(1, std::memory_order_relaxed);
+        return publisher_->PublishAsync(shard, change::MessageId(batch, shard), payload);
+      }));
+  if (scan.last_seq <= published_) return Status::Ok();
+  Status acks = publisher_->WaitForAcks(options_.ack_timeout);
+  if (!acks.ok()) {
+    retry_up_to_ = scan.last_seq;
+    return acks.WithContext("publish changes " + std::to_string(published_ + 1) + ".." +
+                            std::to_string(scan.last_seq));
+  }
+  HARMONY_RETURN_IF_ERROR(capture::WritePublishedSeq(*db_, scan.last_seq));
+  published_ = scan.last_seq;
+  retry_up_to_ = 0;
+  stats_.published_seq = published_;
+  stats_.changes.fetch_add(scan.changes, std::memory_order_relaxed);
+  *published_any = true;
+  return Status::Ok();
+}
+
+void PublishLoop::Run() {
+  const auto idle_wait = options_.polling_interval.count() > 0 ? options_.polling_interval
+                                                               : std::chrono::milliseconds(60000);
+  std::chrono::milliseconds backoff(0);
+  bool failing = false;
+  while (!stop_) {
+    bool published_any = false;
+    Status s = Round(&published_any);
+    if (!s.ok()) {
+      stats_.failures.fetch_add(1, std::memory_order_relaxed);
+      // One line per outage, not one per retry.
+      if (!failing) spdlog::warn("{}; retrying until it succeeds", s.message());
+      failing = true;
+      backoff = std::min(std::chrono::milliseconds(5000),
+                         std::max(std::chrono::milliseconds(100), backoff * 2));
+      if (!Sleep(backoff)) break;
+      continue;
+    }
+    if (failing) spdlog::info("publishing resumed; published up to change {}", published_);
+    failing = false;
+    backoff = std::chrono::milliseconds(0);
+
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_cleanup_ >= options_.cleanup_interval) {
+      last_cleanup_ = now;
+      auto removed = capture::CleanupPublished(*db_);
+      if (!removed.ok()) {
+        spdlog::warn("{}", removed.status().message());
+      } else if (*removed > 0) {
+        spdlog::debug("removed {} published changes from the change log", *removed);
+      }
+    }
+    if (published_any) continue;  // more may have been committed meanwhile
+    watcher_->Wait(std::min<std::chrono::milliseconds>(idle_wait, options_.cleanup_interval));
+  }
+}
+
+}  // namespace harmony::node

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "bus/bus.h"
+#include "capture/scanner.h"
+#include "common/status.h"
+#include "node/change_watcher.h"
+#include "sqlite/database.h"
+
+namespace harmony::node {
+
+struct PublishLoopOptions {
+  std::string db_path;
+  capture::ScanOptions scan;
+  bool compress = true;
+  std::chrono::milliseconds polling_interval{1000};  // 0: inotify only
+  std::chrono::milliseconds cleanup_interval{5000};
+  std::chrono::milliseconds ack_timeout{10000};
+};
+
+struct PublishStats {
+  std::atomic<uint64_t> published_seq{0};  // highest change-log seq acknowledged by JetStream
+  std::atomic<uint64_t> messages{0};
+  std::atomic<uint64_t> changes{0};
+  std::atomic<uint64_t> failures{0};
+};
+
+// Owns one thread and one database connection: waits for commits, scans the change log, publishes
+// each batch asynchronously, waits for all acks, then records the new published seq. A failed
+// round is retried with exactly the same range (same message ids), so JetStream's duplicate
+// window drops whatever had already been stored; nothing is marked published before its ack.
+class PublishLoop {
+ public:
+  // "publisher" must outlive the loop; only the loop's thread uses it.
+  PublishLoop(PublishLoopOptions options, bus::Publisher* publisher)
+      : options_(std::move(options)), publisher_(publisher) {}
+  ~PublishLoop() { Stop(); }
+
+  Status Start();
+  void Stop();
+  const PublishStats& stats() const { return stats_; }
+
+ private:
+  void Run();
+  Status Round(bool* published_any);
+  bool Sleep(std::chrono::milliseconds d);
+
+  PublishLoopOptions options_;
+  bus::Publisher* publisher_;  // not owned
+  std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<capture::Scanner> scanner_;
+  std::unique_ptr<ChangeWatcher> watcher_;
+  uint64_t published_ = 0;
+  uint64_t retry_up_to_ = 0;  // non-zero: the range of a failed round, to be sent again as it was
+  std::chrono::steady_clock::time_point last_cleanup_;
+  PublishStats stats_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace harmony::node

@@ -1,0 +1,122 @@
+// sqlite: move-only RAII owners for sqlite3* and sqlite3_stmt*, transactions, identifier quoting
+// and binding of harmony::Value with its storage class kept exactly. The only folder that uses
+// sqlite3.h raw; everything above talks to SQLite through these types.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "common/status.h"
+#include "common/value.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace harmony::sqlite {
+
+class Statement;
+
+struct OpenOptions {
+  bool read_only = false;
+  bool create = false;  // create the file if missing
+  int busy_timeout_ms = 10000;
+  // false turns off every trigger on this connection (SQLITE_DBCONFIG_ENABLE_TRIGGER): used by the
+  // apply connection so replicated rows fire neither harmony's capture nor the app's triggers.
+  bool enable_triggers = true;
+  bool foreign_keys = false;
+  bool wal = true;  // switch the database to WAL journal mode (persistent, needed for concurrency)
+};
+
+// One connection. Not thread-safe: one thread owns a Database (SQLite's own mutex is kept on
+// anyway, as a backstop).
+class Database {
+ public:
+  static Result<Database> Open(const std::string& path, const OpenOptions& options);
+
+  Database(Database&& other) noexcept;
+  Database& operator=(Database&& other) noexcept;
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  ~Database();
+
+  // Runs one or more statements that return no rows of interest.
+  Status Exec(std::string_view sql);
+  Result<Statement> Prepare(std::string_view sql);
+  // Runs a query returning a single integer (first column of the first row); NotFound if no row.
+  Result<int64_t> QueryInt(std::string_view sql);
+
+  int64_t Changes() const;
+  const std::string& path() const { return path_; }
+  sqlite3* raw() const { return db_; }
+
+  // The current error text of this connection, with the path, for building Status messages.
+  std::string ErrorText() const;
+
+ private:
+  Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+// A prepared statement. Must not outlive the Database that prepared it.
+class Statement {
+ public:
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&& other) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  // Binds 1-based parameter `index`; TEXT and BLOB bytes are copied (SQLITE_TRANSIENT).
+  Status Bind(int index, const Value& value);
+  Status BindInt(int index, int64_t value);
+  Status BindText(int index, std::string_view text);
+
+  // Advances; true when a row is available, false when done.
+  Result<bool> Step();
+  // Steps to completion, ignoring rows, then resets.
+  Status Run();
+  // Resets so the statement can run again, clearing bindings.
+  void Reset();
+
+  int ColumnCount() const;
+  Value Column(int index) const;  // exact storage class of the cell
+  int64_t ColumnInt(int index) const;
+  std::string ColumnText(int index) const;
+  bool ColumnIsNull(int index) const;
+  std::string ColumnName(int index) const;
+  std::string_view sql() const;
+
+ private:
+  friend class Database;
+  Statement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+  Status Error(std::string_view what) const;
+  sqlite3_stmt* stmt_ = nullptr;
+  sqlite3* db_ = nullptr;  // not owned
+};
+
+// BEGIN on construction (through Begin), ROLLBACK in the destructor unless committed.
+class Transaction {
+ public:
+  enum class Mode { kDeferred, kImmediate };
+  static Result<Transaction> Begin(Database& db, Mode mode);
+  Transaction(Transaction&& other) noexcept;
+  Transaction& operator=(Transaction&&) = delete;
+  Transaction(const Transaction&) = delete;
+  ~Transaction();
+  Status Commit();
+  void Rollback();
+
+ private:
+  explicit Transaction(Database* db) : db_(db) {}
+  Database* db_;  // not owned; null once finished
+};
+
+// "name" with embedded double quotes doubled: safe for any table or column name.
+std::string QuoteIdentifier(std::string_view name);
+// 'text' with embedded single quotes doubled.
+std::string QuoteString(std::string_view text);
+
+}  // namespace harmony::sqlite

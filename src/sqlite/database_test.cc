@@ -1,0 +1,110 @@
+#include "sqlite/database.h"
+
+#include <gtest/gtest.h>
+
+#include <climits>
+#include <filesystem>
+#include <string>
+
+#include "tests/support/temp_dir.h"
+
+namespace harmony::sqlite {
+namespace {
+
+class DatabaseTest : public ::testing::Test {
+ protected:
+  Database OpenDb(OpenOptions options = {}) {
+    options.create = true;
+    auto db = Database::Open(dir_.path() + "/t.db", options);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    return std::move(db).value();
+  }
+  test::TempDir dir_;
+};
+
+TEST_F(DatabaseTest, ValuesRoundTripWithTheirStorageClass) {
+  Database db = OpenDb();
+  ASSERT_TRUE(db.Exec("CREATE TABLE t(v)").ok());
+  const Value values[] = {Null{},        int64_t{INT64_MIN}, int64_t{INT64_MAX}, 0.1,
+                          3.0,           Text{"123"},        Text{""},           Blob{""},
+                          Blob{std::string("a\0b", 3)}};
+  auto ins = db.Prepare("INSERT INTO t(rowid, v) VALUES(?, ?)");
+  ASSERT_TRUE(ins.ok());
+  int64_t id = 1;
+  for (const Value& v : values) {
+    ASSERT_TRUE(ins->BindInt(1, id++).ok());
+    ASSERT_TRUE(ins->Bind(2, v).ok());
+    ASSERT_TRUE(ins->Run().ok());
+  }
+  auto sel = db.Prepare("SELECT v FROM t ORDER BY rowid");
+  ASSERT_TRUE(sel.ok());
+  for (const Value& v : values) {
+    auto row = sel->Step();
+    ASSERT_TRUE(row.ok() && *row);
+    EXPECT_TRUE(SameValue(sel->Column(0), v)) << DebugString(sel->Column(0)) << " vs "
+                                              << DebugString(v);
+  }
+}
+
+TEST_F(DatabaseTest, TransactionRollsBackUnlessCommitted) {
+  Database db = OpenDb();
+  ASSERT_TRUE(db.Exec("CREATE TABLE t(v)").ok());
+  {
+    auto tx = Transaction::Begin(db, Transaction::Mode::kImmediate);
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE(db.Exec("INSERT INTO t VALUES(1)").ok());
+  }
+  EXPECT_EQ(*db.QueryInt("SELECT count(*) FROM t"), 0);
+  {
+    auto tx = Transaction::Begin(db, Transaction::Mode::kDeferred);
+    ASSERT_TRUE(db.Exec("INSERT INTO t VALUES(1)").ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  EXPECT_EQ(*db.QueryInt("SELECT count(*) FROM t"), 1);
+}
+
+TEST_F(DatabaseTest, TriggersCanBeDisabledPerConnection) {
+  {
+    Database db = OpenDb();
+    ASSERT_TRUE(db.Exec("CREATE TABLE t(v); CREATE TABLE log(v);"
+                        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES(1); END;")
+                    .ok());
+  }
+  OpenOptions no_triggers;
+  no_triggers.enable_triggers = false;
+  Database db = OpenDb(no_triggers);
+  ASSERT_TRUE(db.Exec("INSERT INTO t VALUES(1)").ok());
+  EXPECT_EQ(*db.QueryInt("SELECT count(*) FROM log"), 0);
+}
+
+TEST_F(DatabaseTest, ErrorsNameThePathAndStatement) {
+  Database db = OpenDb();
+  Status s = db.Exec("SELEC 1");
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("t.db"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("SELEC 1"), std::string::npos) << s.message();
+}
+
+TEST_F(DatabaseTest, MissingFileWithoutCreateIsNotFound) {
+  auto db = Database::Open(dir_.path() + "/missing.db", OpenOptions{});
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), Status::Code::kNotFound);
+}
+
+TEST_F(DatabaseTest, NotADatabaseIsReportedAtOpen) {
+  std::string path = dir_.path() + "/junk.db";
+  FILE* f = std::fopen(path.c_str(), "w");
+  std::fputs("this is not a database file, not at all, really not", f);
+  std::fclose(f);
+  auto db = Database::Open(path, OpenOptions{});
+  ASSERT_FALSE(db.ok());
+  EXPECT_NE(db.status().message().find("junk.db"), std::string::npos);
+}
+
+TEST(QuoteTest, QuotesAreDoubled) {
+  EXPECT_EQ(QuoteIdentifier("a\"b c"), "\"a\"\"b c\"");
+  EXPECT_EQ(QuoteString("it's"), "'it''s'");
+}
+
+}  // namespace
+}  // namespace harmony::sqlite
