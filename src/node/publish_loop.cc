@@ -8,6 +8,11 @@
 #include "change/codec.h"
 
 namespace harmony::node {
+namespace {
+
+constexpr int kSettleSteps = 7;
+
+}  // namespace
 
 Status PublishLoop::Start() {
   sqlite::OpenOptions open;
@@ -63,6 +68,8 @@ void PublishLoop::Run() {
                                                                : std::chrono::milliseconds(60000);
   std::chrono::milliseconds backoff(0);
   bool failing = false;
+  bool changed = true;  // a commit may have happened before the watcher existed
+  int settle = 0;
   while (!stop_) {
     bool published_any = false;
     Status s = Round(&published_any);
@@ -90,8 +97,21 @@ void PublishLoop::Run() {
         spdlog::debug("removed {} published changes from the change log", *removed);
       }
     }
-    if (published_any) continue;  // more may have been committed meanwhile
-    watcher_->Wait(std::min<std::chrono::milliseconds>(idle_wait, options_.cleanup_interval));
+    if (published_any) {  // more may have been committed meanwhile
+      settle = 0;
+      continue;
+    }
+    // inotify reports the write of the WAL frames, but the commit becomes visible only when the
+    // writer then updates the shared-memory WAL index, which raises no event. A scan right after
+    // the event can therefore come too early: look again a few times, 1 ms, 2 ms, ... 64 ms later,
+    // starting over whenever another write is seen.
+    if (changed && settle < kSettleSteps) {
+      settle = watcher_->Wait(std::chrono::milliseconds(1 << settle)) ? 0 : settle + 1;
+      continue;
+    }
+    settle = 0;
+    changed =
+        watcher_->Wait(std::min<std::chrono::milliseconds>(idle_wait, options_.cleanup_interval));
   }
 }
 
