@@ -9,7 +9,7 @@ harmony="$root/build/harmony"
 
 create_db() {
   rm -rf "$1" "$1-wal" "$1-shm" "$1-harmony-nats"
-  sqlite3 "$1" <<'SQL'
+  sqlite3 "$1" >/dev/null <<'SQL'
 PRAGMA journal_mode = WAL;
 CREATE TABLE Books (
   id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -97,7 +97,8 @@ int RunApp(int argc, char** argv) {
   if (node_id >= 0) cfg.node_id = static_cast<uint64_t>(node_id);
   if (Status s = config::Validate(cfg); !s.ok()) return Fail("command line: " + s.message());
 
-  SetUpLogging(cfg.logging.format, cfg.logging.verbose);
+  if (cfg.node_id == 0) cfg.node_id = node::DeriveNodeId(cfg.db_path);
+  SetUpLogging(cfg.logging.format, cfg.logging.verbose, cfg.node_id);
   for (const std::string& w : loaded->warnings) spdlog::warn("{}", w);
   if (!cfg.seq_map_path.empty()) {
     spdlog::info("seq_map_path is ignored: replication positions are kept inside the database");

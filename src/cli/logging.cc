@@ -38,15 +38,16 @@ class JsonMessageFlag : public spdlog::custom_flag_formatter {
 
 }  // namespace
 
-void SetUpLogging(const std::string& format, bool verbose) {
+void SetUpLogging(const std::string& format, bool verbose, uint64_t node_id) {
+  const std::string node = std::to_string(node_id);
   auto logger = spdlog::stderr_color_mt("harmony");
   if (format == "json") {
     auto formatter = std::make_unique<spdlog::pattern_formatter>();
     formatter->add_flag<JsonMessageFlag>('j').set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":"%j"})");
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","node":)" + node + R"(,"msg":"%j"})");
     logger->set_formatter(std::move(formatter));
   } else {
-    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
+    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e [node " + node + "] %^%-5l%$ %v");
   }
   logger->set_level(verbose ? spdlog::level::debug : spdlog::level::info);
   logger->flush_on(spdlog::level::info);

@@ -119,7 +119,7 @@ uint64_t DeriveNodeId(const std::string& db_path) {
 Status Run(const config::Config& config, const ClusterFlags& flags) {
   HARMONY_RETURN_IF_ERROR(CheckDatabaseFile(config.db_path));
   const uint64_t node_id = config.node_id ? config.node_id : DeriveNodeId(config.db_path);
-  spdlog::info("harmony node {} on {} (publish={}, replicate={}, shards={})", node_id,
+  spdlog::info("harmony {} on {} (publish={}, replicate={}, shards={})", HARMONY_VERSION,
                config.db_path, config.publish, config.replicate, config.replication_log.shards);
 
   HARMONY_RETURN_IF_ERROR(PrepareCapture(config).WithContext("install change capture"));
@@ -152,6 +152,18 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
     apply::PendingKeysFn pending;
     if (config.publish) pending = capture::PendingRowKeys;
     HARMONY_ASSIGN_OR_RETURN(applier, apply::Applier::Open({.db_path = config.db_path}, pending));
+    for (uint32_t shard = 1; shard <= streams.shards; ++shard) {
+      auto state = bus->State(shard);
+      const uint64_t applied = applier->Position(shard);
+      if (state.ok() && state->messages > 0 && state->first_seq > applied + 1) {
+        // JetStream already discarded messages this node never applied (max_entries); replay
+        // alone cannot bring it up to date. Snapshots (issue #5) will restore such a node.
+        spdlog::error("shard {}: this node applied up to stream sequence {} but the stream now "
+                      "starts at {}; changes in between are no longer in the stream, so this "
+                      "node will miss them (raise [replication_log] max_entries)",
+                      shard, applied, state->first_seq);
+      }
+    }
     subscriber = bus->NewSubscriber();
     ApplyLoopOptions apply_options;
     apply_options.shards = config.replication_log.shards;
