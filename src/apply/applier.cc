@@ -8,37 +8,12 @@
 namespace harmony::apply {
 namespace {
 
-using sqlite::QuoteIdentifier;
-
-std::string UpsertSql(const change::TableSchema& t) {
-  std::string sql = "INSERT OR REPLACE INTO " + QuoteIdentifier(t.name) + "(";
-  std::string params;
-  for (size_t i = 0; i < t.columns.size(); ++i) {
-    if (i) {
-      sql += ", ";
-      params += ", ";
-    }
-    sql += QuoteIdentifier(t.columns[i]);
-    params += "?" + std::to_string(i + 1);
-  }
-  return sql + ") VALUES(" + params + ")";
-}
-
-std::string DeleteSql(const change::TableSchema& t) {
-  std::string sql = "DELETE FROM " + QuoteIdentifier(t.name) + " WHERE ";
-  for (size_t i = 0; i < t.pk.size(); ++i) {
-    if (i) sql += " AND ";
-    sql += QuoteIdentifier(t.columns[t.pk[i]]) + " IS ?" + std::to_string(i + 1);
-  }
-  return sql;
-}
-
-std::string CacheKey(const change::TableSchema& t, change::Op op) {
-  std::string key(1, static_cast<char>(op));
-  key += t.name;
-  for (const std::string& c : t.columns) key += '\x1f' + c;
-  key += '\x1e';
-  for (uint32_t p : t.pk) key += std::to_string(p) + ",";
+// The primary-key values of a change, in key order.
+std::vector<Value> KeyOf(const change::TableSchema& table, const change::Change& c) {
+  if (c.op == change::Op::kDelete) return c.values;
+  std::vector<Value> key;
+  key.reserve(table.pk.size());
+  for (uint32_t i : table.pk) key.push_back(c.values[i]);
   return key;
 }
 
@@ -53,26 +28,37 @@ Result<std::unique_ptr<Applier>> Applier::Open(const ApplyOptions& options,
   HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(options.db_path, open));
   HARMONY_RETURN_IF_ERROR(db.Exec(
       "CREATE TABLE IF NOT EXISTS __harmony_apply_position("
-      "  shard INTEGER PRIMARY KEY, stream_seq INTEGER NOT NULL);"
+      "  shard INTEGER PRIMARY KEY, stream_seq INTEGER NOT NULL, own_seq INTEGER NOT NULL);"
       "CREATE TABLE IF NOT EXISTS __harmony_dead_letters("
       "  shard INTEGER NOT NULL, stream_seq INTEGER NOT NULL, error TEXT NOT NULL,"
       "  payload BLOB, received_at TEXT NOT NULL DEFAULT (datetime('now')),"
       "  PRIMARY KEY(shard, stream_seq));"));
-  std::unique_ptr<Applier> applier(new Applier(std::move(db), std::move(pending_keys)));
+  std::unique_ptr<Applier> applier(new Applier(std::move(db), options, std::move(pending_keys)));
+  HARMONY_RETURN_IF_ERROR(applier->held_.CreateTable());
   HARMONY_RETURN_IF_ERROR(applier->LoadPositions());
   return applier;
 }
 
 Status Applier::LoadPositions() {
   HARMONY_ASSIGN_OR_RETURN(
-      sqlite::Statement q, db_.Prepare("SELECT shard, stream_seq FROM __harmony_apply_position"));
+      sqlite::Statement q,
+      db_.Prepare("SELECT shard, stream_seq, own_seq FROM __harmony_apply_position"));
   while (true) {
     HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
-    committed_[static_cast<uint32_t>(q.ColumnInt(0))] = static_cast<uint64_t>(q.ColumnInt(1));
+    const auto shard = static_cast<uint32_t>(q.ColumnInt(0));
+    committed_[shard] = static_cast<uint64_t>(q.ColumnInt(1));
+    committed_own_[shard] = static_cast<uint64_t>(q.ColumnInt(2));
   }
-  position_ = committed_;
+  ResetToCommitted();
   return Status::Ok();
+}
+
+void Applier::ResetToCommitted() {
+  position_ = committed_;
+  own_ = committed_own_;
+  open_batches_.clear();
+  reassembler_.Clear();
 }
 
 uint64_t Applier::Position(uint32_t shard) const {
@@ -85,28 +71,32 @@ Status Applier::Apply(std::vector<Incoming> messages, bool force_commit) {
   for (Incoming& m : messages) buffered_.push_back(std::move(m));
   // After a failure there is no open transaction: start over from the last commit.
   Status s = ApplyBuffered(tx_ ? from : 0);
-  if (s.ok() && (force_commit || open_batches_.empty())) s = Commit();
+  if (s.ok() && (force_commit || !HasOpenBatch())) s = Commit();
   if (!s.ok()) {
     tx_.reset();  // rolls back
-    position_ = committed_;
-    open_batches_.clear();
+    ResetToCommitted();
   }
   return s;
 }
 
+Status Applier::Begin() {
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Transaction tx,
+                           sqlite::Transaction::Begin(db_, sqlite::Transaction::Mode::kImmediate));
+  tx_ = std::make_unique<sqlite::Transaction>(std::move(tx));
+  ResetToCommitted();
+  HARMONY_RETURN_IF_ERROR(writer_.RefreshSchema());
+  HARMONY_RETURN_IF_ERROR(held_.Load());
+  pending_.clear();
+  if (pending_keys_) {
+    HARMONY_ASSIGN_OR_RETURN(pending_, pending_keys_(db_));
+  }
+  return ReleaseHeld();
+}
+
 Status Applier::ApplyBuffered(size_t from) {
   if (!tx_) {
-    HARMONY_ASSIGN_OR_RETURN(
-        sqlite::Transaction tx,
-        sqlite::Transaction::Begin(db_, sqlite::Transaction::Mode::kImmediate));
-    tx_ = std::make_unique<sqlite::Transaction>(std::move(tx));
-    position_ = committed_;
-    open_batches_.clear();
+    HARMONY_RETURN_IF_ERROR(Begin());
     from = 0;
-    pending_.clear();
-    if (pending_keys_) {
-      HARMONY_ASSIGN_OR_RETURN(pending_, pending_keys_(db_));
-    }
   }
   for (size_t i = from; i < buffered_.size(); ++i) {
     HARMONY_RETURN_IF_ERROR(ApplyOne(buffered_[i]));
@@ -119,7 +109,23 @@ Status Applier::ApplyOne(const Incoming& message) {
   if (message.stream_seq <= pos) return Status::Ok();  // re-delivery
   const std::string where =
       "shard " + std::to_string(message.shard) + " seq " + std::to_string(message.stream_seq);
-  auto batch = change::Decode(message.payload);
+  std::string_view payload = message.payload;
+  std::optional<std::string> whole;
+  if (change::IsFragment(payload)) {
+    auto added = reassembler_.Add(message.shard, payload);
+    if (!added.ok()) {
+      HARMONY_RETURN_IF_ERROR(DeadLetter(message, added.status()));
+    } else if (added->has_value()) {
+      whole = std::move(**added);
+      payload = *whole;
+    }
+    if (!added.ok() || !whole) {
+      pos = message.stream_seq;
+      stats_.messages.fetch_add(1, std::memory_order_relaxed);
+      return Status::Ok();
+    }
+  }
+  auto batch = change::Decode(payload);
   if (!batch.ok()) {
     HARMONY_RETURN_IF_ERROR(DeadLetter(message, batch.status()));
   } else {
@@ -134,10 +140,17 @@ Status Applier::ApplyOne(const Incoming& message) {
                    where, b.node_id, open->second.next_part);
       open_batches_.erase(open);
     }
-    HARMONY_RETURN_IF_ERROR(ApplyBatch(b).WithContext(
-        "apply " + where + " from node " + std::to_string(b.node_id)));
+    HARMONY_RETURN_IF_ERROR(ApplyBatch(b, message.shard)
+                                .WithContext("apply " + where + " from node " +
+                                             std::to_string(b.node_id)));
     if (b.last_part) {
       open_batches_.erase(key);
+      // Every change of ours up to last_seq that belongs to this shard is now in the stream, at
+      // or before this message: later remote changes to those rows must win over them.
+      if (b.node_id == options_.node_id) {
+        uint64_t& own = own_[message.shard];
+        own = std::max(own, b.last_seq);
+      }
     } else {
       open_batches_[key] = OpenBatch{b.epoch, b.first_seq, b.part + 1};
     }
@@ -147,41 +160,83 @@ Status Applier::ApplyOne(const Incoming& message) {
   return Status::Ok();
 }
 
-Status Applier::ApplyBatch(const change::Batch& batch) {
+Status Applier::ApplyBatch(const change::Batch& batch, uint32_t shard) {
+  // Changes of tables that must wait, grouped by table index, in arrival order.
+  std::map<uint32_t, std::vector<change::Change>> to_hold;
   for (const change::Change& c : batch.changes) {
     const change::TableSchema& table = batch.tables[c.table];
-    if (!pending_.empty()) {
-      std::vector<Value> key;
-      if (c.op == change::Op::kUpsert) {
-        for (uint32_t i : table.pk) key.push_back(c.values[i]);
-      }
-      const std::vector<Value>& pk = c.op == change::Op::kUpsert ? key : c.values;
-      if (pending_.count(change::RowKeyHash(table.name, pk))) {
-        stats_.skipped_pending.fetch_add(1, std::memory_order_relaxed);
+    if (!held_.IsHeld(table.name)) {
+      HARMONY_ASSIGN_OR_RETURN(std::optional<std::string> why, writer_.Incompatibility(table));
+      if (!why) {
+        HARMONY_RETURN_IF_ERROR(ApplyChange(table, c));
         continue;
       }
+      if (reported_paused_.insert(table.name).second) {
+        spdlog::warn("table \"{}\": replication paused: {} here yet; its changes are held in "
+                     "__harmony_held and applied once the local schema has it",
+                     table.name, *why);
+      }
     }
-    HARMONY_ASSIGN_OR_RETURN(sqlite::Statement * stmt, StatementFor(table, c.op));
-    for (size_t i = 0; i < c.values.size(); ++i) {
-      HARMONY_RETURN_IF_ERROR(stmt->Bind(static_cast<int>(i + 1), c.values[i]));
-    }
-    HARMONY_RETURN_IF_ERROR(stmt->Run().WithContext("table " + QuoteIdentifier(table.name)));
-    stats_.changes.fetch_add(1, std::memory_order_relaxed);
+    to_hold[c.table].push_back(c);
   }
+  for (auto& [index, changes] : to_hold) {
+    stats_.held.fetch_add(changes.size(), std::memory_order_relaxed);
+    HARMONY_RETURN_IF_ERROR(held_.Hold(batch.tables[index], std::move(changes), batch.node_id));
+  }
+  stats_.paused_tables.store(held_.tables().size(), std::memory_order_relaxed);
+  (void)shard;
   return Status::Ok();
 }
 
-Result<sqlite::Statement*> Applier::StatementFor(const change::TableSchema& table,
-                                                 change::Op op) {
-  std::string key = CacheKey(table, op);
-  auto it = statements_.find(key);
-  if (it == statements_.end()) {
-    HARMONY_ASSIGN_OR_RETURN(
-        sqlite::Statement stmt,
-        db_.Prepare(op == change::Op::kUpsert ? UpsertSql(table) : DeleteSql(table)));
-    it = statements_.emplace(std::move(key), std::move(stmt)).first;
+Status Applier::ApplyChange(const change::TableSchema& table, const change::Change& c) {
+  if (!pending_.empty()) {
+    const std::vector<Value> key = KeyOf(table, c);
+    const uint64_t hash = change::RowKeyHash(table.name, key);
+    auto it = pending_.find(hash);
+    if (it != pending_.end()) {
+      // The row has a local change; skip this one unless that change is already in the stream
+      // ahead of it (our own message for that shard has been seen).
+      const uint32_t row_shard = change::ShardOf(hash, options_.shards);
+      if (it->second > own_[row_shard]) {
+        stats_.skipped_pending.fetch_add(1, std::memory_order_relaxed);
+        return Status::Ok();
+      }
+    }
   }
-  return &it->second;
+  HARMONY_RETURN_IF_ERROR(c.op == change::Op::kUpsert ? writer_.Upsert(table, c.values)
+                                                      : writer_.Delete(table, c.values));
+  stats_.changes.fetch_add(1, std::memory_order_relaxed);
+  return Status::Ok();
+}
+
+Status Applier::ReleaseHeld() {
+  if (held_.empty() || writer_.schema_version() == held_checked_version_) return Status::Ok();
+  held_checked_version_ = writer_.schema_version();
+  const std::set<std::string> tables = held_.tables();
+  for (const std::string& name : tables) {
+    HARMONY_ASSIGN_OR_RETURN(std::vector<change::Batch> batches, held_.Batches(name));
+    bool ready = true;
+    for (const change::Batch& b : batches) {
+      HARMONY_ASSIGN_OR_RETURN(std::optional<std::string> why,
+                               writer_.Incompatibility(b.tables[0]));
+      if (why) ready = false;
+    }
+    if (!ready) continue;
+    size_t applied = 0;
+    for (const change::Batch& b : batches) {
+      for (const change::Change& c : b.changes) {
+        HARMONY_RETURN_IF_ERROR(
+            ApplyChange(b.tables[0], c).WithContext("apply held changes of " + name));
+        ++applied;
+      }
+    }
+    HARMONY_RETURN_IF_ERROR(held_.Release(name));
+    reported_paused_.erase(name);
+    stats_.released.fetch_add(applied, std::memory_order_relaxed);
+    spdlog::info("table \"{}\": replication resumed; applied {} held changes", name, applied);
+  }
+  stats_.paused_tables.store(held_.tables().size(), std::memory_order_relaxed);
+  return Status::Ok();
 }
 
 Status Applier::DeadLetter(const Incoming& message, const Status& why) {
@@ -204,18 +259,21 @@ Status Applier::Commit() {
   if (!tx_) return Status::Ok();
   HARMONY_ASSIGN_OR_RETURN(
       sqlite::Statement up,
-      db_.Prepare("INSERT OR REPLACE INTO __harmony_apply_position(shard, stream_seq) "
-                  "VALUES(?1, ?2)"));
+      db_.Prepare("INSERT OR REPLACE INTO __harmony_apply_position(shard, stream_seq, own_seq) "
+                  "VALUES(?1, ?2, ?3)"));
   for (const auto& [shard, seq] : position_) {
+    const uint64_t own = own_[shard];
     auto it = committed_.find(shard);
-    if (it != committed_.end() && it->second == seq) continue;
+    if (it != committed_.end() && it->second == seq && committed_own_[shard] == own) continue;
     HARMONY_RETURN_IF_ERROR(up.BindInt(1, shard));
     HARMONY_RETURN_IF_ERROR(up.BindInt(2, static_cast<int64_t>(seq)));
+    HARMONY_RETURN_IF_ERROR(up.BindInt(3, static_cast<int64_t>(own)));
     HARMONY_RETURN_IF_ERROR(up.Run());
   }
   HARMONY_RETURN_IF_ERROR(tx_->Commit().WithContext("commit applied changes"));
   tx_.reset();
   committed_ = position_;
+  committed_own_ = own_;
   buffered_.clear();
   open_batches_.clear();
   stats_.commits.fetch_add(1, std::memory_order_relaxed);

@@ -10,12 +10,16 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "apply/held_changes.h"
+#include "apply/row_writer.h"
 #include "change/change.h"
+#include "change/fragment.h"
 #include "common/result.h"
 #include "sqlite/database.h"
 
@@ -23,6 +27,8 @@ namespace harmony::apply {
 
 struct ApplyOptions {
   std::string db_path;
+  uint64_t node_id = 0;  // this node: its own messages tell which local changes are in the stream
+  uint32_t shards = 1;
   int busy_timeout_ms = 10000;
 };
 
@@ -33,14 +39,19 @@ struct Incoming {
   std::string payload;
 };
 
-// Row keys with local changes not yet published (see capture::PendingRowKeys); remote changes to
-// them are skipped. Called inside the apply transaction with the apply connection.
-using PendingKeysFn = std::function<Result<std::unordered_set<uint64_t>>(sqlite::Database&)>;
+// For each row with a local change not yet acknowledged by JetStream: its row key
+// (change::RowKeyHash) -> the newest change-log seq touching it (see capture::PendingRowKeys).
+// Called inside the apply transaction with the apply connection.
+using PendingKeys = std::unordered_map<uint64_t, uint64_t>;
+using PendingKeysFn = std::function<Result<PendingKeys>(sqlite::Database&)>;
 
 struct ApplyStats {
   std::atomic<uint64_t> messages{0};
   std::atomic<uint64_t> changes{0};
   std::atomic<uint64_t> skipped_pending{0};  // remote changes not applied over a pending local one
+  std::atomic<uint64_t> held{0};             // changes set aside for a table/column not here yet
+  std::atomic<uint64_t> released{0};         // held changes applied once the schema caught up
+  std::atomic<uint64_t> paused_tables{0};    // tables whose changes are currently held
   std::atomic<uint64_t> dead_letters{0};     // undecodable messages set aside
   std::atomic<uint64_t> commits{0};
 };
@@ -55,16 +66,18 @@ class Applier {
   uint64_t Position(uint32_t shard) const;
 
   // Applies `messages` (in delivery order) after whatever is buffered since the last commit.
-  // Commits when no multi-part batch is left open, or when `force_commit` is set (used when a
-  // sender stopped in the middle of a batch and will never finish it). A message at or before its
-  // shard's position is a re-delivery and is ignored. An undecodable message is stored in
-  // __harmony_dead_letters with the reason, logged, and passed over, so nothing is lost.
+  // Commits when no multi-part batch or fragmented message is left open, or when `force_commit`
+  // is set (used when a sender stopped in the middle of a batch and will never finish it). A
+  // message at or before its shard's position is a re-delivery and is ignored. An undecodable
+  // message is stored in __harmony_dead_letters with the reason, logged, and passed over.
+  // Changes for a table or column this node does not have yet are held (see HeldChanges) and
+  // applied, in order, once the local schema has them.
   // On any other failure the local transaction rolls back, every uncommitted message stays
   // buffered, and the error is returned: the next call retries them all from the last commit.
   Status Apply(std::vector<Incoming> messages, bool force_commit = false);
 
-  // True while a multi-part batch is open (its last part not yet applied).
-  bool HasOpenBatch() const { return !open_batches_.empty(); }
+  // True while a multi-part batch or a fragmented message is incomplete.
+  bool HasOpenBatch() const { return !open_batches_.empty() || reassembler_.HasPartial(); }
   const ApplyStats& stats() const { return stats_; }
 
  private:
@@ -74,26 +87,42 @@ class Applier {
     uint32_t next_part = 0;
   };
 
-  Applier(sqlite::Database db, PendingKeysFn pending_keys)
-      : db_(std::move(db)), pending_keys_(std::move(pending_keys)) {}
+  Applier(sqlite::Database db, ApplyOptions options, PendingKeysFn pending_keys)
+      : db_(std::move(db)),
+        options_(std::move(options)),
+        pending_keys_(std::move(pending_keys)),
+        writer_(&db_),
+        held_(&db_) {}
 
   Status LoadPositions();
+  Status Begin();
   Status ApplyBuffered(size_t from);
   Status ApplyOne(const Incoming& message);
-  Status ApplyBatch(const change::Batch& batch);
+  Status ApplyBatch(const change::Batch& batch, uint32_t shard);
+  Status ApplyChange(const change::TableSchema& table, const change::Change& c);
+  Status ReleaseHeld();
   Status DeadLetter(const Incoming& message, const Status& why);
-  Result<sqlite::Statement*> StatementFor(const change::TableSchema& table, change::Op op);
   Status Commit();
+  void ResetToCommitted();
 
   sqlite::Database db_;
+  ApplyOptions options_;
   PendingKeysFn pending_keys_;
-  std::map<std::string, sqlite::Statement> statements_;  // prepared per table shape and op
-  std::map<uint32_t, uint64_t> committed_;  // shard -> stream seq, as stored in the database
-  std::map<uint32_t, uint64_t> position_;   // shard -> stream seq, inside the open transaction
+  RowWriter writer_;
+  HeldChanges held_;
+  change::Reassembler reassembler_;
+  // Committed state, as stored in __harmony_apply_position.
+  std::map<uint32_t, uint64_t> committed_;      // shard -> stream seq
+  std::map<uint32_t, uint64_t> committed_own_;  // shard -> newest own change-log seq seen
+  // The same inside the open transaction.
+  std::map<uint32_t, uint64_t> position_;
+  std::map<uint32_t, uint64_t> own_;
   std::map<std::pair<uint32_t, uint64_t>, OpenBatch> open_batches_;  // (shard, node) -> batch
   std::vector<Incoming> buffered_;  // applied inside the open transaction, not yet committed
   std::unique_ptr<sqlite::Transaction> tx_;
-  std::unordered_set<uint64_t> pending_;  // loaded when the transaction begins
+  PendingKeys pending_;             // loaded when the transaction begins
+  int64_t held_checked_version_ = -1;  // schema_version at the last attempt to release held changes
+  std::set<std::string> reported_paused_;  // tables whose pause was logged
   ApplyStats stats_;
 };
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -38,6 +39,10 @@ class Publisher {
   // counts as stored); otherwise an error naming the first failure. After it returns, whatever
   // the outcome, nothing is pending: the caller re-publishes the whole group on error.
   virtual Status WaitForAcks(std::chrono::milliseconds timeout) = 0;
+  // The largest `payload` PublishAsync is sure to get stored: the broker's limit less room for
+  // the message's headers. Larger payloads must be split first (change::Fragment). May change
+  // after a reconnect to a broker with a different limit; never 0 once connected.
+  virtual size_t MaxMessageBytes() const = 0;
 };
 
 // One message delivered from a shard stream.

@@ -134,4 +134,6 @@ std::unique_ptr<Subscriber> JetStreamBus::NewSubscriber() {
 
 bool JetStreamBus::IsConnected() const { return connection_->IsConnected(); }
 
+size_t JetStreamBus::MaxPayload() const { return connection_->MaxPayload(); }
+
 }  // namespace harmony::bus

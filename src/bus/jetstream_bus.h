@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,6 +57,9 @@ class JetStreamBus {
 
   const StreamOptions& stream_options() const { return streams_; }
   bool IsConnected() const;
+  // The broker's max_payload (see nats::Connection::MaxPayload); publishers leave room below it
+  // for headers (Publisher::MaxMessageBytes).
+  size_t MaxPayload() const;
 
  private:
   JetStreamBus(StreamOptions streams, std::shared_ptr<nats::Connection> connection,

@@ -10,6 +10,10 @@
 namespace harmony::bus {
 namespace {
 
+// The broker counts headers against max_payload. Ours are "NATS/1.0" and a Nats-Msg-Id of a few
+// dozen characters; JetStream adds none on publish. 1 KiB leaves ample room.
+constexpr size_t kHeaderMarginBytes = 1024;
+
 Status CheckShard(const StreamOptions& streams, uint32_t shard) {
   if (shard >= 1 && shard <= streams.shards) return Status::Ok();
   return Status::InvalidArgument("shard " + std::to_string(shard) + " is outside 1.." +
@@ -37,6 +41,12 @@ class JetStreamPublisher final : public Publisher {
   Status WaitForAcks(std::chrono::milliseconds timeout) override {
     if (publisher_ == nullptr) return Status::Ok();
     return publisher_->WaitForAcks(timeout);
+  }
+
+  size_t MaxMessageBytes() const override {
+    const size_t max = connection_->MaxPayload();
+    // A broker configured with a tiny max_payload still leaves half of it for the payload.
+    return max > 2 * kHeaderMarginBytes ? max - kHeaderMarginBytes : max / 2;
   }
 
  private:

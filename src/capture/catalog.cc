@@ -1,5 +1,7 @@
 #include "capture/catalog.h"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <string_view>
 #include <utility>
@@ -8,6 +10,31 @@ namespace harmony::capture {
 namespace {
 
 bool IsHarmonyName(std::string_view name) { return name.starts_with(kObjectPrefix); }
+
+// Flags 0: case-sensitive, and '*' also matches '/' and a leading '.', which are ordinary
+// characters in a table name.
+Result<bool> Matches(const std::string& pattern, const std::string& name, std::string_view key) {
+  int rc = fnmatch(pattern.c_str(), name.c_str(), 0);
+  if (rc == 0) return true;
+  if (rc == FNM_NOMATCH) return false;
+  return Status::InvalidArgument(std::string(key) + " pattern '" + pattern +
+                                 "': fnmatch failed on table \"" + name + "\"");
+}
+
+// Why `options` leave `name` out, or "" when they keep it.
+Result<std::string> ExclusionReason(const std::string& name, const CatalogOptions& options) {
+  bool included = options.include_tables.empty();
+  for (const std::string& pattern : options.include_tables) {
+    HARMONY_ASSIGN_OR_RETURN(included, Matches(pattern, name, "include_tables"));
+    if (included) break;
+  }
+  if (!included) return std::string("not matched by include_tables");
+  for (const std::string& pattern : options.ignore_tables) {
+    HARMONY_ASSIGN_OR_RETURN(bool ignored, Matches(pattern, name, "ignore_tables"));
+    if (ignored) return "excluded by ignore_tables pattern '" + pattern + "'";
+  }
+  return std::string();
+}
 
 Result<change::TableSchema> ReadTable(sqlite::Database& db, const std::string& name,
                                       std::string* skip_reason) {
@@ -39,7 +66,7 @@ Result<change::TableSchema> ReadTable(sqlite::Database& db, const std::string& n
 
 }  // namespace
 
-Result<Catalog> ReadCatalog(sqlite::Database& db) {
+Result<Catalog> ReadCatalog(sqlite::Database& db, const CatalogOptions& options) {
   // PRAGMA table_list (SQLite >= 3.37) tells ordinary tables from virtual and shadow tables.
   HARMONY_ASSIGN_OR_RETURN(
       sqlite::Statement list,
@@ -52,14 +79,17 @@ Result<Catalog> ReadCatalog(sqlite::Database& db) {
     std::string name = list.ColumnText(0);
     std::string type = list.ColumnText(1);
     if (name.starts_with("sqlite_") || IsHarmonyName(name)) continue;
-    if (type == "view") continue;
-    if (type == "virtual" || type == "shadow") {
+    bool virtual_or_shadow = type == "virtual" || type == "shadow";
+    if (type != "table" && !virtual_or_shadow) continue;  // views, and types newer SQLites may add
+    HARMONY_ASSIGN_OR_RETURN(std::string excluded, ExclusionReason(name, options));
+    if (!excluded.empty()) {
+      catalog.skipped.push_back({std::move(name), std::move(excluded)});
+    } else if (virtual_or_shadow) {
       catalog.skipped.push_back(
           {name, type + " table: not replicated; rebuild it on each node from replicated data"});
-      continue;
+    } else {
+      names.push_back(std::move(name));
     }
-    if (type != "table") continue;
-    names.push_back(std::move(name));
   }
   for (const std::string& name : names) {
     std::string reason;

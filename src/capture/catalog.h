@@ -18,6 +18,16 @@ namespace harmony::capture {
 // how -cleanup finds them all and how user-table discovery skips them.
 inline constexpr char kObjectPrefix[] = "__harmony";
 
+// Which user tables to replicate. Each entry is an fnmatch(3) glob ('*', '?', '[...]', and a
+// backslash to escape), matched case-sensitively against the whole table name. A table is
+// replicated when include_tables is empty or one of its patterns matches, and no ignore_tables
+// pattern matches. Patterns never select sqlite_* or harmony's own tables. Patterns are expected
+// to be valid (the config module checks them); a malformed one gets fnmatch's own reading of it.
+struct CatalogOptions {
+  std::vector<std::string> include_tables;
+  std::vector<std::string> ignore_tables;
+};
+
 struct SkippedTable {
   std::string name;
   std::string reason;
@@ -31,7 +41,9 @@ struct Catalog {
 // Reads the user tables of the main schema: ordinary tables only (not sqlite_*, not harmony's,
 // not virtual tables or their shadow tables, not views). Generated columns are left out of the
 // column list because each node computes them itself. Tables without a declared PRIMARY KEY are
-// skipped: their rowids are assigned independently on each node and would collide.
-Result<Catalog> ReadCatalog(sqlite::Database& db);
+// skipped: their rowids are assigned independently on each node and would collide. Tables left
+// out by `options` are skipped too, with the pattern that excluded them as the reason; that
+// check comes first, so a deliberately excluded table is not also reported as unreplicable.
+Result<Catalog> ReadCatalog(sqlite::Database& db, const CatalogOptions& options = {});
 
 }  // namespace harmony::capture

@@ -16,6 +16,36 @@ const change::TableSchema* Find(const Catalog& c, const std::string& name) {
   return nullptr;
 }
 
+std::vector<std::string> TableNames(const Catalog& c) {
+  std::vector<std::string> names;
+  for (const auto& t : c.tables) names.push_back(t.name);
+  return names;
+}
+
+// The reason `name` was skipped, or "" if it was not.
+std::string SkipReason(const Catalog& c, const std::string& name) {
+  for (const auto& s : c.skipped) {
+    if (s.name == name) return s.reason;
+  }
+  return "";
+}
+
+Catalog Read(sqlite::Database& db, std::vector<std::string> include,
+             std::vector<std::string> ignore) {
+  CatalogOptions options;
+  options.include_tables = std::move(include);
+  options.ignore_tables = std::move(ignore);
+  auto catalog = ReadCatalog(db, options);
+  EXPECT_TRUE(catalog.ok()) << catalog.status().ToString();
+  return catalog.ok() ? std::move(catalog).value() : Catalog{};
+}
+
+void CreateKeyedTables(sqlite::Database& db, const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    Exec(db, "CREATE TABLE \"" + name + "\"(id INTEGER PRIMARY KEY, v);");
+  }
+}
+
 TEST(CatalogTest, ListsOrdinaryTablesWithColumnsAndKeyOrder) {
   test::TempDir dir;
   sqlite::Database db = testing_util::OpenApp(dir);
@@ -61,6 +91,111 @@ TEST(CatalogTest, SkipsTablesItCannotReplicateAndSaysWhy) {
   }
   EXPECT_TRUE(saw_nokey);
   EXPECT_TRUE(saw_fts);
+}
+
+TEST(CatalogTest, NoPatternsReplicateEveryTable) {
+  test::TempDir dir;
+  sqlite::Database db = testing_util::OpenApp(dir);
+  CreateKeyedTables(db, {"a", "tmp_b"});
+  Catalog catalog = Read(db, {}, {});
+  EXPECT_EQ(TableNames(catalog), (std::vector<std::string>{"a", "tmp_b"}));
+  EXPECT_TRUE(catalog.skipped.empty());
+}
+
+TEST(CatalogTest, IncludeTablesKeepsOnlyMatchingTables) {
+  test::TempDir dir;
+  sqlite::Database db = testing_util::OpenApp(dir);
+  CreateKeyedTables(db, {"orders", "order_items", "users", "audit"});
+  Catalog catalog = Read(db, {"order*", "users"}, {});
+  EXPECT_EQ(TableNames(catalog), (std::vector<std::string>{"order_items", "orders", "users"}));
+  ASSERT_EQ(catalog.skipped.size(), 1u);
+  EXPECT_EQ(catalog.skipped[0].name, "audit");
+  EXPECT_EQ(catalog.skipped[0].reason, "not matched by include_tables");
+}
+
+TEST(CatalogTest, IgnoreTablesNamesTheFirstMatchingPattern) {
+  test::TempDir dir;
+  sqlite::Database db = testing_util::OpenApp(dir);
+  CreateKeyedTables(db, {"orders", "tmp_orders", "cache"});
+  Catalog catalog = Read(db, {}, {"cache", "tmp_*", "*"});
+  EXPECT_TRUE(catalog.tables.empty());
+  EXPECT_EQ(SkipReason(catalog, "tmp_orders"), "excluded by ignore_tables pattern 'tmp_*'");
+  EXPECT_EQ(SkipReason(catalog, "cache"), "excluded by ignore_tables pattern 'cache'");
+  EXPECT_EQ(SkipReason(catalog, "orders"), "excluded by ignore_tables pattern '*'");
+}
+
+TEST(CatalogTest, IgnoreTablesWinsOverIncludeTables) {
+  test::TempDir dir;
+  sqlite::Database db = testing_util::OpenApp(dir);
+  CreateKeyedTables(db, {"orders", "orders_tmp", "users"});
+  Catalog catalog = Read(db, {"orders*"}, {"*_tmp"});
+  EXPECT_EQ(TableNames(catalog), (std::vector<std::string>{"orders"}));
+  EXPECT_EQ(SkipReason(catalog, "orders_tmp"), "excluded by ignore_tables pattern '*_tmp'");
+  EXPECT_EQ(SkipReason(catalog, "users"), "not matched by include_tables");
+}
+
+TEST(CatalogTest, PatternsAreCaseSensitiveGlobsOverTheWholeName) {
+  test::TempDir dir;
+  sqlite::Database db = testing_util::OpenApp(dir);
+  CreateKeyedTables(db, {"Log", "log1", "log22", "logs", "xlog", "a.b", "a/b", "[x]"});
+  EXPECT_EQ(TableNames(Read(db, {"log?"}, {})), (std::vector<std::string>{"log1", "logs"}));
+  EXPECT_EQ(TableNames(Read(db, {"log[0-9]*"}, {})), (std::vector<std::string>{"log1", "log22"}));
+  EXPECT_EQ(TableNames(Read(db, {"log[!0-9]"}, {})), (std::vector<std::string>{"logs"}));
+  EXPECT_EQ(TableNames(Read(db, {"[[:upper:]]*"}, {})), (std::vector<std::string>{"Log"}));
+  // Neither a prefix match nor case-insensitive, though SQLite's own names are.
+  EXPECT_EQ(TableNames(Read(db, {"log"}, {})), std::vector<std::string>{});
+  // '*' crosses '.' and '/', which are ordinary characters in a table name.
+  EXPECT_EQ(TableNames(Read(db, {"a*b"}, {})), (std::vector<std::string>{"a.b", "a/b"}));
+  // A literal '[' is written "[[]" or escaped with a backslash.
+  EXPECT_EQ(TableNames(Read(db, {"[[]x]"}, {})), (std::vector<std::string>{"[x]"}));
+  EXPECT_EQ(TableNames(Read(db, {"\\[x\\]"}, {})), (std::vector<std::string>{"[x]"}));
+}
+
+TEST(CatalogTest, PatternsNeverSelectHarmonyOrSqliteTables) {
+  test::TempDir dir;
+  sqlite::Database db = testing_util::OpenApp(dir);
+  Exec(db,
+       "CREATE TABLE __harmony_own(x PRIMARY KEY);"
+       "CREATE TABLE keep(id INTEGER PRIMARY KEY AUTOINCREMENT, v);"  // creates sqlite_sequence
+       "CREATE INDEX keep_v ON keep(v);"
+       "ANALYZE;");  // creates sqlite_stat1
+  ASSERT_EQ(testing_util::Int(db,
+                              "SELECT count(*) FROM sqlite_master "
+                              "WHERE name IN ('sqlite_sequence', 'sqlite_stat1')"),
+            2);
+  Catalog included = Read(db, {"*", "__harmony*", "sqlite_*"}, {});
+  EXPECT_EQ(TableNames(included), (std::vector<std::string>{"keep"}));
+  EXPECT_TRUE(included.skipped.empty());
+  // Nor are they reported as excluded: they were never candidates.
+  Catalog ignored = Read(db, {}, {"*"});
+  EXPECT_TRUE(ignored.tables.empty());
+  ASSERT_EQ(ignored.skipped.size(), 1u);
+  EXPECT_EQ(ignored.skipped[0].name, "keep");
+}
+
+TEST(CatalogTest, ExcludedTableIsReportedAsExcludedNotAsUnreplicable) {
+  test::TempDir dir;
+  sqlite::Database db = testing_util::OpenApp(dir);
+  Exec(db,
+       "CREATE TABLE scratch_nokey(a, b);"
+       "CREATE VIRTUAL TABLE scratch_docs USING fts5(body);"
+       "CREATE TABLE nokey(a, b);");
+  Catalog catalog = Read(db, {}, {"scratch_*"});
+  EXPECT_TRUE(catalog.tables.empty());
+  EXPECT_EQ(SkipReason(catalog, "scratch_nokey"), "excluded by ignore_tables pattern 'scratch_*'");
+  EXPECT_EQ(SkipReason(catalog, "scratch_docs"), "excluded by ignore_tables pattern 'scratch_*'");
+  // The fts5 shadow tables share the prefix, so they are excluded too.
+  EXPECT_EQ(SkipReason(catalog, "scratch_docs_data"),
+            "excluded by ignore_tables pattern 'scratch_*'");
+  EXPECT_NE(SkipReason(catalog, "nokey").find("PRIMARY KEY"), std::string::npos);
+}
+
+TEST(CatalogTest, PatternsMatchingNoTableAreNotAnError) {
+  test::TempDir dir;
+  sqlite::Database db = testing_util::OpenApp(dir);
+  CreateKeyedTables(db, {"a"});
+  Catalog catalog = Read(db, {"a", "missing_*"}, {"also_missing"});
+  EXPECT_EQ(TableNames(catalog), (std::vector<std::string>{"a"}));
 }
 
 }  // namespace

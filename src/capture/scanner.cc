@@ -69,9 +69,16 @@ Result<ScanResult> Scanner::Scan(uint64_t after_seq, uint64_t up_to, const Batch
   if (epoch_ == 0) {
     HARMONY_ASSIGN_OR_RETURN(epoch_, ReadEpoch(*db_));
   }
+  ScanResult result;
+  if (schema_version_ >= 0) {
+    HARMONY_ASSIGN_OR_RETURN(int64_t version, db_->QueryInt("PRAGMA schema_version"));
+    if (version != schema_version_) {
+      result.schema_changed = true;
+      return result;
+    }
+  }
   HARMONY_ASSIGN_OR_RETURN(uint64_t newest, NewestSeq());
   if (up_to == 0 || up_to > newest) up_to = newest;
-  ScanResult result;
   if (up_to <= after_seq) return result;
 
   HARMONY_ASSIGN_OR_RETURN(
@@ -164,11 +171,12 @@ Result<ScanResult> Scanner::Scan(uint64_t after_seq, uint64_t up_to, const Batch
   return result;
 }
 
-Result<std::unordered_set<uint64_t>> PendingRowKeys(sqlite::Database& db) {
-  std::unordered_set<uint64_t> keys;
+Result<std::unordered_map<uint64_t, uint64_t>> PendingRowKeys(sqlite::Database& db) {
+  std::unordered_map<uint64_t, uint64_t> keys;
   HARMONY_ASSIGN_OR_RETURN(uint64_t published, ReadPublishedSeq(db));
-  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement rows,
-                           db.Prepare("SELECT * FROM __harmony_change_log WHERE seq > ?1"));
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement rows,
+      db.Prepare("SELECT * FROM __harmony_change_log WHERE seq > ?1 ORDER BY seq"));
   HARMONY_RETURN_IF_ERROR(rows.BindInt(1, static_cast<int64_t>(published)));
   const LogColumns cols = MapColumns(rows);
   std::map<int64_t, change::TableSchema> shapes;
@@ -176,6 +184,7 @@ Result<std::unordered_set<uint64_t>> PendingRowKeys(sqlite::Database& db) {
   while (true) {
     HARMONY_ASSIGN_OR_RETURN(bool has_row, rows.Step());
     if (!has_row) break;
+    const auto seq = static_cast<uint64_t>(rows.ColumnInt(0));
     const int64_t tid = rows.ColumnInt(1);
     auto it = shapes.find(tid);
     if (it == shapes.end()) {
@@ -186,7 +195,7 @@ Result<std::unordered_set<uint64_t>> PendingRowKeys(sqlite::Database& db) {
     const auto op = static_cast<LogOp>(rows.ColumnInt(2));
     if (op != LogOp::kInsert) {  // the old key of an update or delete
       ReadValues(rows, cols.keys, shape.pk.size(), &key);
-      keys.insert(change::RowKeyHash(shape.name, key));
+      keys[change::RowKeyHash(shape.name, key)] = seq;  // rows come in seq order
     }
     if (op != LogOp::kDelete) {  // the new key of an insert or update
       key.clear();
@@ -194,7 +203,7 @@ Result<std::unordered_set<uint64_t>> PendingRowKeys(sqlite::Database& db) {
         key.push_back(i < cols.values.size() && cols.values[i] >= 0 ? rows.Column(cols.values[i])
                                                                     : Value{Null{}});
       }
-      keys.insert(change::RowKeyHash(shape.name, key));
+      keys[change::RowKeyHash(shape.name, key)] = seq;
     }
   }
   return keys;

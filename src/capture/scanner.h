@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "change/change.h"
 #include "common/result.h"
@@ -18,6 +18,9 @@ struct ScanOptions {
 };
 
 struct ScanResult {
+  // The schema changed since the triggers were installed (see set_schema_version): nothing was
+  // read; sync capture (SyncCapture) and scan again.
+  bool schema_changed = false;
   uint64_t last_seq = 0;  // highest change-log seq covered (0 when nothing was there)
   size_t changes = 0;     // row changes emitted (a key-changing UPDATE counts twice)
   size_t batches = 0;     // batch parts handed to the sink
@@ -42,18 +45,25 @@ class Scanner {
   // Highest seq in the change log (0 if empty).
   Result<uint64_t> NewestSeq();
 
+  // The PRAGMA schema_version the installed triggers match. Scan reports schema_changed when the
+  // database's differs; rows captured under a stale shape are never published that way.
+  void set_schema_version(int64_t version) { schema_version_ = version; }
+
  private:
   Result<const change::TableSchema*> Shape(int64_t tid);
 
   sqlite::Database* db_;  // not owned
   ScanOptions options_;
   uint64_t epoch_ = 0;
+  int64_t schema_version_ = -1;  // -1: not checked
   std::map<int64_t, change::TableSchema> shapes_;  // registered shapes never change
 };
 
-// Row-key hashes (change::RowKeyHash) of every row with a change not yet published. The applier
-// skips remote changes to these rows: the local change will be published and, coming later in
-// the stream, wins on every node anyway; skipping avoids showing the older value meanwhile.
-Result<std::unordered_set<uint64_t>> PendingRowKeys(sqlite::Database& db);
+// For every row with a change not yet recorded as published: its row-key hash
+// (change::RowKeyHash) -> the newest change-log seq touching it. The applier skips remote changes
+// to these rows while the local change is not yet in the stream: that change will be published
+// and, coming later in the stream, wins on every node anyway; skipping avoids showing the older
+// value meanwhile.
+Result<std::unordered_map<uint64_t, uint64_t>> PendingRowKeys(sqlite::Database& db);
 
 }  // namespace harmony::capture

@@ -132,6 +132,14 @@ Result<std::vector<TrackedTable>> InstallTriggers(sqlite::Database& db,
                                                   const std::vector<change::TableSchema>& tables) {
   HARMONY_ASSIGN_OR_RETURN(auto tx,
                            sqlite::Transaction::Begin(db, sqlite::Transaction::Mode::kImmediate));
+  HARMONY_ASSIGN_OR_RETURN(std::vector<TrackedTable> tracked,
+                           InstallTriggersInTransaction(db, tables));
+  HARMONY_RETURN_IF_ERROR(tx.Commit());
+  return tracked;
+}
+
+Result<std::vector<TrackedTable>> InstallTriggersInTransaction(
+    sqlite::Database& db, const std::vector<change::TableSchema>& tables) {
   HARMONY_RETURN_IF_ERROR(CreateLogTables(db));
 
   // Active shapes by table name.
@@ -154,21 +162,29 @@ Result<std::vector<TrackedTable>> InstallTriggers(sqlite::Database& db,
     want.key_columns = std::max<int>(want.key_columns, static_cast<int>(t.pk.size()));
     want.value_columns = std::max<int>(want.value_columns, static_cast<int>(t.columns.size()));
     auto it = active.find(t.name);
+    TrackedTable entry;
+    entry.schema = t;
+    entry.install = TrackedTable::Install::kNew;
     if (it != active.end()) {
       HARMONY_ASSIGN_OR_RETURN(change::TableSchema old, LoadShape(db, it->second));
       HARMONY_ASSIGN_OR_RETURN(int triggers, CountTriggersOfTid(db, it->second));
       int64_t tid = it->second;
       active.erase(it);
-      if (old == t && triggers == 3) {
-        tracked.push_back({tid, t});
+      if (old == t) {
+        entry.tid = tid;
+        entry.install = triggers == 3 ? TrackedTable::Install::kUnchanged
+                                      : TrackedTable::Install::kRepaired;
+        tracked.push_back(std::move(entry));
         continue;
       }
       HARMONY_RETURN_IF_ERROR(DropTriggersOfTid(db, tid));
       HARMONY_RETURN_IF_ERROR(retire.BindInt(1, tid));
       HARMONY_RETURN_IF_ERROR(retire.Run());
+      entry.install = TrackedTable::Install::kReshaped;
+      entry.retired_tids.push_back(tid);
     }
-    HARMONY_ASSIGN_OR_RETURN(int64_t tid, RegisterShape(db, t));
-    tracked.push_back({tid, t});
+    HARMONY_ASSIGN_OR_RETURN(entry.tid, RegisterShape(db, t));
+    tracked.push_back(std::move(entry));
   }
   HARMONY_RETURN_IF_ERROR(WidenLog(db, want));
   // Triggers are created after the log is wide enough for them to be valid.
@@ -185,7 +201,6 @@ Result<std::vector<TrackedTable>> InstallTriggers(sqlite::Database& db,
     HARMONY_RETURN_IF_ERROR(retire.BindInt(1, tid));
     HARMONY_RETURN_IF_ERROR(retire.Run());
   }
-  HARMONY_RETURN_IF_ERROR(tx.Commit());
   return tracked;
 }
 

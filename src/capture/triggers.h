@@ -14,8 +14,16 @@ namespace harmony::capture {
 // whenever the table's columns or primary key change, so every change-log row says exactly which
 // columns its values belong to.
 struct TrackedTable {
+  enum class Install {
+    kUnchanged,  // same shape, triggers in place
+    kNew,        // no shape was registered for this table name
+    kReshaped,   // columns or key changed: new shape, triggers replaced
+    kRepaired,   // same shape, but some of its triggers were missing (and changes with them)
+  };
   int64_t tid = 0;
   change::TableSchema schema;
+  Install install = Install::kUnchanged;
+  std::vector<int64_t> retired_tids;  // kReshaped: the shape(s) this one replaced
 };
 
 // The three CREATE TRIGGER statements for one tracked table (exposed for tests and docs).
@@ -27,6 +35,9 @@ std::string TriggerSql(const TrackedTable& table);
 // commit falls between an old trigger and its replacement.
 Result<std::vector<TrackedTable>> InstallTriggers(sqlite::Database& db,
                                                   const std::vector<change::TableSchema>& tables);
+// The same inside a transaction the caller holds.
+Result<std::vector<TrackedTable>> InstallTriggersInTransaction(
+    sqlite::Database& db, const std::vector<change::TableSchema>& tables);
 
 // Drops every capture trigger (publish = false: nothing local is captured).
 Status RemoveTriggers(sqlite::Database& db);

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "change/fragment.h"
 #include "change/value_codec.h"
 
 namespace harmony::change {
@@ -266,10 +267,13 @@ Result<Batch> Decode(std::string_view payload) {
   }
   if (payload.size() < 2) return CorruptAt("truncated flags", 1);
   const uint8_t flags = static_cast<uint8_t>(payload[1]);
-  if ((flags & ~kFlagCompressed) != 0) {
+  if ((flags & ~(kFlagCompressed | kFlagFragment)) != 0) {
     char hex[8];
-    std::snprintf(hex, sizeof hex, "0x%02x", flags & ~kFlagCompressed);
+    std::snprintf(hex, sizeof hex, "0x%02x", flags & ~(kFlagCompressed | kFlagFragment));
     return CorruptAt(std::string("unknown flag bits ") + hex, 1);
+  }
+  if ((flags & kFlagFragment) != 0) {
+    return CorruptAt("fragment envelope: reassemble before decoding", 1);
   }
   if ((flags & kFlagCompressed) == 0) {
     Reader r(payload.substr(2), 2, "");

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/rules.h"
 
@@ -27,6 +28,17 @@ Status CheckString(std::string_view key, std::string_view value, const StringRul
   if (rule.accepts(value)) return Status::Ok();
   return Status::InvalidArgument(std::string(key) + ": expected " + std::string(rule.expected) +
                                  ", got " + internal::Quote(value));
+}
+
+Status CheckTablePatterns(std::string_view key, const std::vector<std::string>& patterns) {
+  for (size_t i = 0; i < patterns.size(); ++i) {
+    std::string problem = internal::TablePatternProblem(patterns[i]);
+    if (problem.empty()) continue;
+    return Status::InvalidArgument(std::string(key) + "[" + std::to_string(i) + "]: expected " +
+                                   std::string(internal::kTablePatternExpected) + ", got " +
+                                   internal::Quote(patterns[i]) + " (" + problem + ")");
+  }
+  return Status::Ok();
 }
 
 struct FileCloser {
@@ -69,6 +81,8 @@ Status Validate(const Config& c) {
       CheckInt("cleanup_interval", c.cleanup_interval_ms, internal::kCleanupIntervalRule));
   HARMONY_RETURN_IF_ERROR(
       CheckInt("polling_interval", c.polling_interval_ms, internal::kPollingIntervalRule));
+  HARMONY_RETURN_IF_ERROR(CheckTablePatterns("ignore_tables", c.ignore_tables));
+  HARMONY_RETURN_IF_ERROR(CheckTablePatterns("include_tables", c.include_tables));
 
   const ReplicationLogConfig& log = c.replication_log;
   HARMONY_RETURN_IF_ERROR(CheckInt("replication_log.shards", log.shards, internal::kShardsRule));

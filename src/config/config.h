@@ -60,6 +60,12 @@ struct Config {
   int64_t cleanup_interval_ms = 5000;  // TOML key cleanup_interval (ms, HarmonyLite unit), >= 100
   // TOML key polling_interval (ms): a safety poll beside inotify; 0 = inotify only.
   int64_t polling_interval_ms = 1000;
+  // Which tables are replicated, as fnmatch(3) glob patterns matched case-sensitively against
+  // the whole table name. A table is replicated when include_tables is empty or one of its
+  // patterns matches, and no ignore_tables pattern matches. Harmony's own __harmony* tables and
+  // sqlite_* are never replicated, whatever the patterns say. Applied by capture::ReadCatalog.
+  std::vector<std::string> ignore_tables;
+  std::vector<std::string> include_tables;
   ReplicationLogConfig replication_log;
   NatsConfig nats;
   LoggingConfig logging;

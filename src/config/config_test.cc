@@ -44,6 +44,8 @@ TEST(ConfigDefaults, MatchDocumentedValues) {
   EXPECT_EQ(c.scan_max_changes, 512u);
   EXPECT_EQ(c.cleanup_interval_ms, 5000);
   EXPECT_EQ(c.polling_interval_ms, 1000);
+  EXPECT_THAT(c.ignore_tables, IsEmpty());
+  EXPECT_THAT(c.include_tables, IsEmpty());
   EXPECT_EQ(c.replication_log.shards, 1u);
   EXPECT_EQ(c.replication_log.max_entries, 1024);
   EXPECT_EQ(c.replication_log.replicas, 1);
@@ -92,6 +94,65 @@ TEST(Validate, BindAddressForms) {
     c.nats.bind_address = bad;
     EXPECT_FALSE(Validate(c).ok()) << bad;
   }
+}
+
+TEST(Validate, TablePatterns) {
+  Config c = DefaultsWith("/tmp/x.db", "");
+  for (const char* ok :
+       {"*", "tmp_*", "log?", "log[0-9]", "[!a-z]*", "[]]", "[!]]", "[^x]", "[[:alpha:]_]*",
+        "[[]x]", "\\[x\\]", "a\\*", "[a\\]]", "x]", "[[]", "[[:]"}) {
+    c.include_tables = {ok};
+    c.ignore_tables = {ok};
+    EXPECT_TRUE(Validate(c).ok()) << ok << ": " << Validate(c).ToString();
+  }
+  c = DefaultsWith("/tmp/x.db", "");
+  for (const char* bad :
+       {"", "tmp_[", "[]", "[!]", "x[a-", "[a\\]", "a\\", "[[:alfa:]]", "[[::]]", "[[:alpha:]"}) {
+    c.include_tables = {"ok", bad};
+    Status s = Validate(c);
+    EXPECT_FALSE(s.ok()) << bad;
+    EXPECT_THAT(s.message(), StartsWith("include_tables[1]: expected a table name pattern "))
+        << bad;
+  }
+  c = DefaultsWith("/tmp/x.db", "");
+  c.ignore_tables = {std::string("a\0b", 3)};
+  EXPECT_THAT(Validate(c).message(), HasSubstr("NUL"));
+}
+
+TEST(Validate, TablePatternMessagesSayWhatIsWrong) {
+  Config c = DefaultsWith("/tmp/x.db", "");
+  c.ignore_tables = {"tmp_["};
+  EXPECT_EQ(Validate(c).message(),
+            "ignore_tables[0]: expected a table name pattern (a non-empty glob using *, ? and "
+            "[...]), got \"tmp_[\" (the '[' at position 5 is never closed; use [[] to match a "
+            "literal '[')");
+  c.ignore_tables = {"[[:alfa:]]*"};
+  EXPECT_THAT(Validate(c).message(), HasSubstr("(unknown character class [:alfa:])"));
+  c.ignore_tables = {"a\\"};
+  EXPECT_THAT(Validate(c).message(),
+              HasSubstr("got \"a\\\\\" (a trailing backslash escapes nothing)"));
+  c.ignore_tables = {""};
+  EXPECT_THAT(Validate(c).message(), HasSubstr("got \"\" (an empty pattern matches no table)"));
+}
+
+TEST(LoadString, TablePatternsAsArrays) {
+  Result<Loaded> r = LoadString(
+      "db_path = \"x.db\"\n"
+      "ignore_tables = [\"tmp_*\", 'cache\\[1\\]']\n"
+      "include_tables = []\n",
+      "n");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_THAT(r->config.ignore_tables, ElementsAre("tmp_*", "cache\\[1\\]"));
+  EXPECT_THAT(r->config.include_tables, IsEmpty());
+  EXPECT_THAT(r->warnings, IsEmpty());
+}
+
+TEST(LoadString, TablePatternAsOneStringIsOnePattern) {
+  Result<Loaded> r = LoadString(
+      "db_path = \"x.db\"\ninclude_tables = \"orders*\"\nignore_tables = \"a,b\"\n", "n");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_THAT(r->config.include_tables, ElementsAre("orders*"));
+  EXPECT_THAT(r->config.ignore_tables, ElementsAre("a,b"));  // a comma is part of the name
 }
 
 TEST(LoadString, OnlyDbPathGivesDefaults) {
@@ -257,6 +318,23 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"db_path = \"x.db\"\n[nats]\nsubject_prefix = \"log.*\"\n",
                  "node.toml:3:18: nats.subject_prefix: expected a NATS subject prefix "
                  "(non-empty; no spaces, '*', '>' or empty tokens), got \"log.*\""},
+        BadValue{"db_path = \"x.db\"\nignore_tables = [\"ok\", \"tmp_[\"]\n",
+                 "node.toml:2:24: ignore_tables[1]: expected a table name pattern (a non-empty "
+                 "glob using *, ? and [...]), got \"tmp_[\" (the '[' at position 5 is never "
+                 "closed; use [[] to match a literal '[')"},
+        BadValue{"db_path = \"x.db\"\ninclude_tables = \"log[0-9\"\n",
+                 "node.toml:2:18: include_tables: expected a table name pattern (a non-empty "
+                 "glob using *, ? and [...]), got \"log[0-9\" (the '[' at position 4 is never "
+                 "closed; use [[] to match a literal '[')"},
+        BadValue{"db_path = \"x.db\"\ninclude_tables = [\"\"]\n",
+                 "node.toml:2:19: include_tables[0]: expected a table name pattern (a non-empty "
+                 "glob using *, ? and [...]), got \"\" (an empty pattern matches no table)"},
+        BadValue{"db_path = \"x.db\"\ninclude_tables = [\"a\", 1]\n",
+                 "node.toml:2:24: include_tables[1]: expected a table name pattern (a non-empty "
+                 "glob using *, ? and [...]), got 1"},
+        BadValue{"db_path = \"x.db\"\nignore_tables = true\n",
+                 "node.toml:2:17: ignore_tables: expected an array of table name patterns or a "
+                 "string, got true"},
         BadValue{"db_path = \"x.db\"\nnats = 1\n",
                  "node.toml:2:8: nats: expected a table, got 1"}));
 
@@ -356,6 +434,8 @@ const char* const kAllKeys[] = {"db_path",
                                 "scan_max_changes",
                                 "cleanup_interval",
                                 "polling_interval",
+                                "ignore_tables",
+                                "include_tables",
                                 "shards",
                                 "max_entries",
                                 "replicas",
@@ -402,6 +482,9 @@ TEST(ConfigurationDoc, ListsEveryKeyAndFlag) {
                                          "`scan_max_changes`",
                                          "`cleanup_interval`",
                                          "`polling_interval`",
+                                         "`ignore_tables`",
+                                         "`include_tables`",
+                                         "__harmony",
                                          "`replication_log.shards`",
                                          "`replication_log.max_entries`",
                                          "`replication_log.replicas`",

@@ -1,6 +1,7 @@
 #include "config/rules.h"
 
 #include <cstdio>
+#include <string>
 
 namespace harmony::config::internal {
 namespace {
@@ -56,6 +57,50 @@ bool AcceptsBindAddress(std::string_view value) {
 
 bool AcceptsLogFormat(std::string_view value) { return value == "console" || value == "json"; }
 
+bool IsCharClass(std::string_view name) {
+  for (std::string_view known : {"alnum", "alpha", "blank", "cntrl", "digit", "graph", "lower",
+                                 "print", "punct", "space", "upper", "xdigit"}) {
+    if (name == known) return true;
+  }
+  return false;
+}
+
+// Scans the bracket expression opening at pattern[open] the way glibc's fnmatch reads it and
+// returns the index just past its closing ']', or npos with *problem set.
+size_t SkipBracket(std::string_view pattern, size_t open, std::string* problem) {
+  size_t i = open + 1;
+  if (i < pattern.size() && (pattern[i] == '!' || pattern[i] == '^')) ++i;
+  if (i < pattern.size() && pattern[i] == ']') ++i;  // first in the set: a member, not the end
+  while (i < pattern.size()) {
+    char c = pattern[i];
+    if (c == ']') return i + 1;
+    if (c == '\\') {  // escapes the next character, which may be the ']'
+      i += 2;
+      continue;
+    }
+    if (c == '[' && i + 1 < pattern.size() && pattern[i + 1] == ':') {
+      size_t name_end = i + 2;
+      while (name_end < pattern.size() && pattern[name_end] >= 'a' && pattern[name_end] <= 'z') {
+        ++name_end;
+      }
+      if (pattern.substr(name_end, 2) == ":]") {
+        std::string_view name = pattern.substr(i + 2, name_end - i - 2);
+        if (!IsCharClass(name)) {
+          *problem = "unknown character class [:" + std::string(name) + ":]";
+          return std::string_view::npos;
+        }
+        i = name_end + 2;
+        continue;
+      }
+      // Not a class name: fnmatch takes the '[' as an ordinary member of the set.
+    }
+    ++i;
+  }
+  *problem = "the '[' at position " + std::to_string(open + 1) +
+             " is never closed; use [[] to match a literal '['";
+  return std::string_view::npos;
+}
+
 }  // namespace
 
 const StringRule kDbPathRule{"a non-empty path", AcceptsNonEmpty};
@@ -68,6 +113,24 @@ const StringRule kStreamPrefixRule{
 const StringRule kBindAddressRule{"\"HOST:PORT\" or \":PORT\" with a port from 1 to 65535",
                                   AcceptsBindAddress};
 const StringRule kLogFormatRule{"\"console\" or \"json\"", AcceptsLogFormat};
+
+std::string TablePatternProblem(std::string_view pattern) {
+  if (pattern.empty()) return "an empty pattern matches no table";
+  // fnmatch takes C strings: everything after a NUL would be silently dropped.
+  if (pattern.find('\0') != std::string_view::npos) return "a NUL character ends the pattern early";
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '\\') {
+      if (i + 1 == pattern.size()) return "a trailing backslash escapes nothing";
+      ++i;
+    } else if (pattern[i] == '[') {
+      std::string problem;
+      size_t end = SkipBracket(pattern, i, &problem);
+      if (end == std::string_view::npos) return problem;
+      i = end - 1;
+    }
+  }
+  return "";
+}
 
 std::string Describe(IntRule rule) {
   std::string text = "an integer ";

@@ -46,6 +46,16 @@ extern const StringRule kStreamPrefixRule;   // a valid JetStream stream-name pr
 extern const StringRule kBindAddressRule;    // "host:port" or ":port"
 extern const StringRule kLogFormatRule;      // "console" or "json"
 
+// ignore_tables / include_tables entries: fnmatch(3) patterns, checked here rather than left to
+// fnmatch because glibc treats a mistyped pattern as something else without a word (an unclosed
+// '[' matches a literal '[', a trailing backslash or an unknown [:class:] matches nothing).
+inline constexpr std::string_view kTablePatternExpected =
+    "a table name pattern (a non-empty glob using *, ? and [...])";
+
+// Why `pattern` is not a usable table name pattern, as a short phrase for the "got ..." half of
+// a message ("'[' at offset 4 is never closed; ..."), or "" when it is usable.
+std::string TablePatternProblem(std::string_view pattern);
+
 // `value` as a TOML basic string, shortened if long: "two" -> "\"two\"".
 std::string Quote(std::string_view value);
 

@@ -154,6 +154,30 @@ class Decoder {
     return Status::Ok();
   }
 
+  // ignore_tables / include_tables: an array of patterns, or one string holding one pattern
+  // (not a comma-separated list: a comma is a legal character in a quoted table name).
+  Status ReadTablePatterns(const toml::table& table, std::string_view prefix, std::string_view key,
+                           std::vector<std::string>* out) {
+    const std::string path = JoinPath(prefix, key);
+    const toml::node* node = Find(table, prefix, key);
+    if (node == nullptr) return Status::Ok();
+    std::vector<std::string> patterns;
+    if (node->is_string()) {
+      HARMONY_RETURN_IF_ERROR(CheckTablePattern(*node, path));
+      patterns.push_back(node->as_string()->get());
+    } else if (const auto* array = node->as_array()) {
+      for (size_t i = 0; i < array->size(); ++i) {
+        const toml::node& element = *array->get(i);
+        HARMONY_RETURN_IF_ERROR(CheckTablePattern(element, path + "[" + std::to_string(i) + "]"));
+        patterns.push_back(element.as_string()->get());
+      }
+    } else {
+      return Mismatch(*node, path, "an array of table name patterns or a string");
+    }
+    *out = std::move(patterns);
+    return Status::Ok();
+  }
+
   // A known sub-table of the root; null when absent.
   Result<const toml::table*> ReadTable(const toml::table& root, std::string_view key) {
     const toml::node* node = Find(root, "", key);
@@ -214,6 +238,14 @@ class Decoder {
   const toml::node* Find(const toml::table& table, std::string_view prefix, std::string_view key) {
     known_.insert(JoinPath(prefix, key));
     return table.get(key);
+  }
+
+  Status CheckTablePattern(const toml::node& node, std::string_view path) const {
+    const auto* value = node.as_string();
+    if (value == nullptr) return Mismatch(node, path, internal::kTablePatternExpected);
+    std::string problem = internal::TablePatternProblem(value->get());
+    if (problem.empty()) return Status::Ok();
+    return Mismatch(node, path, internal::kTablePatternExpected, Got(node) + " (" + problem + ")");
   }
 
   Status Mismatch(const toml::node& node, std::string_view path, std::string_view expected) const {
@@ -280,6 +312,8 @@ Status DecodeRoot(Decoder& d, const toml::table& root, Config* c) {
                                     &c->cleanup_interval_ms));
   HARMONY_RETURN_IF_ERROR(d.ReadInt(root, "", "polling_interval", internal::kPollingIntervalRule,
                                     &c->polling_interval_ms));
+  HARMONY_RETURN_IF_ERROR(d.ReadTablePatterns(root, "", "ignore_tables", &c->ignore_tables));
+  HARMONY_RETURN_IF_ERROR(d.ReadTablePatterns(root, "", "include_tables", &c->include_tables));
 
   HARMONY_ASSIGN_OR_RETURN(const toml::table* log, d.ReadTable(root, "replication_log"));
   if (log != nullptr) HARMONY_RETURN_IF_ERROR(DecodeReplicationLog(d, *log, &c->replication_log));

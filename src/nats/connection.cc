@@ -140,6 +140,11 @@ std::string Connection::ConnectedUrl() const {
   return UrlOf(impl_->nc.get());
 }
 
+size_t Connection::MaxPayload() const {
+  const int64_t max = natsConnection_GetMaxPayload(impl_->nc.get());
+  return max > 0 ? static_cast<size_t>(max) : 0;
+}
+
 Status Connection::Flush(std::chrono::milliseconds timeout) {
   return FromNats(natsConnection_FlushTimeout(impl_->nc.get(), timeout.count()), "flush");
 }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,6 +49,10 @@ class Connection {
   bool IsConnected() const;
   // URL of the server currently connected to; empty while disconnected.
   std::string ConnectedUrl() const;
+  // Largest message (headers and payload) the server accepts, from the INFO of the server last
+  // connected to (nats-server's max_payload, 1 MiB by default). A reconnect to a server with a
+  // different limit updates it.
+  size_t MaxPayload() const;
   // Round-trips a PING so that everything published before has reached the server.
   Status Flush(std::chrono::milliseconds timeout);
   // Graceful shutdown: stops subscriptions after their queued messages were handled, flushes

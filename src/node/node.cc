@@ -14,6 +14,7 @@
 #include "capture/catalog.h"
 #include "capture/change_log.h"
 #include "capture/scanner.h"
+#include "capture/schema_sync.h"
 #include "capture/triggers.h"
 #include "nats/embedded_server.h"
 #include "node/apply_loop.h"
@@ -57,22 +58,35 @@ Status ParseHostPort(const std::string& address, std::string* host, int* port) {
   return Status::Ok();
 }
 
-Status PrepareCapture(const config::Config& config) {
+capture::CatalogOptions CatalogOptionsOf(const config::Config& config) {
+  return {.include_tables = config.include_tables, .ignore_tables = config.ignore_tables};
+}
+
+// Installs capture (or removes it when publish = false). Returns the schema version the triggers
+// match, for the publish loop to notice later schema changes.
+Result<int64_t> PrepareCapture(const config::Config& config) {
   sqlite::OpenOptions open;
   HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(config.db_path, open));
   if (!config.publish) {
     spdlog::info("publish = false: local changes are not captured");
-    return capture::RemoveTriggers(db);
+    HARMONY_RETURN_IF_ERROR(capture::RemoveTriggers(db));
+    return int64_t{-1};
   }
-  HARMONY_ASSIGN_OR_RETURN(capture::Catalog catalog, capture::ReadCatalog(db));
-  for (const capture::SkippedTable& skipped : catalog.skipped) {
+  // Tables created while harmony was stopped are backfilled; the very first install is not.
+  HARMONY_ASSIGN_OR_RETURN(bool installed_before, capture::CaptureInstalled(db));
+  HARMONY_ASSIGN_OR_RETURN(capture::SyncResult sync,
+                           capture::SyncCapture(db, CatalogOptionsOf(config), installed_before));
+  for (const capture::SkippedTable& skipped : sync.skipped) {
     spdlog::warn("table \"{}\" is not replicated: {}", skipped.name, skipped.reason);
   }
-  HARMONY_ASSIGN_OR_RETURN(auto tracked, capture::InstallTriggers(db, catalog.tables));
   std::string names;
-  for (const auto& t : tracked) names += (names.empty() ? "" : ", ") + t.schema.name;
-  spdlog::info("capturing changes on {} table(s): {}", tracked.size(), names);
-  return Status::Ok();
+  for (const auto& t : sync.tracked) names += (names.empty() ? "" : ", ") + t.schema.name;
+  spdlog::info("capturing changes on {} table(s): {}", sync.tracked.size(), names);
+  if (sync.backfilled_rows || sync.recaptured_rows) {
+    spdlog::info("{} row(s) of new tables backfilled, {} re-captured after column changes",
+                 sync.backfilled_rows, sync.recaptured_rows);
+  }
+  return sync.schema_version;
 }
 
 Result<std::unique_ptr<nats::EmbeddedServer>> StartEmbedded(const config::Config& config,
@@ -122,7 +136,8 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
   spdlog::info("harmony {} on {} (publish={}, replicate={}, shards={})", HARMONY_VERSION,
                config.db_path, config.publish, config.replicate, config.replication_log.shards);
 
-  HARMONY_RETURN_IF_ERROR(PrepareCapture(config).WithContext("install change capture"));
+  auto schema_version = PrepareCapture(config);
+  if (!schema_version.ok()) return schema_version.status().WithContext("install change capture");
 
   std::unique_ptr<nats::EmbeddedServer> server;
   bus::ConnectOptions connect;
@@ -151,7 +166,10 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
   if (config.replicate) {
     apply::PendingKeysFn pending;
     if (config.publish) pending = capture::PendingRowKeys;
-    HARMONY_ASSIGN_OR_RETURN(applier, apply::Applier::Open({.db_path = config.db_path}, pending));
+    apply::ApplyOptions apply_options{.db_path = config.db_path,
+                                      .node_id = node_id,
+                                      .shards = config.replication_log.shards};
+    HARMONY_ASSIGN_OR_RETURN(applier, apply::Applier::Open(apply_options, pending));
     for (uint32_t shard = 1; shard <= streams.shards; ++shard) {
       auto state = bus->State(shard);
       const uint64_t applied = applier->Position(shard);
@@ -165,9 +183,9 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
       }
     }
     subscriber = bus->NewSubscriber();
-    ApplyLoopOptions apply_options;
-    apply_options.shards = config.replication_log.shards;
-    apply_loop = std::make_unique<ApplyLoop>(apply_options, applier.get(), subscriber.get());
+    ApplyLoopOptions loop_options;
+    loop_options.shards = config.replication_log.shards;
+    apply_loop = std::make_unique<ApplyLoop>(loop_options, applier.get(), subscriber.get());
     HARMONY_RETURN_IF_ERROR(apply_loop->Start());
   } else {
     spdlog::info("replicate = false: changes from other nodes are not applied");
@@ -185,6 +203,8 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
     publish_options.compress = config.replication_log.compress;
     publish_options.polling_interval = std::chrono::milliseconds(config.polling_interval_ms);
     publish_options.cleanup_interval = std::chrono::milliseconds(config.cleanup_interval_ms);
+    publish_options.catalog = CatalogOptionsOf(config);
+    publish_options.schema_version = *schema_version;
     publish_loop = std::make_unique<PublishLoop>(publish_options, publisher.get());
     HARMONY_RETURN_IF_ERROR(publish_loop->Start());
   }

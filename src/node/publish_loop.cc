@@ -5,7 +5,9 @@
 #include <algorithm>
 
 #include "capture/change_log.h"
+#include "capture/schema_sync.h"
 #include "change/codec.h"
+#include "change/fragment.h"
 
 namespace harmony::node {
 namespace {
@@ -21,6 +23,11 @@ Status PublishLoop::Start() {
   HARMONY_ASSIGN_OR_RETURN(published_, capture::ReadPublishedSeq(*db_));
   stats_.published_seq = published_;
   scanner_ = std::make_unique<capture::Scanner>(db_.get(), options_.scan);
+  if (options_.schema_version < 0) {
+    HARMONY_RETURN_IF_ERROR(SyncSchema());
+  } else {
+    scanner_->set_schema_version(options_.schema_version);
+  }
   HARMONY_ASSIGN_OR_RETURN(watcher_, ChangeWatcher::Open(options_.db_path));
   last_cleanup_ = std::chrono::steady_clock::now();
   thread_ = std::thread([this] { Run(); });
@@ -43,10 +50,13 @@ Status PublishLoop::Round(bool* published_any) {
   HARMONY_ASSIGN_OR_RETURN(
       capture::ScanResult scan,
       scanner_->Scan(published_, retry_up_to_, [this](uint32_t shard, change::Batch&& batch) {
-        std::string payload = change::Encode(batch, {.compress = options_.compress});
-        stats_.messages.fetch_add(1, std::memory_order_relaxed);
-        return publisher_->PublishAsync(shard, change::MessageId(batch, shard), payload);
+        return PublishBatch(shard, batch);
       }));
+  if (scan.schema_changed) {
+    HARMONY_RETURN_IF_ERROR(SyncSchema());
+    *published_any = true;  // scan again at once, with the new shapes
+    return Status::Ok();
+  }
   if (scan.last_seq <= published_) return Status::Ok();
   Status acks = publisher_->WaitForAcks(options_.ack_timeout);
   if (!acks.ok()) {
@@ -60,6 +70,47 @@ Status PublishLoop::Round(bool* published_any) {
   stats_.published_seq = published_;
   stats_.changes.fetch_add(scan.changes, std::memory_order_relaxed);
   *published_any = true;
+  return Status::Ok();
+}
+
+Status PublishLoop::PublishBatch(uint32_t shard, const change::Batch& batch) {
+  const std::string payload = change::Encode(batch, {.compress = options_.compress});
+  const std::string id = change::MessageId(batch, shard);
+  // A batch holding a large value can exceed the broker's max_payload: it then travels as
+  // consecutive fragments (ids suffixed /i) that the receivers put back together.
+  std::vector<std::string> messages =
+      change::Fragment(payload, publisher_->MaxMessageBytes(), options_.scan.node_id);
+  for (size_t i = 0; i < messages.size(); ++i) {
+    stats_.messages.fetch_add(1, std::memory_order_relaxed);
+    HARMONY_RETURN_IF_ERROR(publisher_->PublishAsync(
+        shard, messages.size() == 1 ? id : id + "/" + std::to_string(i), messages[i]));
+  }
+  return Status::Ok();
+}
+
+Status PublishLoop::SyncSchema() {
+  HARMONY_ASSIGN_OR_RETURN(capture::SyncResult sync,
+                           capture::SyncCapture(*db_, options_.catalog, /*backfill=*/true));
+  scanner_->set_schema_version(sync.schema_version);
+  stats_.schema_syncs.fetch_add(1, std::memory_order_relaxed);
+  for (const capture::SkippedTable& skipped : sync.skipped) {
+    if (reported_skipped_.insert(skipped.name).second) {
+      spdlog::warn("table \"{}\" is not replicated: {}", skipped.name, skipped.reason);
+    }
+  }
+  std::string changed;
+  for (const capture::TrackedTable& t : sync.tracked) {
+    if (t.install == capture::TrackedTable::Install::kUnchanged) continue;
+    const char* what = t.install == capture::TrackedTable::Install::kNew        ? "new"
+                       : t.install == capture::TrackedTable::Install::kReshaped ? "columns changed"
+                                                                                : "triggers restored";
+    changed += (changed.empty() ? "" : ", ") + t.schema.name + " (" + what + ")";
+  }
+  if (!changed.empty() || sync.backfilled_rows || sync.recaptured_rows) {
+    spdlog::info("schema changed: capturing {} table(s); {}; {} row(s) backfilled, {} re-captured",
+                 sync.tracked.size(), changed.empty() ? "no table changed" : changed,
+                 sync.backfilled_rows, sync.recaptured_rows);
+  }
   return Status::Ok();
 }
 

@@ -3,10 +3,12 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 
 #include "bus/bus.h"
+#include "capture/catalog.h"
 #include "capture/scanner.h"
 #include "common/status.h"
 #include "node/change_watcher.h"
@@ -21,6 +23,8 @@ struct PublishLoopOptions {
   std::chrono::milliseconds polling_interval{1000};  // 0: inotify only
   std::chrono::milliseconds cleanup_interval{5000};
   std::chrono::milliseconds ack_timeout{10000};
+  capture::CatalogOptions catalog;  // which tables to capture when the schema changes
+  int64_t schema_version = -1;      // what the triggers were installed for (-1: sync at start)
 };
 
 struct PublishStats {
@@ -28,6 +32,7 @@ struct PublishStats {
   std::atomic<uint64_t> messages{0};
   std::atomic<uint64_t> changes{0};
   std::atomic<uint64_t> failures{0};
+  std::atomic<uint64_t> schema_syncs{0};  // trigger re-installs after a schema change
 };
 
 // Owns one thread and one database connection: waits for commits, scans the change log, publishes
@@ -48,6 +53,8 @@ class PublishLoop {
  private:
   void Run();
   Status Round(bool* published_any);
+  Status SyncSchema();
+  Status PublishBatch(uint32_t shard, const change::Batch& batch);
   bool Sleep(std::chrono::milliseconds d);
 
   PublishLoopOptions options_;
@@ -55,6 +62,7 @@ class PublishLoop {
   std::unique_ptr<sqlite::Database> db_;
   std::unique_ptr<capture::Scanner> scanner_;
   std::unique_ptr<ChangeWatcher> watcher_;
+  std::set<std::string> reported_skipped_;  // tables whose skip was already logged
   uint64_t published_ = 0;
   uint64_t retry_up_to_ = 0;  // non-zero: the range of a failed round, to be sent again as it was
   std::chrono::steady_clock::time_point last_cleanup_;

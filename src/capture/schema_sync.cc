@@ -1,0 +1,151 @@
+#include "capture/schema_sync.h"
+
+#include <unordered_set>
+
+#include "capture/change_log.h"
+#include "change/shard.h"
+
+namespace harmony::capture {
+namespace {
+
+using sqlite::QuoteIdentifier;
+
+std::string ValueColumns(size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += ", c" + std::to_string(i);
+  return out;
+}
+
+std::string SelectColumns(const change::TableSchema& t) {
+  std::string out;
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    out += (i ? ", " : "") + QuoteIdentifier(t.columns[i]);
+  }
+  return out;
+}
+
+// Captures every current row of `t` as an insert (an upsert on the receivers).
+Result<size_t> Backfill(sqlite::Database& db, const TrackedTable& t) {
+  HARMONY_RETURN_IF_ERROR(db.Exec(
+      "INSERT INTO __harmony_change_log(tid, op" + ValueColumns(t.schema.columns.size()) +
+      ") SELECT " + std::to_string(t.tid) + ", 1, " + SelectColumns(t.schema) + " FROM " +
+      QuoteIdentifier(t.schema.name)));
+  return static_cast<size_t>(db.Changes());
+}
+
+// Replaces unpublished changes of `t` captured with its retired shapes by the rows' current
+// state in the new shape.
+Result<size_t> Recapture(sqlite::Database& db, const TrackedTable& t) {
+  HARMONY_ASSIGN_OR_RETURN(uint64_t published, ReadPublishedSeq(db));
+  std::vector<std::vector<Value>> keys;  // in order of first appearance
+  std::unordered_set<uint64_t> seen;
+  for (int64_t old_tid : t.retired_tids) {
+    HARMONY_ASSIGN_OR_RETURN(change::TableSchema old, LoadShape(db, old_tid));
+    HARMONY_ASSIGN_OR_RETURN(
+        sqlite::Statement rows,
+        db.Prepare("SELECT * FROM __harmony_change_log WHERE tid = ?1 AND seq > ?2 ORDER BY seq"));
+    HARMONY_RETURN_IF_ERROR(rows.BindInt(1, old_tid));
+    HARMONY_RETURN_IF_ERROR(rows.BindInt(2, static_cast<int64_t>(published)));
+    std::vector<int> kpos(old.pk.size(), -1), cpos(old.columns.size(), -1);
+    for (int i = 0; i < rows.ColumnCount(); ++i) {
+      const std::string name = rows.ColumnName(i);
+      if (name.size() < 2) continue;
+      size_t n = std::strtoul(name.c_str() + 1, nullptr, 10);
+      if (name[0] == 'k' && n < kpos.size()) kpos[n] = i;
+      if (name[0] == 'c' && n < cpos.size()) cpos[n] = i;
+    }
+    auto remember = [&](std::vector<Value> key) {
+      if (seen.insert(change::RowKeyHash(t.schema.name, key)).second) keys.push_back(std::move(key));
+    };
+    while (true) {
+      HARMONY_ASSIGN_OR_RETURN(bool row, rows.Step());
+      if (!row) break;
+      const auto op = static_cast<LogOp>(rows.ColumnInt(2));
+      if (op != LogOp::kInsert) {
+        std::vector<Value> key;
+        for (int p : kpos) key.push_back(p >= 0 ? rows.Column(p) : Value{Null{}});
+        remember(std::move(key));
+      }
+      if (op != LogOp::kDelete) {
+        std::vector<Value> key;
+        for (uint32_t i : old.pk) key.push_back(cpos[i] >= 0 ? rows.Column(cpos[i]) : Value{Null{}});
+        remember(std::move(key));
+      }
+    }
+    HARMONY_ASSIGN_OR_RETURN(
+        sqlite::Statement del,
+        db.Prepare("DELETE FROM __harmony_change_log WHERE tid = ?1 AND seq > ?2"));
+    HARMONY_RETURN_IF_ERROR(del.BindInt(1, old_tid));
+    HARMONY_RETURN_IF_ERROR(del.BindInt(2, static_cast<int64_t>(published)));
+    HARMONY_RETURN_IF_ERROR(del.Run());
+  }
+  if (keys.empty() || t.schema.pk.empty()) return size_t{0};
+
+  std::string where;
+  std::string key_cols;
+  for (size_t i = 0; i < t.schema.pk.size(); ++i) {
+    where += (i ? " AND " : "") + QuoteIdentifier(t.schema.columns[t.schema.pk[i]]) + " IS ?" +
+             std::to_string(i + 1);
+    key_cols += ", k" + std::to_string(i);
+  }
+  std::string key_params;
+  for (size_t i = 0; i < t.schema.pk.size(); ++i) key_params += ", ?" + std::to_string(i + 1);
+  const std::string tid = std::to_string(t.tid);
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement upsert,
+      db.Prepare("INSERT INTO __harmony_change_log(tid, op" + ValueColumns(t.schema.columns.size()) +
+                 ") SELECT " + tid + ", 1, " + SelectColumns(t.schema) + " FROM " +
+                 QuoteIdentifier(t.schema.name) + " WHERE " + where));
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement remove,
+      db.Prepare("INSERT INTO __harmony_change_log(tid, op" + key_cols + ") VALUES(" + tid +
+                 ", 3" + key_params + ")"));
+  for (const std::vector<Value>& key : keys) {
+    for (size_t i = 0; i < key.size(); ++i) {
+      HARMONY_RETURN_IF_ERROR(upsert.Bind(static_cast<int>(i + 1), key[i]));
+    }
+    HARMONY_RETURN_IF_ERROR(upsert.Run());
+    if (db.Changes() > 0) continue;
+    for (size_t i = 0; i < key.size(); ++i) {
+      HARMONY_RETURN_IF_ERROR(remove.Bind(static_cast<int>(i + 1), key[i]));
+    }
+    HARMONY_RETURN_IF_ERROR(remove.Run());
+  }
+  return keys.size();
+}
+
+}  // namespace
+
+Result<int64_t> SchemaVersion(sqlite::Database& db) { return db.QueryInt("PRAGMA schema_version"); }
+
+Result<bool> CaptureInstalled(sqlite::Database& db) {
+  HARMONY_ASSIGN_OR_RETURN(
+      int64_t n,
+      db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = '__harmony_tables'"));
+  return n > 0;
+}
+
+Result<SyncResult> SyncCapture(sqlite::Database& db, const CatalogOptions& options, bool backfill) {
+  HARMONY_ASSIGN_OR_RETURN(auto tx,
+                           sqlite::Transaction::Begin(db, sqlite::Transaction::Mode::kImmediate));
+  HARMONY_ASSIGN_OR_RETURN(Catalog catalog, ReadCatalog(db, options));
+  SyncResult result;
+  HARMONY_ASSIGN_OR_RETURN(result.tracked, InstallTriggersInTransaction(db, catalog.tables));
+  result.skipped = std::move(catalog.skipped);
+  for (const TrackedTable& t : result.tracked) {
+    if (t.install == TrackedTable::Install::kReshaped) {
+      HARMONY_ASSIGN_OR_RETURN(size_t n, Recapture(db, t));
+      result.recaptured_rows += n;
+    }
+    if (backfill && (t.install == TrackedTable::Install::kNew ||
+                     t.install == TrackedTable::Install::kRepaired)) {
+      HARMONY_ASSIGN_OR_RETURN(size_t n, Backfill(db, t));
+      result.backfilled_rows += n;
+    }
+  }
+  HARMONY_ASSIGN_OR_RETURN(result.schema_version, SchemaVersion(db));
+  HARMONY_RETURN_IF_ERROR(tx.Commit());
+  return result;
+}
+
+}  // namespace harmony::capture
