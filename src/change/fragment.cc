@@ -70,8 +70,7 @@ std::vector<std::string> Fragment(std::string_view encoded, size_t max_message_b
 }
 
 bool IsFragment(std::string_view payload) {
-  return payload.size() >= kFixedHeaderBytes &&
-         static_cast<uint8_t>(payload[0]) == kWireVersion &&
+  return payload.size() >= kFixedHeaderBytes && static_cast<uint8_t>(payload[0]) == kWireVersion &&
          (static_cast<uint8_t>(payload[1]) & kFlagFragment) != 0;
 }
 
@@ -193,8 +192,8 @@ Result<std::optional<std::string>> Reassembler::Add(uint32_t shard,
 
 std::optional<uint64_t> Reassembler::FirstPendingSeq(uint32_t shard) const {
   std::optional<uint64_t> first;
-  for (auto it = partials_.lower_bound({shard, 0}); it != partials_.end() && it->first.first == shard;
-       ++it) {
+  for (auto it = partials_.lower_bound({shard, 0});
+       it != partials_.end() && it->first.first == shard; ++it) {
     if (!first || it->second.first_seq < *first) first = it->second.first_seq;
   }
   return first;

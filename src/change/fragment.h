@@ -66,7 +66,10 @@ Result<FragmentHeader> ParseFragment(std::string_view payload);
 // index of an unfinished reassembly with the same count and total_size; otherwise Add returns
 // kCorruption and drops that (shard, sender)'s unfinished reassembly, so the caller dead-letters
 // the fragment (and the rest of that message's fragments will fail the same way, since they have
-// no predecessor). Memory is bounded by kMaxReassembledBytes per unfinished (shard, sender).
+// no predecessor). An envelope that does not parse (ParseFragment) is kCorruption too and leaves
+// every unfinished reassembly alone: its sender cannot be trusted. Memory is bounded by
+// kMaxReassembledBytes per unfinished (shard, sender); a sender that stops halfway keeps its
+// unfinished reassembly until it sends a fragment 0 again or Clear is called.
 //
 // Not thread-safe: one thread (or one per shard, each with its own Reassembler) feeds it.
 class Reassembler {

@@ -241,9 +241,9 @@ TEST(ReassemblerTest, OutOfOrderFragmentIsCorruptionAndDropsTheUnfinishedMessage
 }
 
 TEST(ReassemblerTest, CountOrTotalDifferingFromFirstFragmentIsCorruption) {
-  const std::vector<std::string> f = Fragment(Pattern(500), 100, 5);      // 6 fragments
-  const std::vector<std::string> g = Fragment(Pattern(1000), 100, 5);     // 11 fragments
-  const std::vector<std::string> h = Fragment(Pattern(550), 100, 5);      // 6 fragments
+  const std::vector<std::string> f = Fragment(Pattern(500), 100, 5);   // 6 fragments
+  const std::vector<std::string> g = Fragment(Pattern(1000), 100, 5);  // 11 fragments
+  const std::vector<std::string> h = Fragment(Pattern(550), 100, 5);   // 6 fragments
   ASSERT_EQ(f.size(), h.size());
   Reassembler reassembler;
   ASSERT_TRUE(reassembler.Add(1, f[0]).ok());

@@ -84,6 +84,13 @@ Status PublishLoop::PublishBatch(uint32_t shard, const change::Batch& batch) {
     stats_.messages.fetch_add(1, std::memory_order_relaxed);
     HARMONY_RETURN_IF_ERROR(publisher_->PublishAsync(
         shard, messages.size() == 1 ? id : id + "/" + std::to_string(i), messages[i]));
+    // Fragments must be stored in order: were one lost and its successor stored, the retry would
+    // put it after the successor. Waiting for each ack keeps a failed round from reordering them.
+    if (messages.size() > 1) {
+      HARMONY_RETURN_IF_ERROR(publisher_->WaitForAcks(options_.ack_timeout)
+                                  .WithContext("publish fragment " + std::to_string(i) + " of " +
+                                               id));
+    }
   }
   return Status::Ok();
 }
