@@ -47,12 +47,23 @@ bool PublishLoop::Sleep(std::chrono::milliseconds d) {
 
 Status PublishLoop::Round(bool* published_any) {
   *published_any = false;
-  HARMONY_ASSIGN_OR_RETURN(
-      capture::ScanResult scan,
-      scanner_->Scan(published_, retry_up_to_, [this](uint32_t shard, change::Batch&& batch) {
-        return PublishBatch(shard, batch);
-      }));
+  // Fix the range before publishing anything, so that a round failing halfway is retried with
+  // exactly the same batches and message ids, whatever is committed meanwhile.
+  uint64_t up_to = retry_up_to_;
+  if (up_to == 0) {
+    HARMONY_ASSIGN_OR_RETURN(up_to, scanner_->NewestSeq());
+  }
+  if (up_to <= published_) return Status::Ok();
+  auto scanned = scanner_->Scan(published_, up_to, [this](uint32_t shard, change::Batch&& batch) {
+    return PublishBatch(shard, batch);
+  });
+  if (!scanned.ok()) {
+    retry_up_to_ = up_to;
+    return scanned.status();
+  }
+  const capture::ScanResult& scan = *scanned;
   if (scan.schema_changed) {
+    retry_up_to_ = 0;  // nothing was published; the stale rows are about to be re-captured
     HARMONY_RETURN_IF_ERROR(SyncSchema());
     *published_any = true;  // scan again at once, with the new shapes
     return Status::Ok();
