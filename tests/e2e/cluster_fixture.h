@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <initializer_list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +50,30 @@ class ClusterTest : public ::testing::Test {
   // Waits until `sql` gives `expected` on node i.
   bool WaitFor(int i, const std::string& sql, const std::string& expected,
                std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+  // A connection of the test's own to node i's database (writer threads, read loops). Reads
+  // should pass options.wal = false so they do not change the journal mode.
+  Result<sqlite::Database> Connect(int i, const sqlite::OpenOptions& options = {}) const;
+
+  // Every row of `table` on node i in a canonical text form that keeps each value's storage class
+  // and exact bits (REALs as their bit pattern, TEXT and BLOB as bytes; long ones as length and
+  // hash), ordered by every column. One string per row; {"error: ..."} if the table cannot be read.
+  std::vector<std::string> Dump(int i, const std::string& table) const;
+  // Dump() of every user table of node i (not sqlite_*, not __harmony*, not virtual or shadow
+  // tables), by table name.
+  std::map<std::string, std::vector<std::string>> DumpAll(int i) const;
+  // Waits until all three nodes hold the same rows in each of `tables` (every user table when
+  // `tables` is empty); on timeout adds a failure showing the first difference.
+  bool WaitForSameData(const std::vector<std::string>& tables = {},
+                       std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // The first difference between node a's and node b's data in `tables` (every user table when
+  // empty), or "" when they hold the same rows.
+  std::string DataDifference(int a, int b, const std::vector<std::string>& tables = {}) const;
+
+  // True while node i's harmony process has not exited (reaps it if it has).
+  bool NodeRunning(int i);
+  // The first line of node i's log that contains every one of `parts`, or "" if none does.
+  std::string LogLine(int i, std::initializer_list<std::string> parts) const;
 
   TempDir dir_;
   std::unique_ptr<NatsServerProcess> nats_;
