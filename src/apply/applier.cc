@@ -209,6 +209,12 @@ Status Applier::ApplyChange(const change::TableSchema& table, const change::Chan
   return Status::Ok();
 }
 
+bool Applier::HeldMayBeReleasable() {
+  if (held_.empty()) return false;
+  auto version = db_.QueryInt("PRAGMA schema_version");
+  return version.ok() && *version != held_checked_version_;
+}
+
 Status Applier::ReleaseHeld() {
   if (held_.empty() || writer_.schema_version() == held_checked_version_) return Status::Ok();
   held_checked_version_ = writer_.schema_version();

@@ -80,6 +80,10 @@ class Applier {
   bool HasOpenBatch() const { return !open_batches_.empty() || reassembler_.HasPartial(); }
   const ApplyStats& stats() const { return stats_; }
 
+  // True when changes are held and the local schema changed since they were last tried, so an
+  // Apply (even with no messages) may now land them.
+  bool HeldMayBeReleasable();
+
  private:
   struct OpenBatch {
     uint64_t epoch = 0;

@@ -64,7 +64,10 @@ void ApplyLoop::Run() {
     cv_.notify_all();
     auto now = std::chrono::steady_clock::now();
     if (!batch.empty()) last_message = now;
-    if (batch.empty() && !failing && !applier_->HasOpenBatch()) continue;
+    if (batch.empty() && !failing && !applier_->HasOpenBatch() &&
+        !applier_->HeldMayBeReleasable()) {
+      continue;
+    }
     const bool force = applier_->HasOpenBatch() && batch.empty() &&
                        now - last_message >= options_.open_batch_timeout;
     if (force) spdlog::warn("a multi-part batch stayed incomplete for too long; committing it");

@@ -27,6 +27,7 @@ Status PublishLoop::Start() {
     HARMONY_RETURN_IF_ERROR(SyncSchema());
   } else {
     scanner_->set_schema_version(options_.schema_version);
+    schema_version_ = options_.schema_version;
   }
   HARMONY_ASSIGN_OR_RETURN(watcher_, ChangeWatcher::Open(options_.db_path));
   last_cleanup_ = std::chrono::steady_clock::now();
@@ -47,6 +48,13 @@ bool PublishLoop::Sleep(std::chrono::milliseconds d) {
 
 Status PublishLoop::Round(bool* published_any) {
   *published_any = false;
+  // A DDL statement adds no change-log row, so look for schema changes before anything else: a
+  // table created a moment ago has no triggers yet and its first rows are only found by the sync.
+  HARMONY_ASSIGN_OR_RETURN(int64_t schema_version, capture::SchemaVersion(*db_));
+  if (schema_version != schema_version_) {
+    retry_up_to_ = 0;
+    HARMONY_RETURN_IF_ERROR(SyncSchema());
+  }
   // Fix the range before publishing anything, so that a round failing halfway is retried with
   // exactly the same batches and message ids, whatever is committed meanwhile.
   uint64_t up_to = retry_up_to_;
@@ -110,6 +118,7 @@ Status PublishLoop::SyncSchema() {
   HARMONY_ASSIGN_OR_RETURN(capture::SyncResult sync,
                            capture::SyncCapture(*db_, options_.catalog, /*backfill=*/true));
   scanner_->set_schema_version(sync.schema_version);
+  schema_version_ = sync.schema_version;
   stats_.schema_syncs.fetch_add(1, std::memory_order_relaxed);
   for (const capture::SkippedTable& skipped : sync.skipped) {
     if (reported_skipped_.insert(skipped.name).second) {

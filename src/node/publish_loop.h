@@ -63,6 +63,7 @@ class PublishLoop {
   std::unique_ptr<capture::Scanner> scanner_;
   std::unique_ptr<ChangeWatcher> watcher_;
   std::set<std::string> reported_skipped_;  // tables whose skip was already logged
+  int64_t schema_version_ = -1;  // what the installed triggers match
   uint64_t published_ = 0;
   uint64_t retry_up_to_ = 0;  // non-zero: the range of a failed round, to be sent again as it was
   std::chrono::steady_clock::time_point last_cleanup_;

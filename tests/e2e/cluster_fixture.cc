@@ -1,8 +1,79 @@
 #include "tests/e2e/cluster_fixture.h"
 
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <sstream>
+
+#include "tests/support/await.h"
 
 namespace harmony::test {
+namespace {
+
+// FNV-1a: enough to tell long TEXT and BLOB values apart in a dump without printing megabytes.
+uint64_t Fnv1a(const std::string& bytes) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string Escaped(const std::string& bytes, bool as_hex) {
+  constexpr size_t kShown = 48;
+  std::string out = std::to_string(bytes.size()) + ":";
+  const size_t n = std::min(bytes.size(), kShown);
+  char buf[8];
+  for (size_t k = 0; k < n; ++k) {
+    unsigned char c = static_cast<unsigned char>(bytes[k]);
+    if (!as_hex && c >= 0x20 && c < 0x7f && c != '\\' && c != '|') {
+      out += static_cast<char>(c);
+    } else {
+      std::snprintf(buf, sizeof buf, as_hex ? "%02x" : "\\x%02x", c);
+      out += buf;
+    }
+  }
+  if (bytes.size() > kShown) {
+    out += "...";
+    char hash[24];
+    std::snprintf(hash, sizeof hash, "#%016" PRIx64, Fnv1a(bytes));
+    out += hash;
+  }
+  return out;
+}
+
+// One value with its storage class and exact bits: "NULL", "i:42", "r:<bits>(<%.17g>)",
+// "t:<len>:<text>", "b:<len>:<hex>".
+std::string Render(const Value& v) {
+  if (std::holds_alternative<Null>(v)) return "NULL";
+  if (const int64_t* i = std::get_if<int64_t>(&v)) return "i:" + std::to_string(*i);
+  if (const double* d = std::get_if<double>(&v)) {
+    uint64_t bits;
+    std::memcpy(&bits, d, sizeof bits);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "r:%016" PRIx64 "(%.17g)", bits, *d);
+    return buf;
+  }
+  if (const Text* t = std::get_if<Text>(&v)) return "t:" + Escaped(t->bytes, false);
+  return "b:" + Escaped(std::get<Blob>(v).bytes, true);
+}
+
+std::string FirstDifference(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  for (size_t k = 0; k < std::max(a.size(), b.size()); ++k) {
+    const std::string left = k < a.size() ? a[k] : "(no row)";
+    const std::string right = k < b.size() ? b[k] : "(no row)";
+    if (left != right) {
+      return "row " + std::to_string(k + 1) + " of " + std::to_string(a.size()) + " vs " +
+             std::to_string(b.size()) + ": " + left + "  vs  " + right;
+    }
+  }
+  return "";
+}
+
+}  // namespace
 
 void ClusterTest::SetUp() {
   auto nats = NatsServerProcess::Start(dir_.path() + "/nats");
@@ -149,6 +220,136 @@ bool ClusterTest::WaitFor(int i, const std::string& sql, const std::string& expe
                   << (nodes_[i].process ? nodes_[i].process->Log() : "");
   }
   return ok;
+}
+
+}  // namespace harmony::test
+
+namespace harmony::test {
+
+Result<sqlite::Database> ClusterTest::Connect(int i, const sqlite::OpenOptions& options) const {
+  return sqlite::Database::Open(nodes_[i].db_path, options);
+}
+
+std::vector<std::string> ClusterTest::Dump(int i, const std::string& table) const {
+  sqlite::OpenOptions options;
+  options.wal = false;
+  auto db = Connect(i, options);
+  if (!db.ok()) return {"error: " + db.status().ToString()};
+  const std::string select = "SELECT * FROM " + sqlite::QuoteIdentifier(table);
+  int columns = 0;
+  {
+    auto probe = db->Prepare(select);
+    if (!probe.ok()) return {"error: " + probe.status().ToString()};
+    columns = probe->ColumnCount();
+  }
+  std::string order;
+  for (int c = 1; c <= columns; ++c) order += (c > 1 ? "," : "") + std::to_string(c);
+  auto stmt = db->Prepare(select + (columns > 0 ? " ORDER BY " + order : ""));
+  if (!stmt.ok()) return {"error: " + stmt.status().ToString()};
+  std::vector<std::string> rows;
+  while (true) {
+    auto more = stmt->Step();
+    if (!more.ok()) return {"error: " + more.status().ToString()};
+    if (!*more) break;
+    std::string row;
+    for (int c = 0; c < columns; ++c) {
+      if (c > 0) row += " | ";
+      row += Render(stmt->Column(c));
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::map<std::string, std::vector<std::string>> ClusterTest::DumpAll(int i) const {
+  std::map<std::string, std::vector<std::string>> all;
+  sqlite::OpenOptions options;
+  options.wal = false;
+  auto db = Connect(i, options);
+  if (!db.ok()) return {{"", {"error: " + db.status().ToString()}}};
+  std::vector<std::string> names;
+  {
+    auto list = db->Prepare(
+        "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND "
+        "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_\\_harmony%' ESCAPE '\\' "
+        "ORDER BY name");
+    if (!list.ok()) return {{"", {"error: " + list.status().ToString()}}};
+    while (true) {
+      auto more = list->Step();
+      if (!more.ok()) return {{"", {"error: " + more.status().ToString()}}};
+      if (!*more) break;
+      names.push_back(list->ColumnText(0));
+    }
+  }
+  for (const std::string& name : names) all[name] = Dump(i, name);
+  return all;
+}
+
+std::string ClusterTest::DataDifference(int a, int b,
+                                        const std::vector<std::string>& tables) const {
+  std::map<std::string, std::vector<std::string>> left, right;
+  if (tables.empty()) {
+    left = DumpAll(a);
+    right = DumpAll(b);
+  } else {
+    for (const std::string& t : tables) {
+      left[t] = Dump(a, t);
+      right[t] = Dump(b, t);
+    }
+  }
+  for (const auto& [name, rows] : left) {
+    auto it = right.find(name);
+    if (it == right.end()) {
+      return "table \"" + name + "\" exists on node " + std::to_string(a + 1) + " only";
+    }
+    std::string diff = FirstDifference(rows, it->second);
+    if (!diff.empty()) {
+      return "table \"" + name + "\", node " + std::to_string(a + 1) + " vs node " +
+             std::to_string(b + 1) + ": " + diff;
+    }
+  }
+  for (const auto& [name, rows] : right) {
+    if (!left.count(name)) {
+      return "table \"" + name + "\" exists on node " + std::to_string(b + 1) + " only";
+    }
+  }
+  return "";
+}
+
+bool ClusterTest::WaitForSameData(const std::vector<std::string>& tables,
+                                  std::chrono::milliseconds timeout) {
+  std::string diff;
+  // Dumps are heavier than a single query: poll every 20 ms, not in a tight loop.
+  bool ok = PollUntil(
+      [&] {
+        diff = DataDifference(0, 1, tables);
+        if (diff.empty()) diff = DataDifference(0, 2, tables);
+        return diff.empty();
+      },
+      timeout, std::chrono::milliseconds(20));
+  if (!ok) {
+    ADD_FAILURE() << "nodes still differ after " << timeout.count() << " ms: " << diff;
+  }
+  return ok;
+}
+
+bool ClusterTest::NodeRunning(int i) {
+  HarmonyProcess* p = nodes_[i].process.get();
+  if (p == nullptr || !p->running()) return false;
+  // WaitForLog reaps the child if it has exited; with a zero timeout it looks exactly once.
+  p->WaitForLog("\n\x01 never logged \x01", std::chrono::seconds(0));
+  return p->running();
+}
+
+std::string ClusterTest::LogLine(int i, std::initializer_list<std::string> parts) const {
+  std::istringstream log(nodes_[i].process ? nodes_[i].process->Log() : "");
+  std::string line;
+  while (std::getline(log, line)) {
+    bool all = true;
+    for (const std::string& part : parts) all = all && line.find(part) != std::string::npos;
+    if (all) return line;
+  }
+  return "";
 }
 
 }  // namespace harmony::test
