@@ -137,8 +137,9 @@ Result<SyncResult> SyncCapture(sqlite::Database& db, const CatalogOptions& optio
       HARMONY_ASSIGN_OR_RETURN(size_t n, Recapture(db, t));
       result.recaptured_rows += n;
     }
-    if (backfill && (t.install == TrackedTable::Install::kNew ||
-                     t.install == TrackedTable::Install::kRepaired)) {
+    // Changes made while a table had no triggers (new to harmony, or triggers dropped to run
+    // ALTER TABLE DROP COLUMN) were not captured: capture the whole table instead.
+    if (backfill && (t.install == TrackedTable::Install::kNew || t.triggers_were_missing)) {
       HARMONY_ASSIGN_OR_RETURN(size_t n, Backfill(db, t));
       result.backfilled_rows += n;
     }

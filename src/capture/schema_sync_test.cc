@@ -91,5 +91,22 @@ TEST_F(SchemaSyncTest, RemovedTriggersAreRepairedAndTheTableBackfilled) {
   EXPECT_EQ(Int(*db_, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), 3);
 }
 
+TEST_F(SchemaSyncTest, DropColumnWithTriggersDroppedFirstIsBackfilledInTheNewShape) {
+  Exec(*db_, "ALTER TABLE t ADD COLUMN gone");
+  SyncResult r = Sync(false);
+  const std::string tid = std::to_string(r.tracked[0].tid);
+  // SQLite refuses to drop a column a trigger uses: the documented migration drops harmony's
+  // triggers on the table in the same transaction.
+  EXPECT_FALSE(db_->Exec("ALTER TABLE t DROP COLUMN gone").ok());
+  Exec(*db_, "BEGIN; DROP TRIGGER \"__harmony_" + tid + "_insert\"; DROP TRIGGER \"__harmony_" +
+                 tid + "_update\"; DROP TRIGGER \"__harmony_" + tid +
+                 "_delete\"; ALTER TABLE t DROP COLUMN gone; COMMIT;");
+  Exec(*db_, "INSERT INTO t VALUES(7, 'between')");  // before harmony noticed
+  SyncResult again = Sync(true);
+  EXPECT_EQ(again.tracked[0].install, TrackedTable::Install::kReshaped);
+  EXPECT_EQ(again.backfilled_rows, 2u);
+  EXPECT_EQ(Int(*db_, "SELECT count(*) FROM __harmony_change_log WHERE c1 = 'between'"), 1);
+}
+
 }  // namespace
 }  // namespace harmony::capture

@@ -170,6 +170,7 @@ Result<std::vector<TrackedTable>> InstallTriggersInTransaction(
       HARMONY_ASSIGN_OR_RETURN(int triggers, CountTriggersOfTid(db, it->second));
       int64_t tid = it->second;
       active.erase(it);
+      entry.triggers_were_missing = triggers != 3;
       if (old == t) {
         entry.tid = tid;
         entry.install = triggers == 3 ? TrackedTable::Install::kUnchanged

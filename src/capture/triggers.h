@@ -24,6 +24,7 @@ struct TrackedTable {
   change::TableSchema schema;
   Install install = Install::kUnchanged;
   std::vector<int64_t> retired_tids;  // kReshaped: the shape(s) this one replaced
+  bool triggers_were_missing = false;  // kRepaired, or kReshaped after triggers were dropped
 };
 
 // The three CREATE TRIGGER statements for one tracked table (exposed for tests and docs).

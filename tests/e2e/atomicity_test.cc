@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <set>
 #include <string>
 #include <thread>
@@ -23,7 +24,7 @@ class AtomicityTest : public ClusterTest {
   }
   // 5,000 changes in parts of at most 100: about 50 messages for one transaction.
   std::string ExtraConfig(int) const override {
-    return "scan_max_changes = 100\n[replication_log]\nshards = 1\n";
+    return "scan_max_changes = 100\n[replication_log]\nshards = 4\n";
   }
 
   // Runs `write` on node 1 while node 2 evaluates `count_sql` in a tight loop (each evaluation
@@ -31,6 +32,7 @@ class AtomicityTest : public ClusterTest {
   std::set<int64_t> Observe(const std::string& count_sql, int64_t final,
                             const std::string& write) {
     std::set<int64_t> seen;
+    int64_t reads = 0;
     std::atomic<bool> started{false};
     std::atomic<bool> reached{false};
     std::string error;
@@ -60,6 +62,7 @@ class AtomicityTest : public ClusterTest {
         const int64_t n = stmt->ColumnInt(0);
         stmt->Reset();
         seen.insert(n);
+        ++reads;
         started = true;
         if (n == final) {
           reached = true;
@@ -73,6 +76,8 @@ class AtomicityTest : public ClusterTest {
     observer.join();
     EXPECT_EQ(error, "");
     EXPECT_TRUE(reached) << count_sql << " never reached " << final << " on node 2";
+    std::printf("atomicity: %s: node 2 read %lld times, saw %s\n", write.substr(0, 30).c_str(),
+                static_cast<long long>(reads), Show(seen).c_str());
     return seen;
   }
 
