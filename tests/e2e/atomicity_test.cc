@@ -24,7 +24,7 @@ class AtomicityTest : public ClusterTest {
   }
   // 5,000 changes in parts of at most 100: about 50 messages for one transaction.
   std::string ExtraConfig(int) const override {
-    return "scan_max_changes = 100\n[replication_log]\nshards = 4\n";
+    return "scan_max_changes = 100\n[replication_log]\nshards = 1\n";
   }
 
   // Runs `write` on node 1 while node 2 evaluates `count_sql` in a tight loop (each evaluation
