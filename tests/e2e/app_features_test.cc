@@ -56,14 +56,16 @@ TEST_F(AppFeaturesTest, AppTriggerFiresOnceGeneratedColumnsAndDefaultsMatchTheOr
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(Query(i, "SELECT count(*) FROM audit"), std::to_string(writes))
         << "node " << i + 1 << ": the app trigger fired a different number of times";
-    EXPECT_EQ(Query(i, "SELECT count(*) FROM acct WHERE doubled IS NOT bal * 2 OR "
-                       "label IS NOT '#' || id || ':' || bal"),
+    EXPECT_EQ(Query(i,
+                    "SELECT count(*) FROM acct WHERE doubled IS NOT bal * 2 OR "
+                    "label IS NOT '#' || id || ':' || bal"),
               "0")
         << "node " << i + 1 << ": a generated column is wrong";
     EXPECT_EQ(Query(i, "SELECT doubled || ' ' || label FROM acct WHERE id = 2"), "402 #2:201")
         << "node " << i + 1;
-    EXPECT_EQ(Query(i, "SELECT count(*) FROM acct WHERE created IS NULL OR r IS NULL OR "
-                       "token IS NULL"),
+    EXPECT_EQ(Query(i,
+                    "SELECT count(*) FROM acct WHERE created IS NULL OR r IS NULL OR "
+                    "token IS NULL"),
               "0")
         << "node " << i + 1;
   }
@@ -71,8 +73,10 @@ TEST_F(AppFeaturesTest, AppTriggerFiresOnceGeneratedColumnsAndDefaultsMatchTheOr
   // differ, and so would the millisecond timestamp.
   for (int i = 1; i < 3; ++i) {
     for (int id : {1, 11}) {
-      const std::string sql = "SELECT created || '|' || created_ms || '|' || r || '|' || token "
-                              "FROM acct WHERE id = " + std::to_string(id);
+      const std::string sql =
+          "SELECT created || '|' || created_ms || '|' || r || '|' || token "
+          "FROM acct WHERE id = " +
+          std::to_string(id);
       EXPECT_EQ(Query(i, sql), Query(0, sql)) << "node " << i + 1 << " id " << id;
     }
   }
@@ -95,8 +99,9 @@ TEST_F(Fts5Test, Fts5TablesAreSkippedWithALogLineAndOtherTablesReplicate) {
         << "node " << i + 1 << " does not say docs_fts is skipped:\n"
         << nodes_[i].process->Log();
     // Neither the virtual table nor its shadow tables (docs_fts_data, ...) get capture triggers.
-    EXPECT_EQ(Query(i, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND "
-                       "tbl_name LIKE 'docs\\_%' ESCAPE '\\'"),
+    EXPECT_EQ(Query(i,
+                    "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND "
+                    "tbl_name LIKE 'docs\\_%' ESCAPE '\\'"),
               "0")
         << "node " << i + 1;
   }

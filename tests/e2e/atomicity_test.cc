@@ -29,8 +29,7 @@ class AtomicityTest : public ClusterTest {
 
   // Runs `write` on node 1 while node 2 evaluates `count_sql` in a tight loop (each evaluation
   // its own read transaction) until it gives `final`. Returns every value node 2 saw.
-  std::set<int64_t> Observe(const std::string& count_sql, int64_t final,
-                            const std::string& write) {
+  std::set<int64_t> Observe(const std::string& count_sql, int64_t final, const std::string& write) {
     std::set<int64_t> seen;
     int64_t reads = 0;
     std::atomic<bool> started{false};
@@ -89,14 +88,14 @@ class AtomicityTest : public ClusterTest {
 };
 
 TEST_F(AtomicityTest, ManyPartTransactionAppearsOnPeerAllAtOnce) {
-  auto inserted = Observe(
-      "SELECT count(*) FROM big", kRows,
-      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)"
-      " INSERT INTO big SELECT i, printf('%.80d', i) FROM n");
+  auto inserted =
+      Observe("SELECT count(*) FROM big", kRows,
+              "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)"
+              " INSERT INTO big SELECT i, printf('%.80d', i) FROM n");
   EXPECT_EQ(inserted, (std::set<int64_t>{0, kRows})) << "node 2 saw counts " << Show(inserted);
 
-  auto updated = Observe("SELECT count(*) FROM big WHERE v = 'second'", kRows,
-                         "UPDATE big SET v = 'second'");
+  auto updated =
+      Observe("SELECT count(*) FROM big WHERE v = 'second'", kRows, "UPDATE big SET v = 'second'");
   EXPECT_EQ(updated, (std::set<int64_t>{0, kRows})) << "node 2 saw counts " << Show(updated);
 
   auto deleted = Observe("SELECT count(*) FROM big", kRows / 2, "DELETE FROM big WHERE id % 2 = 0");

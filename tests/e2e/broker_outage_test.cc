@@ -50,8 +50,8 @@ TEST_F(BrokerOutageTest, WritesDuringOutageArriveInOrderAndTheLogIsCleanedUp) {
   }
 
   // Once everything is published, the change log is cleaned down to (at most) its newest row.
-  EXPECT_TRUE(WaitFor(0, "SELECT count(*) <= 1 FROM __harmony_change_log", "1",
-                      std::chrono::seconds(30)))
+  EXPECT_TRUE(
+      WaitFor(0, "SELECT count(*) <= 1 FROM __harmony_change_log", "1", std::chrono::seconds(30)))
       << "change log still holds " << Query(0, "SELECT count(*) FROM __harmony_change_log")
       << " rows";
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(NodeRunning(i)) << "node " << i + 1;

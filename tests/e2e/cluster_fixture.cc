@@ -107,8 +107,8 @@ void ClusterTest::TearDown() {
 
 void ClusterTest::StartNode(int i) {
   Node& n = nodes_[i];
-  n.process = std::make_unique<HarmonyProcess>(
-      std::vector<std::string>{"-config", n.config_path}, n.log_path);
+  n.process = std::make_unique<HarmonyProcess>(std::vector<std::string>{"-config", n.config_path},
+                                               n.log_path);
   ASSERT_TRUE(n.process->Start());
   ASSERT_TRUE(n.process->WaitForLog("ready", std::chrono::seconds(30)))
       << "node " << i + 1 << " did not start:\n"

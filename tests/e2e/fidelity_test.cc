@@ -115,8 +115,8 @@ class FidelityTest : public ClusterTest {
         const Value& a = origin[k].second[c];
         const Value& b = copy[k].second[c];
         EXPECT_TRUE(SameValue(a, b))
-            << table << " id " << origin[k].first << " column " << c + 1 << " on node "
-            << peer + 1 << ": " << DebugString(b) << ", origin has " << DebugString(a);
+            << table << " id " << origin[k].first << " column " << c + 1 << " on node " << peer + 1
+            << ": " << DebugString(b) << ", origin has " << DebugString(a);
       }
     }
   }
@@ -131,8 +131,8 @@ TEST_F(FidelityTest, EveryValueArrivesWithItsStorageClassAndExactBits) {
     for (const auto& [row_id, cells] : origin) {
       if (row_id != id) continue;
       found = true;
-      EXPECT_TRUE(SameValue(cells[0], value)) << "id " << id << " on node 1: "
-                                              << DebugString(cells[0]);
+      EXPECT_TRUE(SameValue(cells[0], value))
+          << "id " << id << " on node 1: " << DebugString(cells[0]);
     }
     EXPECT_TRUE(found) << "id " << id << " missing on node 1";
   }
@@ -183,8 +183,9 @@ TEST_F(IdentifierTest, QuotedTableAndColumnNamesReplicateInsertUpdateDelete) {
        "INSERT INTO \"we\"\"ird\" VALUES('k\"1', 'one', 1), ('k''2', 'two', 2);"
        "INSERT INTO \"Ünïcode ✓\" VALUES(1, 'один');");
   ASSERT_TRUE(WaitForSameData(tables));
-  EXPECT_EQ(Query(2, "SELECT \"select\" || \"from to\" || \"a\"\"b\" FROM \"order items\" "
-                     "WHERE id = 2"),
+  EXPECT_EQ(Query(2,
+                  "SELECT \"select\" || \"from to\" || \"a\"\"b\" FROM \"order items\" "
+                  "WHERE id = 2"),
             "second20q2");
   EXPECT_EQ(Query(1, "SELECT \"v[1]\" || `c``d` FROM \"we\"\"ird\" WHERE \"k\"\"ey\" = 'k\"1'"),
             "one1");
@@ -196,8 +197,9 @@ TEST_F(IdentifierTest, QuotedTableAndColumnNamesReplicateInsertUpdateDelete) {
        "UPDATE \"Ünïcode ✓\" SET \"值\" = 'два' WHERE \"ключ\" = 1;");
   ASSERT_TRUE(WaitForSameData(tables));
   EXPECT_EQ(Query(0, "SELECT \"select\" FROM \"order items\" WHERE id = 1"), "changed");
-  EXPECT_EQ(Query(2, "SELECT group_concat(\"k\"\"ey\", ',') FROM "
-                     "(SELECT \"k\"\"ey\" FROM \"we\"\"ird\" ORDER BY 1)"),
+  EXPECT_EQ(Query(2,
+                  "SELECT group_concat(\"k\"\"ey\", ',') FROM "
+                  "(SELECT \"k\"\"ey\" FROM \"we\"\"ird\" ORDER BY 1)"),
             "k'2,moved\"");
 
   Exec(2,

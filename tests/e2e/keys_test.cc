@@ -2,6 +2,7 @@
 // INSERT OR REPLACE, UPSERT and cascades end identical everywhere; tables without a key stay local.
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct KeyShape {
   std::string (*set_key)(int k);
 };
 
+// Names the shape in test output and ctest names (instead of its bytes).
+void PrintTo(const KeyShape& shape, std::ostream* os) { *os << shape.name; }
+
 std::string N(int k) { return std::to_string(k); }
 
 const KeyShape kShapes[] = {
@@ -32,8 +36,7 @@ const KeyShape kShapes[] = {
      [](int k) { return "k = 'key " + N(k) + "'"; },
      [](int k) { return "k = 'key " + N(k) + "'"; }},
     // Key columns declared in a different order than the table's columns.
-    {"CompositePrimaryKey",
-     "CREATE TABLE t(a INTEGER, v TEXT, b TEXT, PRIMARY KEY(b, a))",
+    {"CompositePrimaryKey", "CREATE TABLE t(a INTEGER, v TEXT, b TEXT, PRIMARY KEY(b, a))",
      [](int k, const std::string& v) {
        return "(a, b, v) VALUES(" + N(k % 2) + ", 'b" + N(k) + "', '" + v + "')";
      },
@@ -61,7 +64,9 @@ class KeyShapeTest : public ClusterTest, public ::testing::WithParamInterface<Ke
   std::string Count(int node, int k) {
     return Query(node, "SELECT count(*) FROM t WHERE " + GetParam().where(k));
   }
-  std::string V(int node, int k) { return Query(node, "SELECT v FROM t WHERE " + GetParam().where(k)); }
+  std::string V(int node, int k) {
+    return Query(node, "SELECT v FROM t WHERE " + GetParam().where(k));
+  }
 };
 
 TEST_P(KeyShapeTest, InsertUpdateKeyChangeAndDeleteReplicate) {
@@ -129,8 +134,9 @@ TEST_F(ConflictTest, InsertOrReplaceAndUpsertEndIdentical) {
        "INSERT INTO kv(k, v) VALUES('d', 4) ON CONFLICT DO NOTHING;");
   ASSERT_TRUE(WaitForSameData({"kv"}));
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(Query(i, "SELECT group_concat(k || v || ':' || n, ',') FROM "
-                       "(SELECT * FROM kv ORDER BY k)"),
+    EXPECT_EQ(Query(i,
+                    "SELECT group_concat(k || v || ':' || n, ',') FROM "
+                    "(SELECT * FROM kv ORDER BY k)"),
               "a11:6,b20:7,c30:10,d4:0")
         << "node " << i + 1;
   }
@@ -222,8 +228,9 @@ TEST_F(NoPrimaryKeyTest, TableWithoutPrimaryKeyIsNamedInAWarningAndStaysLocal) {
   EXPECT_EQ(Query(0, "SELECT group_concat(a) FROM nopk"), "from node 1");
   EXPECT_EQ(Query(1, "SELECT group_concat(a) FROM nopk"), "from node 2");
   EXPECT_EQ(Query(2, "SELECT count(*) FROM nopk"), "0");
-  EXPECT_EQ(Query(0, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND "
-                     "tbl_name = 'nopk'"),
+  EXPECT_EQ(Query(0,
+                  "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND "
+                  "tbl_name = 'nopk'"),
             "0");
 }
 

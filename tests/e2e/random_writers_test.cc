@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <ostream>
 #include <random>
 #include <string>
 #include <thread>
@@ -24,6 +25,10 @@ struct ConvergenceParam {
   uint32_t seed;
 };
 
+void PrintTo(const ConvergenceParam& p, std::ostream* os) {
+  *os << "shards " << p.shards << ", seed " << p.seed;
+}
+
 // What one writer thread did.
 struct WriterReport {
   int statements = 0;
@@ -35,16 +40,21 @@ struct WriterReport {
 // A random value of a random storage class, so conflicts also mix types.
 Value RandomValue(std::mt19937_64& rng) {
   switch (rng() % 5) {
-    case 0: return Null{};
-    case 1: return static_cast<int64_t>(rng() % 1000) - 500;
-    case 2: return static_cast<double>(rng() % 10000) / 7.0;
-    case 3: return Text{"t" + std::to_string(rng() % 1000)};
-    default: return Blob{std::string(1 + rng() % 4, static_cast<char>(rng() % 256))};
+    case 0:
+      return Null{};
+    case 1:
+      return static_cast<int64_t>(rng() % 1000) - 500;
+    case 2:
+      return static_cast<double>(rng() % 10000) / 7.0;
+    case 3:
+      return Text{"t" + std::to_string(rng() % 1000)};
+    default:
+      return Blob{std::string(1 + rng() % 4, static_cast<char>(rng() % 256))};
   }
 }
 
 class RandomWritersTest : public ClusterTest,
-                        public ::testing::WithParamInterface<ConvergenceParam> {
+                          public ::testing::WithParamInterface<ConvergenceParam> {
  protected:
   std::string Schema() const override {
     return "CREATE TABLE a(id INTEGER PRIMARY KEY, v, n INTEGER);"
@@ -81,8 +91,10 @@ class RandomWritersTest : public ClusterTest,
         args = {k};
         break;
       case 3:  // key change, only when the new key is free
-        sql = "UPDATE " + t + " SET " + pk + " = ?2 WHERE " + pk + " = ?1 AND NOT EXISTS "
-              "(SELECT 1 FROM " + t + " WHERE " + pk + " = ?2)";
+        sql = "UPDATE " + t + " SET " + pk + " = ?2 WHERE " + pk +
+              " = ?1 AND NOT EXISTS "
+              "(SELECT 1 FROM " +
+              t + " WHERE " + pk + " = ?2)";
         args = {k, k2};
         break;
       case 4:  // key change replacing whatever row holds the new key
@@ -146,8 +158,9 @@ class RandomWritersTest : public ClusterTest,
     const std::string first = Query(0, positions);
     for (int i = 0; i < 3; ++i) {
       if (Query(i, positions) != first) return false;
-      if (Query(i, "SELECT coalesce(max(seq), 0) <= coalesce((SELECT value FROM __harmony_state "
-                   "WHERE key = 'published_seq'), 0) FROM __harmony_change_log") != "1") {
+      if (Query(i,
+                "SELECT coalesce(max(seq), 0) <= coalesce((SELECT value FROM __harmony_state "
+                "WHERE key = 'published_seq'), 0) FROM __harmony_change_log") != "1") {
         return false;
       }
     }
@@ -198,14 +211,14 @@ TEST_P(RandomWritersTest, ConcurrentRandomWritersConverge) {
   std::fflush(stdout);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    SeedsAndShards, RandomWritersTest,
-    ::testing::Values(ConvergenceParam{4, 1}, ConvergenceParam{4, 2}, ConvergenceParam{4, 3},
-                      ConvergenceParam{1, 1}, ConvergenceParam{1, 2}, ConvergenceParam{1, 3}),
-    [](const ::testing::TestParamInfo<ConvergenceParam>& info) {
-      return "Shards" + std::to_string(info.param.shards) + "Seed" +
-             std::to_string(info.param.seed);
-    });
+INSTANTIATE_TEST_SUITE_P(SeedsAndShards, RandomWritersTest,
+                         ::testing::Values(ConvergenceParam{4, 1}, ConvergenceParam{4, 2},
+                                           ConvergenceParam{4, 3}, ConvergenceParam{1, 1},
+                                           ConvergenceParam{1, 2}, ConvergenceParam{1, 3}),
+                         [](const ::testing::TestParamInfo<ConvergenceParam>& info) {
+                           return "Shards" + std::to_string(info.param.shards) + "Seed" +
+                                  std::to_string(info.param.seed);
+                         });
 
 }  // namespace
 }  // namespace harmony::test

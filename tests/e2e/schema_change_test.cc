@@ -18,7 +18,8 @@ class RuntimeSchemaTest : public ClusterTest {
 };
 
 TEST_F(RuntimeSchemaTest, TableCreatedWhileRunningReplicatesWithoutRestart) {
-  for (int i = 1; i < 3; ++i) Exec(i, "CREATE TABLE late(id INTEGER PRIMARY KEY, v TEXT, n INTEGER)");
+  for (int i = 1; i < 3; ++i)
+    Exec(i, "CREATE TABLE late(id INTEGER PRIMARY KEY, v TEXT, n INTEGER)");
   // The first row is committed with the CREATE itself and the second right after it: harmony
   // cannot have installed a trigger on "late" before either was written.
   Exec(0,
@@ -28,8 +29,9 @@ TEST_F(RuntimeSchemaTest, TableCreatedWhileRunningReplicatesWithoutRestart) {
   Exec(0, "UPDATE late SET n = 10 WHERE id = 1");
   ASSERT_TRUE(WaitForSameData({"late"}));
   for (int i = 1; i < 3; ++i) {
-    EXPECT_EQ(Query(i, "SELECT group_concat(id || ':' || n, ',') FROM (SELECT * FROM late "
-                       "ORDER BY id)"),
+    EXPECT_EQ(Query(i,
+                    "SELECT group_concat(id || ':' || n, ',') FROM (SELECT * FROM late "
+                    "ORDER BY id)"),
               "1:10,2:2")
         << "node " << i + 1;
   }
@@ -59,12 +61,15 @@ TEST_F(RuntimeSchemaTest, ColumnAddedOnSomeNodesFirstIsHeldOnTheOthersUntilTheyA
 
   std::string diff;
   EXPECT_TRUE(PollUntil(
-      [&] { return (diff = DataDifference(0, 2, {"items", "other"})).empty(); },
+      [&] {
+        return (diff = DataDifference(0, 2, {"items", "other"})).empty();
+      },
       std::chrono::seconds(30), std::chrono::milliseconds(20)))
       << "node 3 (has the column) did not get the rows directly: " << diff << "\nlog:\n"
       << nodes_[2].process->Log();
-  EXPECT_EQ(Query(2, "SELECT group_concat(id || name || color, ',') FROM "
-                     "(SELECT * FROM items ORDER BY id)"),
+  EXPECT_EQ(Query(2,
+                  "SELECT group_concat(id || name || color, ',') FROM "
+                  "(SELECT * FROM items ORDER BY id)"),
             "1beforeblue,2ballred,3cubegreen");
 
   // Node 2 lacks the column: it must keep running (holding the changes) and keep applying other
@@ -75,8 +80,9 @@ TEST_F(RuntimeSchemaTest, ColumnAddedOnSomeNodesFirstIsHeldOnTheOthersUntilTheyA
 
   Exec(1, "ALTER TABLE items ADD COLUMN color TEXT DEFAULT 'none'");
   ASSERT_TRUE(WaitForSameData({"items", "other"}));
-  EXPECT_EQ(Query(1, "SELECT group_concat(id || name || color, ',') FROM "
-                     "(SELECT * FROM items ORDER BY id)"),
+  EXPECT_EQ(Query(1,
+                  "SELECT group_concat(id || name || color, ',') FROM "
+                  "(SELECT * FROM items ORDER BY id)"),
             "1beforeblue,2ballred,3cubegreen");
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(NodeRunning(i)) << "node " << i + 1;
 

@@ -30,8 +30,9 @@ TEST_F(TableFilterTest, IgnoredTablesStayLocalAndOthersReplicate) {
         << "node " << i + 1 << " does not say why tmp_a is not replicated:\n"
         << nodes_[i].process->Log();
     EXPECT_FALSE(LogLine(i, {"\"local_cache\"", "ignore_tables"}).empty()) << "node " << i + 1;
-    EXPECT_EQ(Query(i, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND "
-                       "tbl_name IN ('tmp_a', 'tmp_b', 'local_cache')"),
+    EXPECT_EQ(Query(i,
+                    "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND "
+                    "tbl_name IN ('tmp_a', 'tmp_b', 'local_cache')"),
               "0")
         << "node " << i + 1;
   }
@@ -62,8 +63,9 @@ TEST_F(TableFilterTest, IgnoredTablesStayLocalAndOthersReplicate) {
 
 TEST_F(TableFilterTest, TablesCreatedAtRuntimeFollowThePatterns) {
   for (int i = 0; i < 3; ++i) {
-    Exec(i, "CREATE TABLE tmp_late(id INTEGER PRIMARY KEY, v);"
-            "CREATE TABLE kept_late(id INTEGER PRIMARY KEY, v);");
+    Exec(i,
+         "CREATE TABLE tmp_late(id INTEGER PRIMARY KEY, v);"
+         "CREATE TABLE kept_late(id INTEGER PRIMARY KEY, v);");
   }
   Exec(0, "INSERT INTO tmp_late VALUES(1, 'local')");
   Exec(0, "INSERT INTO kept_late VALUES(1, 'shared')");
