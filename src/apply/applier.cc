@@ -140,7 +140,7 @@ Status Applier::ApplyOne(const Incoming& message) {
                    where, b.node_id, open->second.next_part);
       open_batches_.erase(open);
     }
-    HARMONY_RETURN_IF_ERROR(ApplyBatch(b, message.shard)
+    HARMONY_RETURN_IF_ERROR(ApplyBatch(b)
                                 .WithContext("apply " + where + " from node " +
                                              std::to_string(b.node_id)));
     if (b.last_part) {
@@ -160,7 +160,7 @@ Status Applier::ApplyOne(const Incoming& message) {
   return Status::Ok();
 }
 
-Status Applier::ApplyBatch(const change::Batch& batch, uint32_t shard) {
+Status Applier::ApplyBatch(const change::Batch& batch) {
   // Changes of tables that must wait, grouped by table index, in arrival order.
   std::map<uint32_t, std::vector<change::Change>> to_hold;
   for (const change::Change& c : batch.changes) {
@@ -184,7 +184,6 @@ Status Applier::ApplyBatch(const change::Batch& batch, uint32_t shard) {
     HARMONY_RETURN_IF_ERROR(held_.Hold(batch.tables[index], std::move(changes), batch.node_id));
   }
   stats_.paused_tables.store(held_.tables().size(), std::memory_order_relaxed);
-  (void)shard;
   return Status::Ok();
 }
 

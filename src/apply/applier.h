@@ -102,7 +102,7 @@ class Applier {
   Status Begin();
   Status ApplyBuffered(size_t from);
   Status ApplyOne(const Incoming& message);
-  Status ApplyBatch(const change::Batch& batch, uint32_t shard);
+  Status ApplyBatch(const change::Batch& batch);
   Status ApplyChange(const change::TableSchema& table, const change::Change& c);
   Status ReleaseHeld();
   Status DeadLetter(const Incoming& message, const Status& why);

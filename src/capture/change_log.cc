@@ -1,5 +1,6 @@
 #include "capture/change_log.h"
 
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -52,6 +53,29 @@ Status WidenLog(sqlite::Database& db, LogWidth want) {
         db.Exec("ALTER TABLE __harmony_change_log ADD COLUMN c" + std::to_string(i)));
   }
   return Status::Ok();
+}
+
+LogColumns MapLogColumns(const sqlite::Statement& select_all) {
+  LogColumns cols;
+  for (int i = 0; i < select_all.ColumnCount(); ++i) {
+    const std::string name = select_all.ColumnName(i);
+    if (name.size() < 2 || (name[0] != 'k' && name[0] != 'c')) continue;
+    const size_t n = std::strtoul(name.c_str() + 1, nullptr, 10);
+    auto& v = name[0] == 'k' ? cols.keys : cols.values;
+    if (v.size() <= n) v.resize(n + 1, -1);
+    v[n] = i;
+  }
+  return cols;
+}
+
+void ReadLogValues(const sqlite::Statement& row, const std::vector<int>& positions, size_t n,
+                   std::vector<Value>* out) {
+  out->clear();
+  out->reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    out->push_back(i < positions.size() && positions[i] >= 0 ? row.Column(positions[i])
+                                                             : Value{Null{}});
+  }
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "common/result.h"
 #include "sqlite/database.h"
@@ -29,6 +30,17 @@ struct LogWidth {
 Result<LogWidth> ReadLogWidth(sqlite::Database& db);
 // Adds k/c columns until the log is at least `want` wide. Call inside the install transaction.
 Status WidenLog(sqlite::Database& db, LogWidth want);
+
+// Positions of k<i> and c<i> in a "SELECT * FROM __harmony_change_log" statement (-1: absent).
+struct LogColumns {
+  std::vector<int> keys;
+  std::vector<int> values;
+};
+LogColumns MapLogColumns(const sqlite::Statement& select_all);
+
+// `n` values read from the given positions of the current row (NULL where a position is absent).
+void ReadLogValues(const sqlite::Statement& row, const std::vector<int>& positions, size_t n,
+                   std::vector<Value>* out);
 
 Result<uint64_t> ReadEpoch(sqlite::Database& db);
 // Highest change-log seq whose changes JetStream has acknowledged (0 if none yet).

@@ -10,36 +10,6 @@
 namespace harmony::capture {
 namespace {
 
-// Column positions of k<i> and c<i> in "SELECT * FROM __harmony_change_log".
-struct LogColumns {
-  std::vector<int> keys;
-  std::vector<int> values;
-};
-
-LogColumns MapColumns(const sqlite::Statement& stmt) {
-  LogColumns cols;
-  for (int i = 0; i < stmt.ColumnCount(); ++i) {
-    std::string name = stmt.ColumnName(i);
-    if (name.size() < 2 || (name[0] != 'k' && name[0] != 'c')) continue;
-    size_t n = std::stoul(name.substr(1));
-    auto& v = name[0] == 'k' ? cols.keys : cols.values;
-    if (v.size() <= n) v.resize(n + 1, -1);
-    v[n] = i;
-  }
-  return cols;
-}
-
-// Reads `n` values from the given log column positions.
-void ReadValues(const sqlite::Statement& stmt, const std::vector<int>& positions, size_t n,
-                std::vector<Value>* out) {
-  out->clear();
-  out->reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    out->push_back(i < positions.size() && positions[i] >= 0 ? stmt.Column(positions[i])
-                                                              : Value{Null{}});
-  }
-}
-
 // Accumulates one shard's batch parts.
 struct ShardBuffer {
   change::Batch batch;
@@ -86,7 +56,7 @@ Result<ScanResult> Scanner::Scan(uint64_t after_seq, uint64_t up_to, const Batch
       db_->Prepare("SELECT * FROM __harmony_change_log WHERE seq > ?1 AND seq <= ?2 ORDER BY seq"));
   HARMONY_RETURN_IF_ERROR(rows.BindInt(1, static_cast<int64_t>(after_seq)));
   HARMONY_RETURN_IF_ERROR(rows.BindInt(2, static_cast<int64_t>(up_to)));
-  const LogColumns cols = MapColumns(rows);
+  const LogColumns cols = MapLogColumns(rows);
 
   std::vector<ShardBuffer> shards(options_.shards);
   for (ShardBuffer& s : shards) {
@@ -139,16 +109,16 @@ Result<ScanResult> Scanner::Scan(uint64_t after_seq, uint64_t up_to, const Batch
     HARMONY_ASSIGN_OR_RETURN(const change::TableSchema* shape, Shape(tid));
     switch (op) {
       case LogOp::kInsert:
-        ReadValues(rows, cols.values, shape->columns.size(), &row);
+        ReadLogValues(rows, cols.values, shape->columns.size(), &row);
         HARMONY_RETURN_IF_ERROR(add(shape, change::Op::kUpsert, row));
         break;
       case LogOp::kDelete:
-        ReadValues(rows, cols.keys, shape->pk.size(), &old_key);
+        ReadLogValues(rows, cols.keys, shape->pk.size(), &old_key);
         HARMONY_RETURN_IF_ERROR(add(shape, change::Op::kDelete, old_key));
         break;
       case LogOp::kUpdate: {
-        ReadValues(rows, cols.keys, shape->pk.size(), &old_key);
-        ReadValues(rows, cols.values, shape->columns.size(), &row);
+        ReadLogValues(rows, cols.keys, shape->pk.size(), &old_key);
+        ReadLogValues(rows, cols.values, shape->columns.size(), &row);
         bool key_changed = false;
         for (size_t i = 0; i < shape->pk.size(); ++i) {
           if (!SameValue(old_key[i], row[shape->pk[i]])) key_changed = true;
@@ -178,7 +148,7 @@ Result<std::unordered_map<uint64_t, uint64_t>> PendingRowKeys(sqlite::Database& 
       sqlite::Statement rows,
       db.Prepare("SELECT * FROM __harmony_change_log WHERE seq > ?1 ORDER BY seq"));
   HARMONY_RETURN_IF_ERROR(rows.BindInt(1, static_cast<int64_t>(published)));
-  const LogColumns cols = MapColumns(rows);
+  const LogColumns cols = MapLogColumns(rows);
   std::map<int64_t, change::TableSchema> shapes;
   std::vector<Value> key;
   while (true) {
@@ -194,15 +164,13 @@ Result<std::unordered_map<uint64_t, uint64_t>> PendingRowKeys(sqlite::Database& 
     const change::TableSchema& shape = it->second;
     const auto op = static_cast<LogOp>(rows.ColumnInt(2));
     if (op != LogOp::kInsert) {  // the old key of an update or delete
-      ReadValues(rows, cols.keys, shape.pk.size(), &key);
+      ReadLogValues(rows, cols.keys, shape.pk.size(), &key);
       keys[change::RowKeyHash(shape.name, key)] = seq;  // rows come in seq order
     }
     if (op != LogOp::kDelete) {  // the new key of an insert or update
-      key.clear();
-      for (uint32_t i : shape.pk) {
-        key.push_back(i < cols.values.size() && cols.values[i] >= 0 ? rows.Column(cols.values[i])
-                                                                    : Value{Null{}});
-      }
+      std::vector<int> pk_positions;
+      for (uint32_t i : shape.pk) pk_positions.push_back(i < cols.values.size() ? cols.values[i] : -1);
+      ReadLogValues(rows, pk_positions, shape.pk.size(), &key);
       keys[change::RowKeyHash(shape.name, key)] = seq;
     }
   }

@@ -46,13 +46,10 @@ Result<size_t> Recapture(sqlite::Database& db, const TrackedTable& t) {
         db.Prepare("SELECT * FROM __harmony_change_log WHERE tid = ?1 AND seq > ?2 ORDER BY seq"));
     HARMONY_RETURN_IF_ERROR(rows.BindInt(1, old_tid));
     HARMONY_RETURN_IF_ERROR(rows.BindInt(2, static_cast<int64_t>(published)));
-    std::vector<int> kpos(old.pk.size(), -1), cpos(old.columns.size(), -1);
-    for (int i = 0; i < rows.ColumnCount(); ++i) {
-      const std::string name = rows.ColumnName(i);
-      if (name.size() < 2) continue;
-      size_t n = std::strtoul(name.c_str() + 1, nullptr, 10);
-      if (name[0] == 'k' && n < kpos.size()) kpos[n] = i;
-      if (name[0] == 'c' && n < cpos.size()) cpos[n] = i;
+    const LogColumns cols = MapLogColumns(rows);
+    std::vector<int> new_key_positions;
+    for (uint32_t i : old.pk) {
+      new_key_positions.push_back(i < cols.values.size() ? cols.values[i] : -1);
     }
     auto remember = [&](std::vector<Value> key) {
       if (seen.insert(change::RowKeyHash(t.schema.name, key)).second) keys.push_back(std::move(key));
@@ -61,14 +58,13 @@ Result<size_t> Recapture(sqlite::Database& db, const TrackedTable& t) {
       HARMONY_ASSIGN_OR_RETURN(bool row, rows.Step());
       if (!row) break;
       const auto op = static_cast<LogOp>(rows.ColumnInt(2));
-      if (op != LogOp::kInsert) {
-        std::vector<Value> key;
-        for (int p : kpos) key.push_back(p >= 0 ? rows.Column(p) : Value{Null{}});
+      std::vector<Value> key;
+      if (op != LogOp::kInsert) {  // the old key of an update or delete
+        ReadLogValues(rows, cols.keys, old.pk.size(), &key);
         remember(std::move(key));
       }
-      if (op != LogOp::kDelete) {
-        std::vector<Value> key;
-        for (uint32_t i : old.pk) key.push_back(cpos[i] >= 0 ? rows.Column(cpos[i]) : Value{Null{}});
+      if (op != LogOp::kDelete) {  // the new key of an insert or update
+        ReadLogValues(rows, new_key_positions, old.pk.size(), &key);
         remember(std::move(key));
       }
     }

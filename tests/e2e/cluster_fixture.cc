@@ -144,67 +144,6 @@ std::string ClusterTest::Query(int i, const std::string& sql) {
   return stmt->ColumnText(0);
 }
 
-std::vector<std::vector<Value>> ClusterTest::Rows(int i, const std::string& sql) {
-  sqlite::OpenOptions options;
-  options.wal = false;
-  std::vector<std::vector<Value>> out;
-  auto fail = [&](const Status& s) {
-    out = {{Text{"error: " + s.ToString()}}};
-    return out;
-  };
-  auto db = sqlite::Database::Open(nodes_[i].db_path, options);
-  if (!db.ok()) return fail(db.status());
-  auto stmt = db->Prepare(sql);
-  if (!stmt.ok()) return fail(stmt.status());
-  while (true) {
-    auto row = stmt->Step();
-    if (!row.ok()) return fail(row.status());
-    if (!*row) break;
-    std::vector<Value> values;
-    for (int c = 0; c < stmt->ColumnCount(); ++c) values.push_back(stmt->Column(c));
-    out.push_back(std::move(values));
-  }
-  return out;
-}
-
-namespace {
-
-bool SameRows(const std::vector<std::vector<Value>>& a, const std::vector<std::vector<Value>>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t r = 0; r < a.size(); ++r) {
-    if (a[r].size() != b[r].size()) return false;
-    for (size_t c = 0; c < a[r].size(); ++c) {
-      if (!SameValue(a[r][c], b[r][c])) return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
-
-bool ClusterTest::WaitForSameRows(const std::string& sql, std::chrono::milliseconds timeout) {
-  std::vector<std::vector<Value>> rows[3];
-  bool ok = Eventually(
-      [&] {
-        for (int i = 0; i < 3; ++i) rows[i] = Rows(i, sql);
-        return SameRows(rows[0], rows[1]) && SameRows(rows[0], rows[2]);
-      },
-      timeout);
-  if (!ok) {
-    std::string detail;
-    for (int i = 0; i < 3; ++i) {
-      detail += "node " + std::to_string(i + 1) + ": " + std::to_string(rows[i].size()) + " rows";
-      for (size_t r = 0; r < rows[i].size() && r < 5; ++r) {
-        detail += "\n  ";
-        for (const Value& v : rows[i][r]) detail += DebugString(v) + " ";
-      }
-      detail += "\n";
-    }
-    ADD_FAILURE() << "nodes differ on: " << sql << "\n" << detail;
-  }
-  return ok;
-}
-
 bool ClusterTest::WaitFor(int i, const std::string& sql, const std::string& expected,
                           std::chrono::milliseconds timeout) {
   std::string last;

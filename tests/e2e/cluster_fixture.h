@@ -42,11 +42,6 @@ class ClusterTest : public ::testing::Test {
   void Exec(int i, const std::string& sql);
   // First column of the first row as text ("" when no row, "NULL" for NULL).
   std::string Query(int i, const std::string& sql);
-  // Every row of `sql` on node i, with exact values (an error becomes one row with its text).
-  std::vector<std::vector<Value>> Rows(int i, const std::string& sql);
-  // Waits until `sql` returns exactly the same rows (bit for bit) on all three nodes.
-  bool WaitForSameRows(const std::string& sql,
-                       std::chrono::milliseconds timeout = std::chrono::seconds(60));
   // Waits until `sql` gives `expected` on node i.
   bool WaitFor(int i, const std::string& sql, const std::string& expected,
                std::chrono::milliseconds timeout = std::chrono::seconds(30));
