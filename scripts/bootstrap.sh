@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config sqlite3 libsqlite3-dev libnats-dev
           libtomlplusplus-dev libxxhash-dev libspdlog-dev libfmt-dev libcli11-dev libzstd-dev
-          libgtest-dev libgmock-dev libbenchmark-dev nats-server)
+          libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev nats-server)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -3,7 +3,7 @@
 
 #include <fstream>
 
-#include "tests/e2e/harmony_process.h"
+#include "tests/support/harmony_process.h"
 #include "tests/support/free_port.h"
 #include "tests/support/temp_dir.h"
 

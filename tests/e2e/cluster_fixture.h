@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "sqlite/database.h"
-#include "tests/e2e/harmony_process.h"
+#include "tests/support/harmony_process.h"
 #include "tests/support/nats_server_process.h"
 #include "tests/support/temp_dir.h"
 

@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "sqlite/database.h"
-#include "tests/e2e/harmony_process.h"
+#include "tests/support/harmony_process.h"
 #include "tests/support/free_port.h"
 #include "tests/support/temp_dir.h"
 

@@ -12,8 +12,9 @@ namespace harmony::test {
 // A real `harmony` child process with stdout and stderr going to a log file.
 class HarmonyProcess {
  public:
-  HarmonyProcess(std::vector<std::string> args, std::string log_path)
-      : args_(std::move(args)), log_path_(std::move(log_path)) {}
+  // `binary` empty: HarmonyBinary().
+  HarmonyProcess(std::vector<std::string> args, std::string log_path, std::string binary = "")
+      : args_(std::move(args)), log_path_(std::move(log_path)), binary_(std::move(binary)) {}
   ~HarmonyProcess();
   HarmonyProcess(const HarmonyProcess&) = delete;
   HarmonyProcess& operator=(const HarmonyProcess&) = delete;
@@ -25,6 +26,7 @@ class HarmonyProcess {
   // Waits for the process to exit by itself; returns its exit status or -1 on timeout.
   int WaitForExit(std::chrono::seconds timeout);
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   // True once the log contains `text` (checked until `timeout`); false if the process died first.
   bool WaitForLog(const std::string& text, std::chrono::seconds timeout);
   std::string Log() const;
@@ -32,6 +34,7 @@ class HarmonyProcess {
  private:
   std::vector<std::string> args_;
   std::string log_path_;
+  std::string binary_;
   pid_t pid_ = -1;
 };
 
@@ -44,7 +47,7 @@ int RunHarmony(const std::vector<std::string>& args, const std::string& log_path
 bool Eventually(const std::function<bool()>& condition,
                 std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
-// Path of the harmony binary under test.
+// Path of the harmony binary built with this tree.
 std::string HarmonyBinary();
 
 }  // namespace harmony::test

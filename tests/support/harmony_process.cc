@@ -1,4 +1,4 @@
-#include "tests/e2e/harmony_process.h"
+#include "tests/support/harmony_process.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -38,7 +38,7 @@ bool HarmonyProcess::Start() {
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path_.c_str(),
                                    O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  std::string binary = HarmonyBinary();
+  std::string binary = binary_.empty() ? HarmonyBinary() : binary_;
   std::vector<char*> argv;
   argv.push_back(binary.data());
   for (std::string& a : args_) argv.push_back(a.data());

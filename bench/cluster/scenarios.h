@@ -1,0 +1,46 @@
+// scenarios: the end-to-end measurements of `harmony-bench`, each returning its figures as JSON.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+
+#include "common/result.h"
+
+namespace harmony::bench {
+
+class BenchCluster;
+
+struct Settings {
+  std::string harmony_binary;
+  std::string nats_binary = "nats-server";
+  std::string work_dir;  // scratch space, must exist
+  int shards = 1;
+  int64_t capture_single_txns = 20'000;  // 1-row transactions per capture run
+  int64_t capture_batch_txns = 2'000;    // 100-row transactions per capture run
+  int64_t throughput_rows = 500'000;
+  double latency_seconds = 20;
+  double latency_rate = 200;  // single-row commits per second
+  int64_t catchup_rows = 1'000'000;
+
+  static Settings Quick();  // small sizes: proves the tool works in well under a minute
+};
+
+// App commit throughput and latency on an untracked database, with harmony running on it, and
+// with only its triggers installed (harmony stopped), for 1-row and 100-row transactions.
+Result<nlohmann::json> MeasureCapture(const Settings& settings);
+
+// On a running 3-node cluster whose bench table is empty; each returns its own section.
+// Peak RSS of every process so far is read at the end of MeasureThroughput.
+Result<nlohmann::json> MeasureLatency(const Settings& settings, BenchCluster& cluster,
+                                      int64_t first_id);
+Result<nlohmann::json> MeasureThroughput(const Settings& settings, BenchCluster& cluster,
+                                         int64_t first_id);
+Result<nlohmann::json> MeasureCatchUp(const Settings& settings, BenchCluster& cluster,
+                                      int64_t first_id);
+
+// Runs every cluster scenario on a fresh 3-node cluster, idle memory included.
+Result<nlohmann::json> MeasureCluster(const Settings& settings);
+
+}  // namespace harmony::bench
