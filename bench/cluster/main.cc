@@ -60,6 +60,7 @@ int Run(int argc, char** argv) {
                 {{"shards", shards},
                  {"capture_single_txns", settings.capture_single_txns},
                  {"capture_batch_txns", settings.capture_batch_txns},
+                 {"capture_rounds", settings.capture_rounds},
                  {"throughput_rows", settings.throughput_rows},
                  {"latency_seconds", settings.latency_seconds},
                  {"latency_rate", settings.latency_rate},

@@ -20,25 +20,58 @@ double Round(double v, int digits = 1) {
   return std::llround(v * scale) / scale;
 }
 
-json WriteFigures(const WriteResult& w, int rows_per_txn) {
-  return {{"transactions", w.commit_us.size()},
-          {"rows", w.rows},
-          {"rows_per_s", Round(w.RowsPerSecond(), 0)},
-          {"txn_per_s", Round(w.RowsPerSecond() / rows_per_txn, 0)},
-          {"commit_p50_us", Round(Percentile(w.commit_us, 50))},
-          {"commit_p99_us", Round(Percentile(w.commit_us, 99))}};
-}
+// One writer mode's runs: per transaction size, the rows/s of each run and every commit latency.
+struct ModeRuns {
+  std::vector<double> rates[2];
+  std::vector<double> commit_us[2];
+  uint64_t rows[2] = {0, 0};
+  double harmony_cpu_s = 0;
+};
 
 // Runs the 1-row then the 100-row writer on `db`, ids from *next_id on.
-Result<json> WriterPair(sqlite::Database& db, const Settings& s, int64_t* next_id) {
+Status WriterPair(sqlite::Database& db, const Settings& s, int64_t* next_id, ModeRuns* runs) {
+  const int64_t txns[2] = {s.capture_single_txns, s.capture_batch_txns};
+  const int sizes[2] = {1, 100};
+  for (int k = 0; k < 2; ++k) {
+    HARMONY_ASSIGN_OR_RETURN(WriteResult w, WriteBatches(db, *next_id, txns[k], sizes[k]));
+    *next_id += w.rows;
+    runs->rates[k].push_back(w.RowsPerSecond());
+    runs->commit_us[k].insert(runs->commit_us[k].end(), w.commit_us.begin(), w.commit_us.end());
+    runs->rows[k] += w.rows;
+  }
+  return Status::Ok();
+}
+
+// Waits until harmony has published every change in the log of `db` (so that the writer does
+// not compete with the backlog of the previous round).
+Status AwaitPublished(sqlite::Database& db, std::chrono::seconds timeout) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  while (true) {
+    HARMONY_ASSIGN_OR_RETURN(
+        int64_t pending,
+        db.QueryInt("SELECT coalesce((SELECT max(seq) FROM __harmony_change_log), 0) - "
+                    "coalesce((SELECT value FROM __harmony_state WHERE key = 'published_seq'), 0)"));
+    if (pending <= 0) return Status::Ok();
+    if (Clock::now() > deadline) return Status::Unavailable("harmony did not publish its backlog");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+// Median rows/s over the runs, with the commit latency percentiles over all of them.
+json ModeFigures(const ModeRuns& runs) {
   json out;
-  HARMONY_ASSIGN_OR_RETURN(WriteResult single,
-                           WriteBatches(db, *next_id, s.capture_single_txns, 1));
-  *next_id += single.rows;
-  HARMONY_ASSIGN_OR_RETURN(WriteResult batch, WriteBatches(db, *next_id, s.capture_batch_txns, 100));
-  *next_id += batch.rows;
-  out["txn_1_row"] = WriteFigures(single, 1);
-  out["txn_100_rows"] = WriteFigures(batch, 100);
+  const char* names[2] = {"txn_1_row", "txn_100_rows"};
+  const int sizes[2] = {1, 100};
+  for (int k = 0; k < 2; ++k) {
+    const double rate = Percentile(runs.rates[k], 50);
+    out[names[k]] = {{"runs", runs.rates[k].size()},
+                     {"rows", runs.rows[k]},
+                     {"rows_per_s", Round(rate, 0)},
+                     {"txn_per_s", Round(rate / sizes[k], 0)},
+                     {"rows_per_s_each_run", runs.rates[k]},
+                     {"commit_p50_us", Round(Percentile(runs.commit_us[k], 50))},
+                     {"commit_p99_us", Round(Percentile(runs.commit_us[k], 99))}};
+  }
   return out;
 }
 
@@ -95,6 +128,7 @@ Settings Settings::Quick() {
   Settings s;
   s.capture_single_txns = 1'000;
   s.capture_batch_txns = 100;
+  s.capture_rounds = 1;
   s.throughput_rows = 20'000;
   s.latency_seconds = 2;
   s.catchup_rows = 20'000;
@@ -102,15 +136,9 @@ Settings Settings::Quick() {
 }
 
 Result<json> MeasureCapture(const Settings& s) {
-  json out;
-  int64_t next_id = 1;
-  {
-    const std::string path = s.work_dir + "/untracked.db";
-    HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, OpenAppConnection(path, true));
-    HARMONY_RETURN_IF_ERROR(db.Exec(BenchSchema()));
-    spdlog::info("capture: untracked writer");
-    HARMONY_ASSIGN_OR_RETURN(out["untracked"], WriterPair(db, s, &next_id));
-  }
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Database untracked,
+                           OpenAppConnection(s.work_dir + "/untracked.db", true));
+  HARMONY_RETURN_IF_ERROR(untracked.Exec(BenchSchema()));
   ClusterOptions options;
   options.harmony_binary = s.harmony_binary;
   options.nats_binary = s.nats_binary;
@@ -120,25 +148,32 @@ Result<json> MeasureCapture(const Settings& s) {
   std::filesystem::create_directories(options.dir);
   HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<BenchCluster> cluster,
                            BenchCluster::Create(options, BenchSchema()));
-  HARMONY_RETURN_IF_ERROR(cluster->StartNode(0));
-  {
-    HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, OpenAppConnection(cluster->db_path(0), false));
-    spdlog::info("capture: writer with harmony running");
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Database tracked,
+                           OpenAppConnection(cluster->db_path(0), false));
+  // The modes take turns, so that a disturbance of the machine does not favour one of them.
+  ModeRuns base, running, triggers;
+  int64_t untracked_id = 1, tracked_id = 1;
+  for (int round = 1; round <= s.capture_rounds; ++round) {
+    spdlog::info("capture round {}/{}: untracked, harmony running, triggers only", round,
+                 s.capture_rounds);
+    HARMONY_RETURN_IF_ERROR(WriterPair(untracked, s, &untracked_id, &base));
+    HARMONY_RETURN_IF_ERROR(cluster->StartNode(0));
+    HARMONY_RETURN_IF_ERROR(AwaitPublished(tracked, std::chrono::seconds(60)));
     const double cpu_before = CpuSeconds(cluster->pid(0));
-    HARMONY_ASSIGN_OR_RETURN(out["harmony_running"], WriterPair(db, s, &next_id));
-    out["harmony_running"]["harmony_cpu_s"] = Round(CpuSeconds(cluster->pid(0)) - cpu_before, 2);
+    HARMONY_RETURN_IF_ERROR(WriterPair(tracked, s, &tracked_id, &running));
+    running.harmony_cpu_s += CpuSeconds(cluster->pid(0)) - cpu_before;
+    HARMONY_RETURN_IF_ERROR(cluster->StopNode(0));
+    HARMONY_RETURN_IF_ERROR(WriterPair(tracked, s, &tracked_id, &triggers));
   }
-  HARMONY_RETURN_IF_ERROR(cluster->StopNode(0));
-  {
-    HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, OpenAppConnection(cluster->db_path(0), false));
-    spdlog::info("capture: writer with triggers only (harmony stopped)");
-    HARMONY_ASSIGN_OR_RETURN(out["triggers_only"], WriterPair(db, s, &next_id));
-  }
+  json out{{"untracked", ModeFigures(base)},
+           {"harmony_running", ModeFigures(running)},
+           {"triggers_only", ModeFigures(triggers)}};
+  out["harmony_running"]["harmony_cpu_s"] = Round(running.harmony_cpu_s, 2);
   for (const char* size : {"txn_1_row", "txn_100_rows"}) {
-    const double base = out["untracked"][size]["rows_per_s"].get<double>();
+    const double rate = out["untracked"][size]["rows_per_s"].get<double>();
     for (const char* mode : {"harmony_running", "triggers_only"}) {
-      const double rate = out[mode][size]["rows_per_s"].get<double>();
-      out["overhead"][size][mode] = rate > 0 ? Round(base / rate, 2) : 0.0;
+      const double r = out[mode][size]["rows_per_s"].get<double>();
+      out["overhead"][size][mode] = r > 0 ? Round(rate / r, 2) : 0.0;
     }
   }
   return out;

@@ -19,6 +19,7 @@ struct Settings {
   int shards = 1;
   int64_t capture_single_txns = 20'000;  // 1-row transactions per capture run
   int64_t capture_batch_txns = 2'000;    // 100-row transactions per capture run
+  int capture_rounds = 3;                 // runs of each writer mode; the median counts
   int64_t throughput_rows = 500'000;
   double latency_seconds = 20;
   double latency_rate = 200;  // single-row commits per second
@@ -28,7 +29,8 @@ struct Settings {
 };
 
 // App commit throughput and latency on an untracked database, with harmony running on it, and
-// with only its triggers installed (harmony stopped), for 1-row and 100-row transactions.
+// with only its triggers installed (harmony stopped), for 1-row and 100-row transactions; the
+// three modes take turns for `capture_rounds` rounds and the median rate of each is reported.
 Result<nlohmann::json> MeasureCapture(const Settings& settings);
 
 // On a running 3-node cluster whose bench table is empty; each returns its own section.

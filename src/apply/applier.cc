@@ -8,6 +8,10 @@
 namespace harmony::apply {
 namespace {
 
+// Own messages skipped without a transaction before their stream positions are stored anyway
+// (so that a restart does not re-read too many of them).
+constexpr uint64_t kPersistEvery = 1000;
+
 // The primary-key values of a change, in key order.
 std::vector<Value> KeyOf(const change::TableSchema& table, const change::Change& c) {
   if (c.op == change::Op::kDelete) return c.values;
@@ -50,6 +54,8 @@ Status Applier::LoadPositions() {
     committed_[shard] = static_cast<uint64_t>(q.ColumnInt(1));
     committed_own_[shard] = static_cast<uint64_t>(q.ColumnInt(2));
   }
+  persisted_ = committed_;
+  persisted_own_ = committed_own_;
   ResetToCommitted();
   return Status::Ok();
 }
@@ -67,6 +73,18 @@ uint64_t Applier::Position(uint32_t shard) const {
 }
 
 Status Applier::Apply(std::vector<Incoming> messages, bool force_commit) {
+  if (!tx_ && !messages.empty()) {
+    // Leading own messages need no transaction: their changes are in this database already.
+    size_t skipped = 0;
+    while (skipped < messages.size() && SkipOwn(messages[skipped])) ++skipped;
+    if (skipped > 0) {
+      messages.erase(messages.begin(), messages.begin() + static_cast<ptrdiff_t>(skipped));
+      if (messages.empty() && !force_commit) {
+        options_.own_progress->SeenUpTo(committed_);  // lets the publisher clean up its log
+        return unpersisted_ >= kPersistEvery ? PersistPositions() : Status::Ok();
+      }
+    }
+  }
   const size_t from = buffered_.size();
   for (Incoming& m : messages) buffered_.push_back(std::move(m));
   // After a failure there is no open transaction: start over from the last commit.
@@ -88,7 +106,9 @@ Status Applier::Begin() {
   HARMONY_RETURN_IF_ERROR(held_.Load());
   pending_.clear();
   if (pending_keys_) {
-    HARMONY_ASSIGN_OR_RETURN(pending_, pending_keys_(db_));
+    std::optional<uint64_t> after;
+    if (options_.own_progress != nullptr) after = options_.own_progress->SeenUpTo(committed_);
+    HARMONY_ASSIGN_OR_RETURN(pending_, pending_keys_(db_, after));
   }
   return ReleaseHeld();
 }
@@ -125,11 +145,13 @@ Status Applier::ApplyOne(const Incoming& message) {
       return Status::Ok();
     }
   }
-  auto batch = change::Decode(payload);
-  if (!batch.ok()) {
-    HARMONY_RETURN_IF_ERROR(DeadLetter(message, batch.status()));
+  std::optional<Result<change::Batch>> fresh;
+  if (!message.decoded || whole) fresh = change::Decode(payload);
+  if (fresh && !fresh->ok()) {
+    HARMONY_RETURN_IF_ERROR(DeadLetter(message, fresh->status()));
+  } else if (const change::Batch& b = fresh ? fresh->value() : *message.decoded; IsOwn(b)) {
+    NoteOwn(message.shard, b);
   } else {
-    const change::Batch& b = *batch;
     auto key = std::make_pair(message.shard, b.node_id);
     auto open = open_batches_.find(key);
     if (open != open_batches_.end() &&
@@ -145,12 +167,7 @@ Status Applier::ApplyOne(const Incoming& message) {
                                              std::to_string(b.node_id)));
     if (b.last_part) {
       open_batches_.erase(key);
-      // Every change of ours up to last_seq that belongs to this shard is now in the stream, at
-      // or before this message: later remote changes to those rows must win over them.
-      if (b.node_id == options_.node_id) {
-        uint64_t& own = own_[message.shard];
-        own = std::max(own, b.last_seq);
-      }
+      if (b.node_id == options_.node_id) NoteOwn(message.shard, b);
     } else {
       open_batches_[key] = OpenBatch{b.epoch, b.first_seq, b.part + 1};
     }
@@ -158,6 +175,48 @@ Status Applier::ApplyOne(const Incoming& message) {
   pos = message.stream_seq;
   stats_.messages.fetch_add(1, std::memory_order_relaxed);
   return Status::Ok();
+}
+
+bool Applier::IsOwn(const change::Batch& batch) const {
+  return options_.own_progress != nullptr && batch.node_id == options_.node_id &&
+         batch.epoch == options_.epoch;
+}
+
+void Applier::NoteOwn(uint32_t shard, const change::Batch& batch) {
+  // Every change of ours up to last_seq that belongs to this shard is now in the stream, at or
+  // before this message: later remote changes to those rows must win over them.
+  if (!batch.last_part) return;
+  uint64_t& own = own_[shard];
+  own = std::max(own, batch.last_seq);
+}
+
+bool Applier::SkipOwn(Incoming& message) {
+  if (options_.own_progress == nullptr || HasOpenBatch()) return false;
+  if (message.stream_seq <= position_[message.shard]) return true;  // re-delivery
+  if (change::IsFragment(message.payload)) return false;
+  if (!message.decoded) {
+    auto decoded = change::Decode(message.payload);
+    if (!decoded.ok()) return false;  // dead-lettered by the regular path
+    message.decoded = std::move(decoded).value();
+  }
+  if (!IsOwn(*message.decoded)) return false;
+  position_[message.shard] = message.stream_seq;
+  NoteOwn(message.shard, *message.decoded);
+  committed_ = position_;
+  committed_own_ = own_;
+  ++unpersisted_;
+  stats_.messages.fetch_add(1, std::memory_order_relaxed);
+  stats_.own_skipped.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+Status Applier::PersistPositions() {
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Transaction tx,
+                           sqlite::Transaction::Begin(db_, sqlite::Transaction::Mode::kImmediate));
+  tx_ = std::make_unique<sqlite::Transaction>(std::move(tx));
+  Status s = Commit();
+  if (!s.ok()) tx_.reset();
+  return s;
 }
 
 Status Applier::ApplyBatch(const change::Batch& batch) {
@@ -268,8 +327,8 @@ Status Applier::Commit() {
                   "VALUES(?1, ?2, ?3)"));
   for (const auto& [shard, seq] : position_) {
     const uint64_t own = own_[shard];
-    auto it = committed_.find(shard);
-    if (it != committed_.end() && it->second == seq && committed_own_[shard] == own) continue;
+    auto it = persisted_.find(shard);
+    if (it != persisted_.end() && it->second == seq && persisted_own_[shard] == own) continue;
     HARMONY_RETURN_IF_ERROR(up.BindInt(1, shard));
     HARMONY_RETURN_IF_ERROR(up.BindInt(2, static_cast<int64_t>(seq)));
     HARMONY_RETURN_IF_ERROR(up.BindInt(3, static_cast<int64_t>(own)));
@@ -277,8 +336,10 @@ Status Applier::Commit() {
   }
   HARMONY_RETURN_IF_ERROR(tx_->Commit().WithContext("commit applied changes"));
   tx_.reset();
-  committed_ = position_;
-  committed_own_ = own_;
+  committed_ = persisted_ = position_;
+  committed_own_ = persisted_own_ = own_;
+  unpersisted_ = 0;
+  if (options_.own_progress != nullptr) options_.own_progress->SeenUpTo(committed_);
   buffered_.clear();
   open_batches_.clear();
   stats_.commits.fetch_add(1, std::memory_order_relaxed);

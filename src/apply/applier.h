@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "apply/held_changes.h"
+#include "apply/own_progress.h"
 #include "apply/row_writer.h"
 #include "change/change.h"
 #include "change/fragment.h"
@@ -30,6 +32,12 @@ struct ApplyOptions {
   uint64_t node_id = 0;  // this node: its own messages tell which local changes are in the stream
   uint32_t shards = 1;
   int busy_timeout_ms = 10000;
+  // Set on a node that also publishes: this node's change-log epoch and what it published. Its
+  // own messages of this epoch are then skipped (their changes are here already), and a local
+  // change protects its row until its own message has been passed (see OwnProgress). Without
+  // it, own messages are applied like any other and protection ends at the publish ack.
+  uint64_t epoch = 0;
+  OwnProgress* own_progress = nullptr;  // not owned; must outlive the Applier
 };
 
 // One message as delivered from a shard stream, still encoded.
@@ -37,13 +45,16 @@ struct Incoming {
   uint32_t shard = 0;
   uint64_t stream_seq = 0;
   std::string payload;
+  std::optional<change::Batch> decoded;  // filled in by the Applier once it has decoded it
 };
 
-// For each row with a local change not yet acknowledged by JetStream: its row key
+// For each row with a local change still protected from remote changes: its row key
 // (change::RowKeyHash) -> the newest change-log seq touching it (see capture::PendingRowKeys).
-// Called inside the apply transaction with the apply connection.
+// `after_seq` is where protection starts (changes above it), or nullopt for "not yet
+// acknowledged by JetStream". Called inside the apply transaction with the apply connection.
 using PendingKeys = std::unordered_map<uint64_t, uint64_t>;
-using PendingKeysFn = std::function<Result<PendingKeys>(sqlite::Database&)>;
+using PendingKeysFn =
+    std::function<Result<PendingKeys>(sqlite::Database&, std::optional<uint64_t> after_seq)>;
 
 struct ApplyStats {
   std::atomic<uint64_t> messages{0};
@@ -54,6 +65,7 @@ struct ApplyStats {
   std::atomic<uint64_t> paused_tables{0};    // tables whose changes are currently held
   std::atomic<uint64_t> dead_letters{0};     // undecodable messages set aside
   std::atomic<uint64_t> commits{0};
+  std::atomic<uint64_t> own_skipped{0};  // own messages passed over without a transaction
 };
 
 // Not thread-safe: one thread owns an Applier (stats() may be read from anywhere).
@@ -77,6 +89,10 @@ class Applier {
   Status Apply(std::vector<Incoming> messages, bool force_commit = false);
 
   // True while a multi-part batch or a fragmented message is incomplete.
+  // Stores the stream positions reached by own messages skipped since the last commit (they need
+  // no transaction of their own); a no-op when there are none or a transaction is open.
+  Status Flush() { return unpersisted_ > 0 && !tx_ ? PersistPositions() : Status::Ok(); }
+
   bool HasOpenBatch() const { return !open_batches_.empty() || reassembler_.HasPartial(); }
   const ApplyStats& stats() const { return stats_; }
 
@@ -102,6 +118,12 @@ class Applier {
   Status Begin();
   Status ApplyBuffered(size_t from);
   Status ApplyOne(const Incoming& message);
+  // Outside a transaction: passes over `message` if it is one of our own (see ApplyOptions)
+  // and returns true; false if it needs applying.
+  bool SkipOwn(Incoming& message);
+  bool IsOwn(const change::Batch& batch) const;
+  void NoteOwn(uint32_t shard, const change::Batch& batch);
+  Status PersistPositions();
   Status ApplyBatch(const change::Batch& batch);
   Status ApplyChange(const change::TableSchema& table, const change::Change& c);
   Status ReleaseHeld();
@@ -115,9 +137,13 @@ class Applier {
   RowWriter writer_;
   HeldChanges held_;
   change::Reassembler reassembler_;
-  // Committed state, as stored in __harmony_apply_position.
+  // Committed state: stream positions reached outside the open transaction.
   std::map<uint32_t, uint64_t> committed_;      // shard -> stream seq
   std::map<uint32_t, uint64_t> committed_own_;  // shard -> newest own change-log seq seen
+  // What __harmony_apply_position holds: behind committed_ by the own messages skipped since.
+  std::map<uint32_t, uint64_t> persisted_;
+  std::map<uint32_t, uint64_t> persisted_own_;
+  uint64_t unpersisted_ = 0;  // own messages skipped since positions were last stored
   // The same inside the open transaction.
   std::map<uint32_t, uint64_t> position_;
   std::map<uint32_t, uint64_t> own_;

@@ -46,7 +46,7 @@ class ApplierTest : public ::testing::Test {
   }
 
   static Incoming Msg(uint64_t seq, const change::Batch& b, uint32_t shard = 1) {
-    return {shard, seq, change::Encode(b, {.compress = (seq % 2) == 0})};
+    return {shard, seq, change::Encode(b, {.compress = (seq % 2) == 0}), std::nullopt};
   }
 
   int64_t Count(const std::string& sql) {
@@ -110,7 +110,7 @@ TEST_F(ApplierTest, DeleteAndKeyChangeAreApplied) {
 TEST_F(ApplierTest, UndecodableMessageIsSetAsideNotLost) {
   auto applier = Open();
   std::vector<Incoming> msgs;
-  msgs.push_back({1, 1, std::string("\x09garbage", 8)});
+  msgs.push_back({1, 1, std::string("\x09garbage", 8), std::nullopt});
   msgs.push_back(Msg(2, Rows({{5, "ok"}})));
   ASSERT_TRUE(applier->Apply(std::move(msgs)).ok());
   EXPECT_EQ(Count("SELECT count(*) FROM __harmony_dead_letters WHERE stream_seq = 1"), 1);
@@ -188,7 +188,7 @@ TEST_F(ApplierTest, OwnMessageEndsTheProtectionOfItsPendingRows) {
   const uint64_t key = change::RowKeyHash("my t", std::span<const Value>(&one, 1));
   // Row 1 was changed locally at change-log seq 5, published (message 1 below) but the publish
   // progress is not recorded yet, so it still looks pending.
-  auto applier = Open([key](sqlite::Database&) -> Result<PendingKeys> {
+  auto applier = Open([key](sqlite::Database&, std::optional<uint64_t>) -> Result<PendingKeys> {
     return PendingKeys{{key, 5}};
   });
   change::Batch own = Rows({{1, "mine"}});
@@ -205,7 +205,7 @@ TEST_F(ApplierTest, OwnMessageEndsTheProtectionOfItsPendingRows) {
   ASSERT_TRUE(app_->Exec("DELETE FROM __harmony_apply_position").ok());
   // ...but knowing it, the remote change that follows its own message wins, as on every node.
   auto a = Applier::Open({.db_path = path_, .node_id = 42},
-                         [key](sqlite::Database&) -> Result<PendingKeys> {
+                         [key](sqlite::Database&, std::optional<uint64_t>) -> Result<PendingKeys> {
                            return PendingKeys{{key, 5}};
                          });
   ASSERT_TRUE(a.ok());
@@ -219,7 +219,7 @@ TEST_F(ApplierTest, OwnMessageEndsTheProtectionOfItsPendingRows) {
 TEST_F(ApplierTest, RowsWithPendingLocalChangesAreNotOverwritten) {
   Value one{int64_t{1}};
   const uint64_t key = change::RowKeyHash("my t", std::span<const Value>(&one, 1));
-  auto applier = Open([key](sqlite::Database&) -> Result<PendingKeys> {
+  auto applier = Open([key](sqlite::Database&, std::optional<uint64_t>) -> Result<PendingKeys> {
     return PendingKeys{{key, 5}};
   });
   std::vector<Incoming> msgs;
@@ -227,6 +227,77 @@ TEST_F(ApplierTest, RowsWithPendingLocalChangesAreNotOverwritten) {
   ASSERT_TRUE(applier->Apply(std::move(msgs)).ok());
   EXPECT_EQ(Count("SELECT count(*) FROM \"my t\""), 1);
   EXPECT_EQ(applier->stats().skipped_pending.load(), 1u);
+}
+
+TEST_F(ApplierTest, OwnMessagesOfThisEpochAreSkippedWithoutATransaction) {
+  OwnProgress progress;
+  auto a = Applier::Open(
+      {.db_path = path_, .node_id = 42, .busy_timeout_ms = 50, .epoch = 9, .own_progress = &progress},
+      nullptr);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  change::Batch own = Rows({{1, "mine"}, {2, "mine"}});
+  own.node_id = 42;
+  own.epoch = 9;
+  own.last_seq = 12;
+  // The app holds the write lock: an apply transaction could not even begin.
+  ASSERT_TRUE(app_->Exec("BEGIN IMMEDIATE").ok());
+  std::vector<Incoming> msgs;
+  msgs.push_back(Msg(1, own));
+  msgs.push_back(Msg(2, own));
+  ASSERT_TRUE((*a)->Apply(std::move(msgs)).ok());
+  EXPECT_EQ((*a)->stats().own_skipped.load(), 2u);
+  EXPECT_FALSE((*a)->Flush().ok());  // storing the positions does need the lock
+  ASSERT_TRUE(app_->Exec("ROLLBACK").ok());
+  ASSERT_TRUE((*a)->Flush().ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM \"my t\""), 0);  // nothing written
+  EXPECT_EQ(Count("SELECT stream_seq * 100 + own_seq FROM __harmony_apply_position"), 212);
+  EXPECT_EQ((*a)->Position(1), 2u);
+}
+
+TEST_F(ApplierTest, OwnMessagesOfAnEarlierEpochAreApplied) {
+  // Same node id, but the database was replaced since (new change-log epoch): its old changes
+  // are not here and must be applied like anyone's.
+  OwnProgress progress;
+  auto a = Applier::Open({.db_path = path_, .node_id = 42, .epoch = 9, .own_progress = &progress},
+                         nullptr);
+  ASSERT_TRUE(a.ok());
+  change::Batch old = Rows({{1, "from before"}});
+  old.node_id = 42;
+  old.epoch = 8;
+  ASSERT_TRUE((*a)->Apply(std::vector<Incoming>{Msg(1, old)}).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM \"my t\" WHERE v = 'from before'"), 1);
+  EXPECT_EQ((*a)->stats().own_skipped.load(), 0u);
+}
+
+TEST_F(ApplierTest, LocalChangeIsProtectedUntilItsOwnMessageIsPassed) {
+  Value one{int64_t{1}};
+  const uint64_t key = change::RowKeyHash("my t", std::span<const Value>(&one, 1));
+  OwnProgress progress;
+  // Row 1 changed locally at change-log seq 5; that round was acked at stream seq 3.
+  progress.Published(5, {{1, 3}});
+  std::vector<std::optional<uint64_t>> asked;
+  auto a = Applier::Open(
+      {.db_path = path_, .node_id = 42, .epoch = 9, .own_progress = &progress},
+      [&](sqlite::Database&, std::optional<uint64_t> after) -> Result<PendingKeys> {
+        asked.push_back(after);
+        return after && *after >= 5 ? PendingKeys{} : PendingKeys{{key, 5}};
+      });
+  ASSERT_TRUE(a.ok());
+  change::Batch own = Rows({{1, "mine"}});
+  own.node_id = 42;
+  own.epoch = 9;
+  own.last_seq = 5;
+  // A remote change stored before our message: older, skipped although already acked.
+  ASSERT_TRUE((*a)->Apply(std::vector<Incoming>{Msg(2, Rows({{1, "older remote"}}))}).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM \"my t\""), 0);
+  // Our own message passes; the remote change after it wins, as on every other node.
+  ASSERT_TRUE((*a)->Apply(std::vector<Incoming>{Msg(3, own)}).ok());
+  EXPECT_EQ(progress.seen(), 5u);
+  ASSERT_TRUE((*a)->Apply(std::vector<Incoming>{Msg(4, Rows({{1, "newer remote"}}))}).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM \"my t\" WHERE v = 'newer remote'"), 1);
+  ASSERT_EQ(asked.size(), 2u);
+  EXPECT_EQ(asked[0], std::optional<uint64_t>(0));
+  EXPECT_EQ(asked[1], std::optional<uint64_t>(5));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -39,6 +40,9 @@ class Publisher {
   // counts as stored); otherwise an error naming the first failure. After it returns, whatever
   // the outcome, nothing is pending: the caller re-publishes the whole group on error.
   virtual Status WaitForAcks(std::chrono::milliseconds timeout) = 0;
+  // After a WaitForAcks that returned Ok: shard -> the highest stream sequence that group's
+  // messages for the shard were stored at (shards without messages are absent).
+  virtual std::map<uint32_t, uint64_t> AckedPositions() const = 0;
   // The largest `payload` PublishAsync is sure to get stored: the broker's limit less room for
   // the message's headers. Larger payloads must be split first (change::Fragment). May change
   // after a reconnect to a broker with a different limit; never 0 once connected.

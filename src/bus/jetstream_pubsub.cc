@@ -43,6 +43,17 @@ class JetStreamPublisher final : public Publisher {
     return publisher_->WaitForAcks(timeout);
   }
 
+  std::map<uint32_t, uint64_t> AckedPositions() const override {
+    std::map<uint32_t, uint64_t> positions;
+    if (publisher_ == nullptr) return positions;
+    const std::map<std::string, uint64_t> acked = publisher_->AckedSequences();
+    for (uint32_t shard = 1; shard <= streams_.shards; ++shard) {
+      auto it = acked.find(StreamName(streams_, shard));
+      if (it != acked.end()) positions[shard] = it->second;
+    }
+    return positions;
+  }
+
   size_t MaxMessageBytes() const override {
     const size_t max = connection_->MaxPayload();
     // A broker configured with a tiny max_payload still leaves half of it for the payload.

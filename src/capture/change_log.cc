@@ -1,5 +1,7 @@
 #include "capture/change_log.h"
 
+#include <algorithm>
+
 #include <cstdlib>
 #include <random>
 #include <string>
@@ -105,8 +107,9 @@ Status WritePublishedSeq(sqlite::Database& db, uint64_t seq) {
   return up.Run().WithContext("record publish progress");
 }
 
-Result<int64_t> CleanupPublished(sqlite::Database& db) {
+Result<int64_t> CleanupPublished(sqlite::Database& db, std::optional<uint64_t> up_to) {
   HARMONY_ASSIGN_OR_RETURN(uint64_t published, ReadPublishedSeq(db));
+  if (up_to) published = std::min(published, *up_to);
   HARMONY_ASSIGN_OR_RETURN(
       sqlite::Statement del,
       db.Prepare("DELETE FROM __harmony_change_log WHERE seq <= ?1 AND "

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "common/result.h"
@@ -47,9 +48,11 @@ Result<uint64_t> ReadEpoch(sqlite::Database& db);
 Result<uint64_t> ReadPublishedSeq(sqlite::Database& db);
 Status WritePublishedSeq(sqlite::Database& db, uint64_t seq);
 
-// Deletes published rows. The newest row is always kept so that the next seq (max + 1) never goes
-// back to a number already used for a message id. Returns the number of rows deleted.
-Result<int64_t> CleanupPublished(sqlite::Database& db);
+// Deletes published rows with seq <= up_to (every published row when up_to is nullopt). The
+// newest row is always kept so that the next seq (max + 1) never goes back to a number already
+// used for a message id. Returns the number of rows deleted.
+Result<int64_t> CleanupPublished(sqlite::Database& db,
+                                 std::optional<uint64_t> up_to = std::nullopt);
 
 // Drops every trigger, index, view and table whose name starts with "__harmony", in one
 // transaction. Application objects are untouched. Safe to run when nothing is installed.

@@ -141,9 +141,15 @@ Result<ScanResult> Scanner::Scan(uint64_t after_seq, uint64_t up_to, const Batch
   return result;
 }
 
-Result<std::unordered_map<uint64_t, uint64_t>> PendingRowKeys(sqlite::Database& db) {
+Result<std::unordered_map<uint64_t, uint64_t>> PendingRowKeys(sqlite::Database& db,
+                                                              std::optional<uint64_t> after_seq) {
   std::unordered_map<uint64_t, uint64_t> keys;
-  HARMONY_ASSIGN_OR_RETURN(uint64_t published, ReadPublishedSeq(db));
+  uint64_t published = 0;
+  if (after_seq) {
+    published = *after_seq;
+  } else {
+    HARMONY_ASSIGN_OR_RETURN(published, ReadPublishedSeq(db));
+  }
   HARMONY_ASSIGN_OR_RETURN(
       sqlite::Statement rows,
       db.Prepare("SELECT * FROM __harmony_change_log WHERE seq > ?1 ORDER BY seq"));

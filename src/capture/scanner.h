@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 #include "change/change.h"
@@ -59,11 +60,13 @@ class Scanner {
   std::map<int64_t, change::TableSchema> shapes_;  // registered shapes never change
 };
 
-// For every row with a change not yet recorded as published: its row-key hash
-// (change::RowKeyHash) -> the newest change-log seq touching it. The applier skips remote changes
-// to these rows while the local change is not yet in the stream: that change will be published
-// and, coming later in the stream, wins on every node anyway; skipping avoids showing the older
-// value meanwhile.
-Result<std::unordered_map<uint64_t, uint64_t>> PendingRowKeys(sqlite::Database& db);
+// For every row with a local change still protected from remote changes: its row-key hash
+// (change::RowKeyHash) -> the newest change-log seq touching it. Protected are the changes with
+// seq > after_seq, or, when after_seq is nullopt, those not yet recorded as published. The
+// applier skips remote changes to these rows while the local change is not yet in the stream
+// ahead of them: that change comes later in the stream and wins on every node anyway; skipping
+// avoids showing the older value meanwhile.
+Result<std::unordered_map<uint64_t, uint64_t>> PendingRowKeys(
+    sqlite::Database& db, std::optional<uint64_t> after_seq = std::nullopt);
 
 }  // namespace harmony::capture

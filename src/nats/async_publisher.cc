@@ -1,7 +1,10 @@
 #include "nats/async_publisher.h"
 
+#include <algorithm>
 #include <condition_variable>
+#include <map>
 #include <mutex>
+#include <string>
 #include <unordered_set>
 
 #include "nats/connection_impl.h"
@@ -20,6 +23,8 @@ struct AsyncPublisher::State {
   // message abandoned by an earlier WaitForAcks (not in the set) is recognised and ignored.
   std::unordered_set<const natsMsg*> outstanding;
   uint64_t group_size = 0;
+  std::map<std::string, uint64_t> group_seqs;  // stream -> highest sequence acked in the group
+  std::map<std::string, uint64_t> last_seqs;   // group_seqs of the last complete group
   Status first_error;
   PublishCounters counters;
   bool closed = false;  // set by ~AsyncPublisher; late acks are then only freed
@@ -68,6 +73,11 @@ void OnAck(jsCtx* /*js*/, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* cl
       ++state->counters.duplicates;
     } else {
       ++state->counters.stored;
+    }
+    if (pae == nullptr && pa != nullptr && pa->Stream != nullptr) {
+      // For a duplicate, Sequence is where the original was stored.
+      uint64_t& seq = state->group_seqs[pa->Stream];
+      seq = std::max<uint64_t>(seq, pa->Sequence);
     }
     if (state->outstanding.empty()) state->acked.notify_all();
   } catch (...) {
@@ -149,6 +159,9 @@ Status AsyncPublisher::WaitForAcks(std::chrono::milliseconds timeout) {
   Status result = state_->first_error;
   const size_t missing = state_->outstanding.size();
   const uint64_t total = state_->group_size;
+  state_->last_seqs.clear();
+  if (all && result.ok()) state_->last_seqs.swap(state_->group_seqs);
+  state_->group_seqs.clear();
   state_->outstanding.clear();
   state_->group_size = 0;
   state_->first_error = Status::Ok();
@@ -167,6 +180,11 @@ Status AsyncPublisher::WaitForAcks(std::chrono::milliseconds timeout) {
     return result.WithContext(what + "; first failure");
   }
   return result;
+}
+
+std::map<std::string, uint64_t> AsyncPublisher::AckedSequences() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->last_seqs;
 }
 
 size_t AsyncPublisher::Pending() const {

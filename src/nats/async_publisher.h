@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,6 +51,10 @@ class AsyncPublisher {
   // the outcome; a message abandoned on timeout may still be stored later if it reached the
   // broker, so re-publish it with the same msg_id.
   Status WaitForAcks(std::chrono::milliseconds timeout);
+
+  // After a WaitForAcks that returned Ok: for each stream the group's messages went to, the
+  // highest stream sequence they were stored at. Empty after a failed WaitForAcks.
+  std::map<std::string, uint64_t> AckedSequences() const;
 
   size_t Pending() const;
   PublishCounters counters() const;

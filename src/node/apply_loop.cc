@@ -38,7 +38,7 @@ void ApplyLoop::Enqueue(bus::Delivery&& d) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [this] { return stop_ || queue_.size() < options_.queue_capacity; });
   if (stop_) return;
-  queue_.push_back({d.shard, d.stream_seq, std::move(d.payload)});
+  queue_.push_back({d.shard, d.stream_seq, std::move(d.payload), std::nullopt});
   cv_.notify_all();
 }
 
@@ -53,7 +53,7 @@ void ApplyLoop::Run() {
       // While retrying after a failure, wake up to retry even if nothing new arrives.
       auto wait = failing ? backoff : std::chrono::milliseconds(1000);
       cv_.wait_for(lock, wait, [this] { return stop_ || !queue_.empty(); });
-      if (stop_) return;
+      if (stop_) break;
       const size_t n = std::min(queue_.size(), options_.max_messages_per_txn);
       batch.reserve(n);
       for (size_t i = 0; i < n; ++i) {
@@ -66,6 +66,9 @@ void ApplyLoop::Run() {
     if (!batch.empty()) last_message = now;
     if (batch.empty() && !failing && !applier_->HasOpenBatch() &&
         !applier_->HeldMayBeReleasable()) {
+      // Idle: store the positions reached by skipped own messages, for lag readers and restarts.
+      Status flushed = applier_->Flush();
+      if (!flushed.ok()) spdlog::debug("store apply positions: {}", flushed.message());
       continue;
     }
     const bool force = applier_->HasOpenBatch() && batch.empty() &&
@@ -83,6 +86,10 @@ void ApplyLoop::Run() {
     if (failing) spdlog::info("applying resumed");
     failing = false;
     backoff = std::chrono::milliseconds(0);
+  }
+  if (!applier_->HasOpenBatch()) {
+    Status flushed = applier_->Flush();
+    if (!flushed.ok()) spdlog::warn("store apply positions at stop: {}", flushed.message());
   }
 }
 

@@ -62,15 +62,19 @@ capture::CatalogOptions CatalogOptionsOf(const config::Config& config) {
   return {.include_tables = config.include_tables, .ignore_tables = config.ignore_tables};
 }
 
-// Installs capture (or removes it when publish = false). Returns the schema version the triggers
-// match, for the publish loop to notice later schema changes.
-Result<int64_t> PrepareCapture(const config::Config& config) {
+struct CaptureState {
+  int64_t schema_version = -1;  // what the triggers match, for noticing later schema changes
+  uint64_t epoch = 0;           // of this database's change log
+};
+
+// Installs capture (or removes it when publish = false).
+Result<CaptureState> PrepareCapture(const config::Config& config) {
   sqlite::OpenOptions open;
   HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(config.db_path, open));
   if (!config.publish) {
     spdlog::info("publish = false: local changes are not captured");
     HARMONY_RETURN_IF_ERROR(capture::RemoveTriggers(db));
-    return int64_t{-1};
+    return CaptureState{};
   }
   // Tables created while harmony was stopped are backfilled; the very first install is not.
   HARMONY_ASSIGN_OR_RETURN(bool installed_before, capture::CaptureInstalled(db));
@@ -86,7 +90,8 @@ Result<int64_t> PrepareCapture(const config::Config& config) {
     spdlog::info("{} row(s) of new tables backfilled, {} re-captured after column changes",
                  sync.backfilled_rows, sync.recaptured_rows);
   }
-  return sync.schema_version;
+  HARMONY_ASSIGN_OR_RETURN(uint64_t epoch, capture::ReadEpoch(db));
+  return CaptureState{sync.schema_version, epoch};
 }
 
 Result<std::unique_ptr<nats::EmbeddedServer>> StartEmbedded(const config::Config& config,
@@ -136,8 +141,8 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
   spdlog::info("harmony {} on {} (publish={}, replicate={}, shards={})", HARMONY_VERSION,
                config.db_path, config.publish, config.replicate, config.replication_log.shards);
 
-  auto schema_version = PrepareCapture(config);
-  if (!schema_version.ok()) return schema_version.status().WithContext("install change capture");
+  auto capture = PrepareCapture(config);
+  if (!capture.ok()) return capture.status().WithContext("install change capture");
 
   std::unique_ptr<nats::EmbeddedServer> server;
   bus::ConnectOptions connect;
@@ -160,6 +165,17 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
                            bus::JetStreamBus::Connect(connect, streams));
   HARMONY_RETURN_IF_ERROR(bus->EnsureStreams());
 
+  // Where each shard stream ends now: every message this node published before is at or before.
+  std::map<uint32_t, uint64_t> stream_ends;
+  for (uint32_t shard = 1; shard <= streams.shards; ++shard) {
+    HARMONY_ASSIGN_OR_RETURN(bus::StreamState state, bus->State(shard));
+    stream_ends[shard] = state.last_seq;
+  }
+
+  // With both directions on, the applier learns from the publish loop when this node's changes
+  // are in the stream, and skips its own messages.
+  std::unique_ptr<apply::OwnProgress> own_progress;
+  if (config.publish && config.replicate) own_progress = std::make_unique<apply::OwnProgress>();
   std::unique_ptr<apply::Applier> applier;
   std::unique_ptr<bus::Subscriber> subscriber;
   std::unique_ptr<ApplyLoop> apply_loop;
@@ -168,7 +184,9 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
     if (config.publish) pending = capture::PendingRowKeys;
     apply::ApplyOptions apply_options{.db_path = config.db_path,
                                       .node_id = node_id,
-                                      .shards = config.replication_log.shards};
+                                      .shards = config.replication_log.shards,
+                                      .epoch = capture->epoch,
+                                      .own_progress = own_progress.get()};
     HARMONY_ASSIGN_OR_RETURN(applier, apply::Applier::Open(apply_options, pending));
     for (uint32_t shard = 1; shard <= streams.shards; ++shard) {
       auto state = bus->State(shard);
@@ -204,7 +222,9 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
     publish_options.polling_interval = std::chrono::milliseconds(config.polling_interval_ms);
     publish_options.cleanup_interval = std::chrono::milliseconds(config.cleanup_interval_ms);
     publish_options.catalog = CatalogOptionsOf(config);
-    publish_options.schema_version = *schema_version;
+    publish_options.schema_version = capture->schema_version;
+    publish_options.own_progress = own_progress.get();
+    publish_options.stream_ends = stream_ends;
     publish_loop = std::make_unique<PublishLoop>(publish_options, publisher.get());
     HARMONY_RETURN_IF_ERROR(publish_loop->Start());
   }

@@ -13,6 +13,8 @@ namespace harmony::node {
 namespace {
 
 constexpr int kSettleSteps = 7;
+// How often, at most, the loop checkpoints the WAL after publishing (see Checkpoint).
+constexpr std::chrono::milliseconds kCheckpointEvery{25};
 
 }  // namespace
 
@@ -22,6 +24,9 @@ Status PublishLoop::Start() {
   db_ = std::make_unique<sqlite::Database>(std::move(db));
   HARMONY_ASSIGN_OR_RETURN(published_, capture::ReadPublishedSeq(*db_));
   stats_.published_seq = published_;
+  if (options_.own_progress != nullptr) {
+    options_.own_progress->Published(published_, options_.stream_ends);
+  }
   scanner_ = std::make_unique<capture::Scanner>(db_.get(), options_.scan);
   if (options_.schema_version < 0) {
     HARMONY_RETURN_IF_ERROR(SyncSchema());
@@ -62,6 +67,7 @@ Status PublishLoop::Round(bool* published_any) {
     HARMONY_ASSIGN_OR_RETURN(up_to, scanner_->NewestSeq());
   }
   if (up_to <= published_) return Status::Ok();
+  round_positions_.clear();
   auto scanned = scanner_->Scan(published_, up_to, [this](uint32_t shard, change::Batch&& batch) {
     return PublishBatch(shard, batch);
   });
@@ -83,13 +89,37 @@ Status PublishLoop::Round(bool* published_any) {
     return acks.WithContext("publish changes " + std::to_string(published_ + 1) + ".." +
                             std::to_string(scan.last_seq));
   }
+  NoteAckedPositions();
   HARMONY_RETURN_IF_ERROR(capture::WritePublishedSeq(*db_, scan.last_seq));
+  if (options_.own_progress != nullptr) {
+    options_.own_progress->Published(scan.last_seq, round_positions_);
+  }
+  Checkpoint();
   published_ = scan.last_seq;
   retry_up_to_ = 0;
   stats_.published_seq = published_;
   stats_.changes.fetch_add(scan.changes, std::memory_order_relaxed);
   *published_any = true;
   return Status::Ok();
+}
+
+void PublishLoop::NoteAckedPositions() {
+  for (const auto& [shard, seq] : publisher_->AckedPositions()) {
+    uint64_t& known = round_positions_[shard];
+    known = std::max(known, seq);
+  }
+}
+
+void PublishLoop::Checkpoint() {
+  // The change log doubles what the app writes to the WAL, so the app's own commits would run
+  // SQLite's automatic checkpoint (and its fsync) twice as often. A passive checkpoint from this
+  // thread copies the published frames back first, so the app's commits rarely have to. It never
+  // waits for a lock and never blocks a writer.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_checkpoint_ < kCheckpointEvery) return;
+  last_checkpoint_ = now;
+  Status s = db_->Exec("PRAGMA wal_checkpoint(PASSIVE)");
+  if (!s.ok()) spdlog::debug("checkpoint: {}", s.message());
 }
 
 Status PublishLoop::PublishBatch(uint32_t shard, const change::Batch& batch) {
@@ -109,6 +139,7 @@ Status PublishLoop::PublishBatch(uint32_t shard, const change::Batch& batch) {
       HARMONY_RETURN_IF_ERROR(publisher_->WaitForAcks(options_.ack_timeout)
                                   .WithContext("publish fragment " + std::to_string(i) + " of " +
                                                id));
+      NoteAckedPositions();
     }
   }
   return Status::Ok();
@@ -168,7 +199,10 @@ void PublishLoop::Run() {
     auto now = std::chrono::steady_clock::now();
     if (now - last_cleanup_ >= options_.cleanup_interval) {
       last_cleanup_ = now;
-      auto removed = capture::CleanupPublished(*db_);
+      // Rows the applier still protects (own message not passed yet) stay in the log.
+      std::optional<uint64_t> up_to;
+      if (options_.own_progress != nullptr) up_to = options_.own_progress->seen();
+      auto removed = capture::CleanupPublished(*db_, up_to);
       if (!removed.ok()) {
         spdlog::warn("{}", removed.status().message());
       } else if (*removed > 0) {

@@ -2,11 +2,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <thread>
 
+#include "apply/own_progress.h"
 #include "bus/bus.h"
 #include "capture/catalog.h"
 #include "capture/scanner.h"
@@ -25,6 +27,10 @@ struct PublishLoopOptions {
   std::chrono::milliseconds ack_timeout{10000};
   capture::CatalogOptions catalog;  // which tables to capture when the schema changes
   int64_t schema_version = -1;      // what the triggers were installed for (-1: sync at start)
+  // Set when this node also applies: told where each acknowledged round landed in the streams.
+  apply::OwnProgress* own_progress = nullptr;  // not owned
+  // shard -> last stream seq at start-up: where everything published before the start lies.
+  std::map<uint32_t, uint64_t> stream_ends;
 };
 
 struct PublishStats {
@@ -56,6 +62,8 @@ class PublishLoop {
   Status SyncSchema();
   Status PublishBatch(uint32_t shard, const change::Batch& batch);
   bool Sleep(std::chrono::milliseconds d);
+  void Checkpoint();
+  void NoteAckedPositions();  // merges the last acked group's positions into round_positions_
 
   PublishLoopOptions options_;
   bus::Publisher* publisher_;  // not owned
@@ -65,8 +73,10 @@ class PublishLoop {
   std::set<std::string> reported_skipped_;  // tables whose skip was already logged
   int64_t schema_version_ = -1;  // what the installed triggers match
   uint64_t published_ = 0;
-  uint64_t retry_up_to_ = 0;  // non-zero: the range of a failed round, to be sent again as it was
+  uint64_t retry_up_to_ = 0;
+  std::map<uint32_t, uint64_t> round_positions_;  // shard -> stream seq acked in this round  // non-zero: the range of a failed round, to be sent again as it was
   std::chrono::steady_clock::time_point last_cleanup_;
+  std::chrono::steady_clock::time_point last_checkpoint_;
   PublishStats stats_;
   std::atomic<bool> stop_{false};
   std::thread thread_;

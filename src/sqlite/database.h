@@ -26,7 +26,9 @@ struct OpenOptions {
   // apply connection so replicated rows fire neither harmony's capture nor the app's triggers.
   bool enable_triggers = true;
   bool foreign_keys = false;
-  bool wal = true;  // switch the database to WAL journal mode (persistent, needed for concurrency)
+  // Switch the database to WAL journal mode (persistent, needed for concurrency) and this
+  // connection to synchronous=NORMAL (no fsync per commit).
+  bool wal = true;
 };
 
 // One connection. Not thread-safe: one thread owns a Database (SQLite's own mutex is kept on

@@ -106,12 +106,28 @@ TEST_F(BusTest, SameMsgIdIsStoredOnceAndCountsAsSuccess) {
   EXPECT_EQ(collector.Deliveries()[0].payload, "first");
 }
 
+TEST_F(BusTest, AckedPositionsGiveTheLastGroupsHighestStreamSeqPerShard) {
+  ASSERT_TRUE(IsOk(bus_->EnsureStreams()));
+  auto publisher = bus_->NewPublisher();
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(IsOk(publisher->PublishAsync(1, "a-" + std::to_string(i), "x")));
+  }
+  ASSERT_TRUE(IsOk(publisher->PublishAsync(3, "b-1", "y")));
+  ASSERT_TRUE(IsOk(publisher->WaitForAcks(seconds(5))));
+  EXPECT_EQ(publisher->AckedPositions(), (std::map<uint32_t, uint64_t>{{1, 3}, {3, 1}}));
+  // A duplicate reports where the original was stored; shards of earlier groups are gone.
+  ASSERT_TRUE(IsOk(publisher->PublishAsync(1, "a-2", "x")));
+  ASSERT_TRUE(IsOk(publisher->WaitForAcks(seconds(5))));
+  EXPECT_EQ(publisher->AckedPositions(), (std::map<uint32_t, uint64_t>{{1, 2}}));
+}
+
 TEST_F(BusTest, PublishingToAShardWithoutStreamFailsAtWaitForAcks) {
   // No EnsureStreams: nothing captures the subject, so the server answers "no responders".
   auto publisher = bus_->NewPublisher();
   ASSERT_TRUE(IsOk(publisher->PublishAsync(1, "x", "payload")));
   Status acks = publisher->WaitForAcks(seconds(5));
   EXPECT_EQ(acks.code(), Status::Code::kNotFound) << acks.message();
+  EXPECT_TRUE(publisher->AckedPositions().empty());
   EXPECT_TRUE(IsOk(publisher->WaitForAcks(milliseconds(1))));  // nothing left pending
 }
 
