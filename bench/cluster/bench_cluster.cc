@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -23,8 +24,11 @@ Result<std::unique_ptr<BenchCluster>> BenchCluster::Create(ClusterOptions option
   std::unique_ptr<BenchCluster> cluster(new BenchCluster(std::move(options), std::move(nats)));
   const ClusterOptions& o = cluster->options_;
   for (int i = 0; i < o.nodes; ++i) {
-    const std::string base = o.dir + "/node" + std::to_string(i + 1);
-    Node node{base + ".db", base + ".toml", base + ".log", nullptr};
+    // Each node in a directory of its own, as on separate machines (harmony watches the
+    // database's directory for writes).
+    const std::string dir = o.dir + "/node" + std::to_string(i + 1);
+    std::filesystem::create_directories(dir);
+    Node node{dir + "/app.db", dir + "/harmony.toml", dir + "/harmony.log", nullptr};
     HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, OpenAppConnection(node.db_path, true));
     HARMONY_RETURN_IF_ERROR(db.Exec(schema));
     std::ofstream config(node.config_path);

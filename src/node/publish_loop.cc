@@ -15,6 +15,8 @@ namespace {
 constexpr int kSettleSteps = 7;
 // How often, at most, the loop checkpoints the WAL after publishing (see Checkpoint).
 constexpr std::chrono::milliseconds kCheckpointEvery{25};
+// A round runs at least this often even when the wal-index says nothing committed.
+constexpr std::chrono::milliseconds kRoundAtLeastEvery{1000};
 
 }  // namespace
 
@@ -35,6 +37,7 @@ Status PublishLoop::Start() {
     schema_version_ = options_.schema_version;
   }
   HARMONY_ASSIGN_OR_RETURN(watcher_, ChangeWatcher::Open(options_.db_path));
+  wal_index_ = WalIndex::Open(options_.db_path);
   last_cleanup_ = std::chrono::steady_clock::now();
   thread_ = std::thread([this] { Run(); });
   return Status::Ok();
@@ -179,18 +182,29 @@ void PublishLoop::Run() {
   bool failing = false;
   bool changed = true;  // a commit may have happened before the watcher existed
   int settle = 0;
+  std::optional<WalIndex::Stamp> looked;  // the wal-index header when the last round began
+  auto last_round = std::chrono::steady_clock::time_point::min();
   while (!stop_) {
     bool published_any = false;
-    Status s = Round(&published_any);
-    if (!s.ok()) {
-      stats_.failures.fetch_add(1, std::memory_order_relaxed);
-      // One line per outage, not one per retry.
-      if (!failing) spdlog::warn("{}; retrying until it succeeds", s.message());
-      failing = true;
-      backoff = std::min(std::chrono::milliseconds(5000),
-                         std::max(std::chrono::milliseconds(100), backoff * 2));
-      if (!Sleep(backoff)) break;
-      continue;
+    // A round costs SQL reads; skip it while no transaction has committed since the last one
+    // began (the write events of a transaction still in progress, say). At least once a second a
+    // round runs anyway.
+    const auto started = std::chrono::steady_clock::now();
+    if (failing || wal_index_->Changed(looked) || started - last_round >= kRoundAtLeastEvery) {
+      looked = wal_index_->Read();
+      last_round = started;
+      Status s = Round(&published_any);
+      if (!s.ok()) {
+        stats_.failures.fetch_add(1, std::memory_order_relaxed);
+        // One line per outage, not one per retry.
+        if (!failing) spdlog::warn("{}; retrying until it succeeds", s.message());
+        failing = true;
+        backoff = std::min(std::chrono::milliseconds(5000),
+                           std::max(std::chrono::milliseconds(100), backoff * 2));
+        if (!Sleep(backoff)) break;
+        continue;
+      }
+      stats_.rounds.fetch_add(1, std::memory_order_relaxed);
     }
     if (failing) spdlog::info("publishing resumed; published up to change {}", published_);
     failing = false;

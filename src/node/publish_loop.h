@@ -14,6 +14,7 @@
 #include "capture/scanner.h"
 #include "common/status.h"
 #include "node/change_watcher.h"
+#include "node/wal_index.h"
 #include "sqlite/database.h"
 
 namespace harmony::node {
@@ -39,6 +40,7 @@ struct PublishStats {
   std::atomic<uint64_t> changes{0};
   std::atomic<uint64_t> failures{0};
   std::atomic<uint64_t> schema_syncs{0};  // trigger re-installs after a schema change
+  std::atomic<uint64_t> rounds{0};        // SQL rounds (look for new changes, publish them)
 };
 
 // Owns one thread and one database connection: waits for commits, scans the change log, publishes
@@ -70,6 +72,7 @@ class PublishLoop {
   std::unique_ptr<sqlite::Database> db_;
   std::unique_ptr<capture::Scanner> scanner_;
   std::unique_ptr<ChangeWatcher> watcher_;
+  std::unique_ptr<WalIndex> wal_index_;
   std::set<std::string> reported_skipped_;  // tables whose skip was already logged
   int64_t schema_version_ = -1;  // what the installed triggers match
   uint64_t published_ = 0;
