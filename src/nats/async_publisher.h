@@ -15,7 +15,7 @@ namespace harmony::nats {
 
 struct AsyncPublisherOptions {
   // Publish blocks once this many acks are outstanding, for up to `stall_wait`, then fails.
-  int64_t max_pending = 4096;
+  int64_t max_pending = 256;
   std::chrono::milliseconds stall_wait{5000};
 };
 
