@@ -12,6 +12,16 @@ namespace {
 // (so that a restart does not re-read too many of them).
 constexpr uint64_t kPersistEvery = 1000;
 
+Status CreateApplyTables(sqlite::Database& db) {
+  return db.Exec(
+      "CREATE TABLE IF NOT EXISTS __harmony_apply_position("
+      "  shard INTEGER PRIMARY KEY, stream_seq INTEGER NOT NULL, own_seq INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS __harmony_dead_letters("
+      "  shard INTEGER NOT NULL, stream_seq INTEGER NOT NULL, error TEXT NOT NULL,"
+      "  payload BLOB, received_at TEXT NOT NULL DEFAULT (datetime('now')),"
+      "  PRIMARY KEY(shard, stream_seq));");
+}
+
 // The primary-key values of a change, in key order.
 std::vector<Value> KeyOf(const change::TableSchema& table, const change::Change& c) {
   if (c.op == change::Op::kDelete) return c.values;
@@ -30,17 +40,30 @@ Result<std::unique_ptr<Applier>> Applier::Open(const ApplyOptions& options,
   open.enable_triggers = false;  // no echo, no second firing of application triggers
   open.foreign_keys = false;     // cascades arrive as replicated rows of their own
   HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(options.db_path, open));
-  HARMONY_RETURN_IF_ERROR(db.Exec(
-      "CREATE TABLE IF NOT EXISTS __harmony_apply_position("
-      "  shard INTEGER PRIMARY KEY, stream_seq INTEGER NOT NULL, own_seq INTEGER NOT NULL);"
-      "CREATE TABLE IF NOT EXISTS __harmony_dead_letters("
-      "  shard INTEGER NOT NULL, stream_seq INTEGER NOT NULL, error TEXT NOT NULL,"
-      "  payload BLOB, received_at TEXT NOT NULL DEFAULT (datetime('now')),"
-      "  PRIMARY KEY(shard, stream_seq));"));
+  HARMONY_RETURN_IF_ERROR(CreateApplyTables(db));
   std::unique_ptr<Applier> applier(new Applier(std::move(db), options, std::move(pending_keys)));
   HARMONY_RETURN_IF_ERROR(applier->held_.CreateTable());
   HARMONY_RETURN_IF_ERROR(applier->LoadPositions());
   return applier;
+}
+
+Status Applier::SetPositions(const std::string& db_path,
+                             const std::map<uint32_t, uint64_t>& positions) {
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(db_path, {}));
+  HARMONY_RETURN_IF_ERROR(CreateApplyTables(db));
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Transaction tx,
+                           sqlite::Transaction::Begin(db, sqlite::Transaction::Mode::kImmediate));
+  HARMONY_RETURN_IF_ERROR(db.Exec("DELETE FROM __harmony_apply_position"));
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement ins,
+      db.Prepare("INSERT INTO __harmony_apply_position(shard, stream_seq, own_seq) "
+                 "VALUES(?1, ?2, 0)"));
+  for (const auto& [shard, seq] : positions) {
+    HARMONY_RETURN_IF_ERROR(ins.BindInt(1, shard));
+    HARMONY_RETURN_IF_ERROR(ins.BindInt(2, static_cast<int64_t>(seq)));
+    HARMONY_RETURN_IF_ERROR(ins.Run());
+  }
+  return tx.Commit();
 }
 
 Status Applier::LoadPositions() {

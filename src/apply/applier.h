@@ -74,6 +74,11 @@ class Applier {
   static Result<std::unique_ptr<Applier>> Open(const ApplyOptions& options,
                                                PendingKeysFn pending_keys);
 
+  // Replaces the stored stream positions of the database at `db_path` (a restored snapshot's):
+  // shard -> last stream seq its data includes. No Applier may be open on it.
+  static Status SetPositions(const std::string& db_path,
+                             const std::map<uint32_t, uint64_t>& positions);
+
   // Last stream sequence applied and committed for `shard` (0 when none).
   uint64_t Position(uint32_t shard) const;
 

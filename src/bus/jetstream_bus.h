@@ -57,6 +57,8 @@ class JetStreamBus {
 
   const StreamOptions& stream_options() const { return streams_; }
   bool IsConnected() const;
+  // The NATS connection, for other JetStream users on it (the snapshot store).
+  const std::shared_ptr<nats::Connection>& connection() const { return connection_; }
   // The broker's max_payload (see nats::Connection::MaxPayload); publishers leave room below it
   // for headers (Publisher::MaxMessageBytes).
   size_t MaxPayload() const;

@@ -120,29 +120,7 @@ Result<int64_t> CleanupPublished(sqlite::Database& db, std::optional<uint64_t> u
 }
 
 Status RemoveAllObjects(sqlite::Database& db) {
-  HARMONY_ASSIGN_OR_RETURN(auto tx,
-                           sqlite::Transaction::Begin(db, sqlite::Transaction::Mode::kImmediate));
-  HARMONY_ASSIGN_OR_RETURN(
-      sqlite::Statement list,
-      db.Prepare("SELECT type, name FROM sqlite_schema WHERE name LIKE '\\_\\_harmony%' ESCAPE '\\'"
-                 " ORDER BY CASE type WHEN 'trigger' THEN 0 WHEN 'view' THEN 1"
-                 " WHEN 'index' THEN 2 ELSE 3 END"));
-  std::vector<std::pair<std::string, std::string>> objects;
-  while (true) {
-    HARMONY_ASSIGN_OR_RETURN(bool row, list.Step());
-    if (!row) break;
-    objects.emplace_back(list.ColumnText(0), list.ColumnText(1));
-  }
-  list.Reset();
-  for (const auto& [type, name] : objects) {
-    // Indexes on harmony tables that are auto-created cannot be dropped on their own.
-    if (type == "index" && name.starts_with("sqlite_autoindex")) continue;
-    std::string kind = type == "trigger" ? "TRIGGER" : type == "view" ? "VIEW"
-                       : type == "index" ? "INDEX" : "TABLE";
-    HARMONY_RETURN_IF_ERROR(
-        db.Exec("DROP " + kind + " IF EXISTS " + sqlite::QuoteIdentifier(name)));
-  }
-  return tx.Commit();
+  return sqlite::DropObjectsWithPrefix(db, "__harmony");
 }
 
 }  // namespace harmony::capture

@@ -63,12 +63,14 @@ int RunApp(int argc, char** argv) {
   app.set_help_flag("-h,--help", "Print this help and exit");
   std::string config_path = "config.toml";
   int64_t node_id = -1;
-  bool cleanup = false, version = false;
+  bool cleanup = false, version = false, save_snapshot = false;
   std::string cluster_addr, cluster_peers;
   app.add_option("--config", config_path, "Path to the TOML config file (default config.toml)");
   app.add_option("--node-id", node_id, "Node id, overriding node_id in the config")
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--cleanup", cleanup, "Remove every harmony trigger and table, then exit");
+  app.add_flag("--save-snapshot", save_snapshot,
+               "Save a snapshot of the database to the configured store, then exit");
   app.add_flag("--version", version, "Print the version and exit");
   app.add_option("--cluster-addr", cluster_addr,
                  "Embedded nats-server cluster listen address (host:port)");
@@ -104,8 +106,10 @@ int RunApp(int argc, char** argv) {
     spdlog::info("seq_map_path is ignored: replication positions are kept inside the database");
   }
 
-  Status s = cleanup ? node::Cleanup(cfg)
-                     : node::Run(cfg, {cluster_addr, SplitList(cluster_peers)});
+  if (cleanup && save_snapshot) return Fail("-cleanup and -save-snapshot cannot be combined");
+  Status s = cleanup         ? node::Cleanup(cfg)
+             : save_snapshot ? node::SaveSnapshotNow(cfg)
+                             : node::Run(cfg, {cluster_addr, SplitList(cluster_peers)});
   spdlog::default_logger()->flush();
   if (!s.ok()) return Fail(s.message());
   return 0;

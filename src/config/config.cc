@@ -107,6 +107,20 @@ Status Validate(const Config& c) {
   HARMONY_RETURN_IF_ERROR(CheckInt("nats.reconnect_wait_seconds", nats.reconnect_wait_seconds,
                                    internal::kReconnectWaitRule));
 
+  const SnapshotConfig& snap = c.snapshot;
+  HARMONY_RETURN_IF_ERROR(
+      CheckInt("snapshot.interval", snap.interval_ms, internal::kSnapshotIntervalRule));
+  HARMONY_RETURN_IF_ERROR(CheckString("snapshot.store", snap.store, internal::kSnapshotStoreRule));
+  HARMONY_RETURN_IF_ERROR(
+      CheckInt("snapshot.nats.replicas", snap.nats_replicas, internal::kReplicasRule));
+  HARMONY_RETURN_IF_ERROR(
+      CheckString("snapshot.nats.bucket", snap.nats_bucket, internal::kBucketRule));
+  if (snap.enabled && snap.store == "file" && snap.file_dir.empty()) {
+    return Status::InvalidArgument(
+        "snapshot.file.dir: required with snapshot.store = \"file\" (the directory snapshots "
+        "are kept in)");
+  }
+
   HARMONY_RETURN_IF_ERROR(
       CheckString("logging.format", c.logging.format, internal::kLogFormatRule));
   return Status::Ok();

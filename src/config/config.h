@@ -41,6 +41,18 @@ struct NatsConfig {
 };
 
 // [logging]
+// [snapshot]: whole-database snapshots from which a new or long-absent node is restored.
+struct SnapshotConfig {
+  bool enabled = true;           // save snapshots when needed and restore from them
+  int64_t interval_ms = 0;       // TOML key interval (ms): also save periodically; 0 = never
+  std::string store = "nats";    // "nats" (JetStream object store) or "file" (a directory)
+  int nats_replicas = 1;         // [snapshot.nats] replicas
+  std::string nats_bucket = "harmony-snapshots";  // [snapshot.nats] bucket
+  std::string file_dir;          // [snapshot.file] dir; required with store = "file"
+
+  friend bool operator==(const SnapshotConfig&, const SnapshotConfig&) = default;
+};
+
 struct LoggingConfig {
   bool verbose = false;
   std::string format = "console";  // "console" or "json"
@@ -68,6 +80,7 @@ struct Config {
   std::vector<std::string> include_tables;
   ReplicationLogConfig replication_log;
   NatsConfig nats;
+  SnapshotConfig snapshot;
   LoggingConfig logging;
   std::string source;  // the file it was loaded from ("" for defaults)
 

@@ -232,12 +232,15 @@ TEST(LoadString, HarmonyLiteConfigLoadsWithWarningsForUnusedKeys) {
   EXPECT_EQ(c.nats.stream_prefix, "harmonylite-changes");
   EXPECT_EQ(c.nats.connect_retries, 10);
   EXPECT_EQ(c.nats.reconnect_wait_seconds, 3);
+  EXPECT_TRUE(c.snapshot.enabled);
+  EXPECT_EQ(c.snapshot.store, "nats");
+  EXPECT_EQ(c.snapshot.interval_ms, 0);
+  EXPECT_EQ(c.snapshot.nats_replicas, 1);
   EXPECT_TRUE(c.logging.verbose);
   EXPECT_EQ(c.logging.format, "json");
   EXPECT_EQ(c.source, "hl.toml");
   EXPECT_THAT(r->warnings,
               ElementsAre("hl.toml:9: unknown key 'sleep_timeout' ignored",
-                          "hl.toml:12: unknown key 'snapshot' ignored",
                           "hl.toml:25: unknown key 'replication_log.update_existing' ignored",
                           "hl.toml:30: unknown key 'nats.server_config' ignored",
                           "hl.toml:33: unknown key 'nats.seed_file' ignored",
@@ -414,11 +417,11 @@ TEST_F(LoadFileTest, DirectoryIsIoErrorNamingThePath) {
 }
 
 TEST_F(LoadFileTest, ErrorsAndWarningsNameTheFile) {
-  std::string path = Write("node.toml", "db_path = \"x.db\"\n[snapshot]\nenabled = true\n");
+  std::string path = Write("node.toml", "db_path = \"x.db\"\n[prometheus]\nenable = true\n");
   Result<Loaded> r = LoadFile(path);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->config, DefaultsWith("x.db", path));
-  EXPECT_THAT(r->warnings, ElementsAre(path + ":2: unknown key 'snapshot' ignored"));
+  EXPECT_THAT(r->warnings, ElementsAre(path + ":2: unknown key 'prometheus' ignored"));
 
   path = Write("bad.toml", "db_path = \"x.db\"\nscan_max_changes = 0\n");
   r = LoadFile(path);
@@ -446,6 +449,11 @@ const char* const kAllKeys[] = {"db_path",
                                 "bind_address",
                                 "connect_retries",
                                 "reconnect_wait_seconds",
+                                "enabled",
+                                "interval",
+                                "store",
+                                "bucket",
+                                "dir",
                                 "verbose",
                                 "format"};
 
@@ -495,6 +503,13 @@ TEST(ConfigurationDoc, ListsEveryKeyAndFlag) {
                                          "`nats.bind_address`",
                                          "`nats.connect_retries`",
                                          "`nats.reconnect_wait_seconds`",
+                                         "`snapshot.enabled`",
+                                         "`snapshot.interval`",
+                                         "`snapshot.store`",
+                                         "`snapshot.nats.replicas`",
+                                         "`snapshot.nats.bucket`",
+                                         "`snapshot.file.dir`",
+                                         "`-save-snapshot`",
                                          "`logging.verbose`",
                                          "`logging.format`",
                                          "`-config",
@@ -506,6 +521,32 @@ TEST(ConfigurationDoc, ListsEveryKeyAndFlag) {
                                          "`-cluster-peers",
                                          "/etc/machine-id"};
   for (const std::string& key : keys) EXPECT_THAT(text, HasSubstr(key));
+}
+
+TEST(LoadString, SnapshotSectionIsReadAndChecked) {
+  Result<Loaded> r = LoadString(
+      "db_path = \"x.db\"\n[snapshot]\nenabled = false\ninterval = 60000\nstore = \"file\"\n"
+      "[snapshot.nats]\nreplicas = 3\nbucket = \"snaps_1\"\n[snapshot.file]\ndir = \"/srv/snap\"\n",
+      "s.toml");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_THAT(r->warnings, IsEmpty());
+  const SnapshotConfig& s = r->config.snapshot;
+  EXPECT_FALSE(s.enabled);
+  EXPECT_EQ(s.interval_ms, 60000);
+  EXPECT_EQ(s.store, "file");
+  EXPECT_EQ(s.nats_replicas, 3);
+  EXPECT_EQ(s.nats_bucket, "snaps_1");
+  EXPECT_EQ(s.file_dir, "/srv/snap");
+
+  r = LoadString("db_path = \"x.db\"\n[snapshot]\nstore = \"s3\"\n", "s.toml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("s.toml:3:9: snapshot.store: expected \"nats\" or"));
+  r = LoadString("db_path = \"x.db\"\n[snapshot]\nstore = \"file\"\n", "s.toml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("snapshot.file.dir: required"));
+  r = LoadString("db_path = \"x.db\"\n[snapshot.nats]\nbucket = \"a.b\"\n", "s.toml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("snapshot.nats.bucket: expected a bucket name"));
 }
 
 }  // namespace

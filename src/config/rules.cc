@@ -57,6 +57,19 @@ bool AcceptsBindAddress(std::string_view value) {
 
 bool AcceptsLogFormat(std::string_view value) { return value == "console" || value == "json"; }
 
+bool AcceptsSnapshotStore(std::string_view value) { return value == "nats" || value == "file"; }
+
+// A JetStream object store bucket name: letters, digits, '-' and '_'.
+bool AcceptsBucket(std::string_view value) {
+  if (value.empty()) return false;
+  for (char c : value) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 bool IsCharClass(std::string_view name) {
   for (std::string_view known : {"alnum", "alpha", "blank", "cntrl", "digit", "graph", "lower",
                                  "print", "punct", "space", "upper", "xdigit"}) {
@@ -113,6 +126,11 @@ const StringRule kStreamPrefixRule{
 const StringRule kBindAddressRule{"\"HOST:PORT\" or \":PORT\" with a port from 1 to 65535",
                                   AcceptsBindAddress};
 const StringRule kLogFormatRule{"\"console\" or \"json\"", AcceptsLogFormat};
+const StringRule kSnapshotStoreRule{
+    "\"nats\" or \"file\" (HarmonyLite's s3, minio, webdav and sftp stores are not supported)",
+    AcceptsSnapshotStore};
+const StringRule kBucketRule{"a bucket name (non-empty; letters, digits, '-' and '_')",
+                             AcceptsBucket};
 
 std::string TablePatternProblem(std::string_view pattern) {
   if (pattern.empty()) return "an empty pattern matches no table";

@@ -32,6 +32,7 @@ inline constexpr IntRule kMaxEntriesRule{1, kInt64Max};
 inline constexpr IntRule kReplicasRule{1, 5};  // JetStream's own limit
 inline constexpr IntRule kConnectRetriesRule{0, kIntMax};
 inline constexpr IntRule kReconnectWaitRule{0, kIntMax};
+inline constexpr IntRule kSnapshotIntervalRule{0, kInt64Max};
 
 // A string format: `expected` completes "expected ..." in messages.
 struct StringRule {
@@ -45,6 +46,8 @@ extern const StringRule kSubjectPrefixRule;  // a valid NATS subject prefix
 extern const StringRule kStreamPrefixRule;   // a valid JetStream stream-name prefix
 extern const StringRule kBindAddressRule;    // "host:port" or ":port"
 extern const StringRule kLogFormatRule;      // "console" or "json"
+extern const StringRule kSnapshotStoreRule;  // "nats" or "file"
+extern const StringRule kBucketRule;         // a JetStream object store bucket name
 
 // ignore_tables / include_tables entries: fnmatch(3) patterns, checked here rather than left to
 // fnmatch because glibc treats a mistyped pattern as something else without a word (an unclosed

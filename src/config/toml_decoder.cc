@@ -180,11 +180,16 @@ class Decoder {
 
   // A known sub-table of the root; null when absent.
   Result<const toml::table*> ReadTable(const toml::table& root, std::string_view key) {
-    const toml::node* node = Find(root, "", key);
+    return ReadSubTable(root, "", key);
+  }
+  // A known sub-table of `table` (whose own path is `prefix`); null when absent.
+  Result<const toml::table*> ReadSubTable(const toml::table& table, std::string_view prefix,
+                                          std::string_view key) {
+    const toml::node* node = Find(table, prefix, key);
     if (node == nullptr) return static_cast<const toml::table*>(nullptr);
-    const toml::table* table = node->as_table();
-    if (table == nullptr) return Mismatch(*node, key, "a table");
-    return table;
+    const toml::table* sub = node->as_table();
+    if (sub == nullptr) return Mismatch(*node, JoinPath(prefix, key), "a table");
+    return sub;
   }
 
   // Records a warning for every key of `table` that no Read* asked for. A whole unknown table
@@ -292,6 +297,31 @@ Status DecodeNats(Decoder& d, const toml::table& t, NatsConfig* c) {
   return Status::Ok();
 }
 
+Status DecodeSnapshot(Decoder& d, const toml::table& t, SnapshotConfig* c) {
+  constexpr std::string_view p = "snapshot";
+  HARMONY_RETURN_IF_ERROR(d.ReadBool(t, p, "enabled", &c->enabled));
+  HARMONY_RETURN_IF_ERROR(
+      d.ReadInt(t, p, "interval", internal::kSnapshotIntervalRule, &c->interval_ms));
+  HARMONY_RETURN_IF_ERROR(d.ReadString(t, p, "store", &internal::kSnapshotStoreRule, &c->store));
+  HARMONY_ASSIGN_OR_RETURN(const toml::table* nats, d.ReadSubTable(t, p, "nats"));
+  if (nats != nullptr) {
+    constexpr std::string_view n = "snapshot.nats";
+    HARMONY_RETURN_IF_ERROR(d.ReadInt(*nats, n, "replicas", internal::kReplicasRule,
+                                      &c->nats_replicas));
+    HARMONY_RETURN_IF_ERROR(
+        d.ReadString(*nats, n, "bucket", &internal::kBucketRule, &c->nats_bucket));
+    d.WarnUnknown(*nats, n);
+  }
+  HARMONY_ASSIGN_OR_RETURN(const toml::table* file, d.ReadSubTable(t, p, "file"));
+  if (file != nullptr) {
+    constexpr std::string_view f = "snapshot.file";
+    HARMONY_RETURN_IF_ERROR(d.ReadString(*file, f, "dir", nullptr, &c->file_dir));
+    d.WarnUnknown(*file, f);
+  }
+  d.WarnUnknown(t, p);
+  return Status::Ok();
+}
+
 Status DecodeLogging(Decoder& d, const toml::table& t, LoggingConfig* c) {
   constexpr std::string_view p = "logging";
   HARMONY_RETURN_IF_ERROR(d.ReadBool(t, p, "verbose", &c->verbose));
@@ -319,6 +349,8 @@ Status DecodeRoot(Decoder& d, const toml::table& root, Config* c) {
   if (log != nullptr) HARMONY_RETURN_IF_ERROR(DecodeReplicationLog(d, *log, &c->replication_log));
   HARMONY_ASSIGN_OR_RETURN(const toml::table* nats, d.ReadTable(root, "nats"));
   if (nats != nullptr) HARMONY_RETURN_IF_ERROR(DecodeNats(d, *nats, &c->nats));
+  HARMONY_ASSIGN_OR_RETURN(const toml::table* snapshot, d.ReadTable(root, "snapshot"));
+  if (snapshot != nullptr) HARMONY_RETURN_IF_ERROR(DecodeSnapshot(d, *snapshot, &c->snapshot));
   HARMONY_ASSIGN_OR_RETURN(const toml::table* logging, d.ReadTable(root, "logging"));
   if (logging != nullptr) HARMONY_RETURN_IF_ERROR(DecodeLogging(d, *logging, &c->logging));
   d.WarnUnknown(root, "");

@@ -17,7 +17,11 @@
 #include "capture/schema_sync.h"
 #include "capture/triggers.h"
 #include "nats/embedded_server.h"
+#include "nats/kv_lease.h"
 #include "node/apply_loop.h"
+#include "node/bootstrap.h"
+#include "node/snapshot_saver.h"
+#include "node/snapshots.h"
 #include "node/publish_loop.h"
 #include "node/signals.h"
 #include "sqlite/database.h"
@@ -56,6 +60,29 @@ Status ParseHostPort(const std::string& address, std::string* host, int* port) {
     return Status::InvalidArgument("bind_address '" + address + "' port out of range");
   }
   return Status::Ok();
+}
+
+// One node saves a snapshot at a time: it holds this lease while it does (expiring, should it die).
+constexpr char kSnapshotLeaseBucket[] = "harmony-snapshot-lease";
+constexpr std::chrono::seconds kSnapshotLeaseTtl{300};
+
+bus::ConnectOptions ConnectOptionsOf(const config::Config& config, std::string name) {
+  bus::ConnectOptions connect;
+  connect.urls = config.nats.urls;
+  connect.connect_retries = config.nats.connect_retries;
+  connect.reconnect_wait_seconds = config.nats.reconnect_wait_seconds;
+  connect.name = std::move(name);
+  return connect;
+}
+
+bus::StreamOptions StreamOptionsOf(const config::Config& config) {
+  bus::StreamOptions streams;
+  streams.stream_prefix = config.nats.stream_prefix;
+  streams.subject_prefix = config.nats.subject_prefix;
+  streams.shards = config.replication_log.shards;
+  streams.max_entries = config.replication_log.max_entries;
+  streams.replicas = config.replication_log.replicas;
+  return streams;
 }
 
 capture::CatalogOptions CatalogOptionsOf(const config::Config& config) {
@@ -136,7 +163,7 @@ uint64_t DeriveNodeId(const std::string& db_path) {
 }
 
 Status Run(const config::Config& config, const ClusterFlags& flags) {
-  HARMONY_RETURN_IF_ERROR(CheckDatabaseFile(config.db_path));
+  HARMONY_RETURN_IF_ERROR(PrepareDatabaseFile(config));
   const uint64_t node_id = config.node_id ? config.node_id : DeriveNodeId(config.db_path);
   spdlog::info("harmony {} on {} (publish={}, replicate={}, shards={})", HARMONY_VERSION,
                config.db_path, config.publish, config.replicate, config.replication_log.shards);
@@ -145,25 +172,30 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
   if (!capture.ok()) return capture.status().WithContext("install change capture");
 
   std::unique_ptr<nats::EmbeddedServer> server;
-  bus::ConnectOptions connect;
-  connect.urls = config.nats.urls;
-  connect.connect_retries = config.nats.connect_retries;
-  connect.reconnect_wait_seconds = config.nats.reconnect_wait_seconds;
-  connect.name = "harmony-" + std::to_string(node_id);
+  bus::ConnectOptions connect = ConnectOptionsOf(config, "harmony-" + std::to_string(node_id));
   if (connect.urls.empty()) {
     HARMONY_ASSIGN_OR_RETURN(server, StartEmbedded(config, flags, node_id));
     connect.urls = {server->ClientUrl()};
   }
 
-  bus::StreamOptions streams;
-  streams.stream_prefix = config.nats.stream_prefix;
-  streams.subject_prefix = config.nats.subject_prefix;
-  streams.shards = config.replication_log.shards;
-  streams.max_entries = config.replication_log.max_entries;
-  streams.replicas = config.replication_log.replicas;
+  const bus::StreamOptions streams = StreamOptionsOf(config);
   HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<bus::JetStreamBus> bus,
                            bus::JetStreamBus::Connect(connect, streams));
   HARMONY_RETURN_IF_ERROR(bus->EnsureStreams());
+
+  std::unique_ptr<snapshot::SnapshotStore> snapshots;
+  if (config.snapshot.enabled && config.replicate) {
+    HARMONY_ASSIGN_OR_RETURN(snapshots, OpenSnapshotStore(config, bus->connection()));
+  }
+  HARMONY_ASSIGN_OR_RETURN(
+      bool restored,
+      RestoreIfNeeded(config, node_id, capture->schema_version, *bus, snapshots.get()));
+  if (restored) {
+    // The snapshot carries no capture objects: install them afresh (nothing to backfill: the
+    // rows came from the cluster).
+    capture = PrepareCapture(config);
+    if (!capture.ok()) return capture.status().WithContext("install change capture");
+  }
 
   // Where each shard stream ends now: every message this node published before is at or before.
   std::map<uint32_t, uint64_t> stream_ends;
@@ -188,18 +220,6 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
                                       .epoch = capture->epoch,
                                       .own_progress = own_progress.get()};
     HARMONY_ASSIGN_OR_RETURN(applier, apply::Applier::Open(apply_options, pending));
-    for (uint32_t shard = 1; shard <= streams.shards; ++shard) {
-      auto state = bus->State(shard);
-      const uint64_t applied = applier->Position(shard);
-      if (state.ok() && state->messages > 0 && state->first_seq > applied + 1) {
-        // JetStream already discarded messages this node never applied (max_entries); replay
-        // alone cannot bring it up to date. Snapshots (issue #5) will restore such a node.
-        spdlog::error("shard {}: this node applied up to stream sequence {} but the stream now "
-                      "starts at {}; changes in between are no longer in the stream, so this "
-                      "node will miss them (raise [replication_log] max_entries)",
-                      shard, applied, state->first_seq);
-      }
-    }
     subscriber = bus->NewSubscriber();
     ApplyLoopOptions loop_options;
     loop_options.shards = config.replication_log.shards;
@@ -213,20 +233,33 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
   std::unique_ptr<PublishLoop> publish_loop;
   if (config.publish) {
     publisher = bus->NewPublisher();
-    PublishLoopOptions publish_options;
-    publish_options.db_path = config.db_path;
-    publish_options.scan.shards = config.replication_log.shards;
-    publish_options.scan.max_changes_per_batch = config.scan_max_changes;
-    publish_options.scan.node_id = node_id;
-    publish_options.compress = config.replication_log.compress;
-    publish_options.polling_interval = std::chrono::milliseconds(config.polling_interval_ms);
-    publish_options.cleanup_interval = std::chrono::milliseconds(config.cleanup_interval_ms);
-    publish_options.catalog = CatalogOptionsOf(config);
-    publish_options.schema_version = capture->schema_version;
+    PublishLoopOptions publish_options =
+        PublishLoopOptionsFor(config, node_id, capture->schema_version);
     publish_options.own_progress = own_progress.get();
     publish_options.stream_ends = stream_ends;
     publish_loop = std::make_unique<PublishLoop>(publish_options, publisher.get());
     HARMONY_RETURN_IF_ERROR(publish_loop->Start());
+  }
+
+  std::unique_ptr<nats::KvLease> lease;
+  std::unique_ptr<SnapshotSaver> saver;
+  if (snapshots) {
+    HARMONY_ASSIGN_OR_RETURN(lease, nats::KvLease::Open(bus->connection(), kSnapshotLeaseBucket,
+                                                        kSnapshotLeaseTtl,
+                                                        config.snapshot.nats_replicas));
+    bus::JetStreamBus* b = bus.get();
+    const uint32_t shards = config.replication_log.shards;
+    saver = std::make_unique<SnapshotSaver>(
+        config, node_id, snapshots.get(), lease.get(),
+        [b, shards]() -> Result<std::map<uint32_t, std::pair<uint64_t, uint64_t>>> {
+          std::map<uint32_t, std::pair<uint64_t, uint64_t>> bounds;
+          for (uint32_t shard = 1; shard <= shards; ++shard) {
+            HARMONY_ASSIGN_OR_RETURN(bus::StreamState state, b->State(shard));
+            bounds[shard] = {state.first_seq, state.last_seq};
+          }
+          return bounds;
+        });
+    saver->Start();
   }
 
   spdlog::info("node {} ready", node_id);
@@ -236,6 +269,7 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
   }
   spdlog::info("received signal {}, shutting down", sig);
   // Stop producers before what they feed, and everything before the broker goes away.
+  saver.reset();
   if (publish_loop) publish_loop->Stop();
   if (apply_loop) apply_loop->Stop();
   publish_loop.reset();
@@ -246,6 +280,39 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
   bus.reset();
   server.reset();
   spdlog::info("stopped");
+  return Status::Ok();
+}
+
+Status SaveSnapshotNow(const config::Config& config) {
+  HARMONY_RETURN_IF_ERROR(CheckDatabaseFile(config.db_path));
+  const uint64_t node_id = config.node_id ? config.node_id : DeriveNodeId(config.db_path);
+  bus::ConnectOptions connect =
+      ConnectOptionsOf(config, "harmony-" + std::to_string(node_id) + "-save-snapshot");
+  if (connect.urls.empty()) {
+    // The embedded broker of the node running beside this database.
+    std::string host;
+    int port = 0;
+    HARMONY_RETURN_IF_ERROR(ParseHostPort(config.nats.bind_address, &host, &port)
+                                .WithContext("[nats] bind_address"));
+    if (host == "0.0.0.0") host = "127.0.0.1";
+    connect.urls = {"nats://" + host + ":" + std::to_string(port)};
+  }
+  HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<bus::JetStreamBus> bus,
+                           bus::JetStreamBus::Connect(connect, StreamOptionsOf(config)));
+  HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<snapshot::SnapshotStore> store,
+                           OpenSnapshotStore(config, bus->connection()));
+  HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<nats::KvLease> lease,
+                           nats::KvLease::Open(bus->connection(), kSnapshotLeaseBucket,
+                                               kSnapshotLeaseTtl, config.snapshot.nats_replicas));
+  const std::string holder = std::to_string(node_id) + "-cli";
+  HARMONY_ASSIGN_OR_RETURN(bool held, lease->TryAcquire("save", holder));
+  if (!held) {
+    return Status::Unavailable("another node is saving a snapshot right now; try again shortly");
+  }
+  auto saved = SaveSnapshot(config, node_id, *store);
+  Status released = lease->Release("save", holder);
+  if (!saved.ok()) return saved.status();
+  if (!released.ok()) spdlog::warn("snapshot lease: {}", released.message());
   return Status::Ok();
 }
 

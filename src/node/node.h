@@ -18,6 +18,11 @@ struct ClusterFlags {
 // blocked those signals in every thread first (see signals.h).
 Status Run(const config::Config& config, const ClusterFlags& flags);
 
+// -save-snapshot: saves one snapshot of the database to the configured store and returns. Reaches
+// the broker through [nats] urls, or else the embedded broker of the node running beside the
+// database (bind_address).
+Status SaveSnapshotNow(const config::Config& config);
+
 // -cleanup: removes every object harmony created in the database and the embedded broker's store
 // directory; application data is untouched. Running it twice is fine.
 Status Cleanup(const config::Config& config);

@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace harmony::sqlite {
 namespace {
@@ -279,6 +281,34 @@ std::string QuoteString(std::string_view text) {
   }
   out.push_back('\'');
   return out;
+}
+
+Status DropObjectsWithPrefix(Database& db, std::string_view prefix) {
+  HARMONY_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db, Transaction::Mode::kImmediate));
+  HARMONY_ASSIGN_OR_RETURN(
+      Statement list,
+      db.Prepare("SELECT type, name FROM sqlite_schema WHERE substr(name, 1, ?1) = ?2"
+                 " ORDER BY CASE type WHEN 'trigger' THEN 0 WHEN 'view' THEN 1"
+                 " WHEN 'index' THEN 2 ELSE 3 END"));
+  HARMONY_RETURN_IF_ERROR(list.BindInt(1, static_cast<int64_t>(prefix.size())));
+  HARMONY_RETURN_IF_ERROR(list.BindText(2, prefix));
+  std::vector<std::pair<std::string, std::string>> objects;
+  while (true) {
+    HARMONY_ASSIGN_OR_RETURN(bool row, list.Step());
+    if (!row) break;
+    objects.emplace_back(list.ColumnText(0), list.ColumnText(1));
+  }
+  list.Reset();
+  for (const auto& [type, name] : objects) {
+    if (type == "index" && name.starts_with("sqlite_autoindex")) continue;
+    const char* kind = type == "trigger" ? "TRIGGER"
+                       : type == "view"  ? "VIEW"
+                       : type == "index" ? "INDEX"
+                                         : "TABLE";
+    HARMONY_RETURN_IF_ERROR(
+        db.Exec(std::string("DROP ") + kind + " IF EXISTS " + QuoteIdentifier(name)));
+  }
+  return tx.Commit();
 }
 
 }  // namespace harmony::sqlite

@@ -116,6 +116,10 @@ class Transaction {
   Database* db_;  // not owned; null once finished
 };
 
+// Drops, in one IMMEDIATE transaction, every trigger, view, index and table whose name starts with
+// `prefix` (matched literally), triggers first. Indexes SQLite created itself go with their table.
+Status DropObjectsWithPrefix(Database& db, std::string_view prefix);
+
 // "name" with embedded double quotes doubled: safe for any table or column name.
 std::string QuoteIdentifier(std::string_view name);
 // 'text' with embedded single quotes doubled.

@@ -52,7 +52,13 @@ TEST_F(CliTest, BadConfigValueNamesFileLineAndKey) {
 }
 
 TEST_F(CliTest, MissingDatabaseNamesThePath) {
-  std::string cfg = Write("c.toml", "db_path = \"" + dir_.path() + "/nope.db\"\n");
+  // A missing file in an existing directory is a new node (filled from a snapshot); a missing
+  // directory is a mistake, and so is a missing file when snapshots are off.
+  std::string cfg = Write("c.toml", "db_path = \"" + dir_.path() + "/absent/nope.db\"\n");
+  EXPECT_EQ(Run({"-config", cfg}), 1);
+  EXPECT_NE(out_.find("absent/nope.db"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("does not exist"), std::string::npos) << out_;
+  cfg = Write("d.toml", "db_path = \"" + dir_.path() + "/nope.db\"\n[snapshot]\nenabled = false\n");
   EXPECT_EQ(Run({"-config", cfg}), 1);
   EXPECT_NE(out_.find("nope.db"), std::string::npos) << out_;
   EXPECT_NE(out_.find("does not exist"), std::string::npos) << out_;

@@ -1,0 +1,156 @@
+#include "node/bootstrap.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "bus/jetstream_bus.h"
+#include "capture/change_log.h"
+#include "capture/scanner.h"
+#include "node/snapshots.h"
+#include "sqlite/database.h"
+
+namespace harmony::node {
+namespace {
+
+namespace fs = std::filesystem;
+
+// How long start-up waits for a snapshot recent enough to close a gap.
+constexpr std::chrono::minutes kSnapshotWait{5};
+
+Result<StreamView> ViewStreams(const config::Config& config, bus::JetStreamBus& bus) {
+  StreamView view;
+  HARMONY_ASSIGN_OR_RETURN(view.new_node, IsNewDatabase(config.db_path));
+  for (uint32_t shard = 1; shard <= config.replication_log.shards; ++shard) {
+    HARMONY_ASSIGN_OR_RETURN(bus::StreamState state, bus.State(shard));
+    view.first_seq[shard] = state.first_seq;
+    view.last_seq[shard] = state.last_seq;
+  }
+  sqlite::OpenOptions open;
+  open.wal = false;
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(config.db_path, open));
+  HARMONY_ASSIGN_OR_RETURN(
+      int64_t has_positions,
+      db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = '__harmony_apply_position'"));
+  if (has_positions > 0) {
+    HARMONY_ASSIGN_OR_RETURN(sqlite::Statement q,
+                             db.Prepare("SELECT shard, stream_seq FROM __harmony_apply_position"));
+    while (true) {
+      HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      view.applied[static_cast<uint32_t>(q.ColumnInt(0))] = static_cast<uint64_t>(q.ColumnInt(1));
+    }
+  }
+  return view;
+}
+
+// Publishes every change captured so far (with a publish loop of its own) and waits for the acks.
+Status PublishPending(const config::Config& config, uint64_t node_id, int64_t schema_version,
+                      bus::JetStreamBus& bus) {
+  if (!config.publish) return Status::Ok();
+  sqlite::OpenOptions open;
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(config.db_path, open));
+  capture::Scanner scanner(&db, {});
+  HARMONY_ASSIGN_OR_RETURN(uint64_t newest, scanner.NewestSeq());
+  HARMONY_ASSIGN_OR_RETURN(uint64_t published, capture::ReadPublishedSeq(db));
+  if (newest <= published) return Status::Ok();
+  spdlog::info("publishing {} local change(s) before the restore replaces their rows",
+               newest - published);
+  std::unique_ptr<bus::Publisher> publisher = bus.NewPublisher();
+  PublishLoop loop(PublishLoopOptionsFor(config, node_id, schema_version), publisher.get());
+  HARMONY_RETURN_IF_ERROR(loop.Start());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (loop.stats().published_seq.load() < newest) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return Status::Unavailable("local changes up to " + std::to_string(newest) +
+                                 " could not be published within 2 minutes");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+PublishLoopOptions PublishLoopOptionsFor(const config::Config& config, uint64_t node_id,
+                                         int64_t schema_version) {
+  PublishLoopOptions o;
+  o.db_path = config.db_path;
+  o.scan.shards = config.replication_log.shards;
+  o.scan.max_changes_per_batch = config.scan_max_changes;
+  o.scan.node_id = node_id;
+  o.compress = config.replication_log.compress;
+  o.polling_interval = std::chrono::milliseconds(config.polling_interval_ms);
+  o.cleanup_interval = std::chrono::milliseconds(config.cleanup_interval_ms);
+  o.catalog = {.include_tables = config.include_tables, .ignore_tables = config.ignore_tables};
+  o.schema_version = schema_version;
+  return o;
+}
+
+Status PrepareDatabaseFile(const config::Config& config) {
+  const std::string& path = config.db_path;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    const fs::path dir = fs::absolute(path, ec).parent_path();
+    if (!config.snapshot.enabled || !config.replicate || !fs::is_directory(dir, ec)) {
+      return Status::NotFound("database " + path +
+                              " does not exist (db_path must name the application's SQLite file; "
+                              "a new node's file is created only in an existing directory, with "
+                              "snapshots enabled)");
+    }
+    sqlite::OpenOptions open;
+    open.create = true;
+    HARMONY_RETURN_IF_ERROR(sqlite::Database::Open(path, open).status());
+    spdlog::info("database {} did not exist: created it empty, to be filled from the newest "
+                 "snapshot and the stream",
+                 path);
+    return Status::Ok();
+  }
+  if (!fs::is_regular_file(path, ec)) {
+    return Status::InvalidArgument("database " + path + " is not a regular file");
+  }
+  return Status::Ok();
+}
+
+Result<bool> RestoreIfNeeded(const config::Config& config, uint64_t node_id,
+                             int64_t schema_version, bus::JetStreamBus& bus,
+                             snapshot::SnapshotStore* store) {
+  if (!config.replicate) return false;
+  HARMONY_ASSIGN_OR_RETURN(StreamView view, ViewStreams(config, bus));
+  const std::string gap = ReplayGap(view);
+  if (gap.empty() && !view.new_node) return false;
+  if (store == nullptr) {
+    if (gap.empty()) return false;
+    return Status::Unavailable(gap + "; snapshots are disabled ([snapshot] enabled = false), so "
+                               "this node cannot catch up: enable them, or raise "
+                               "[replication_log] max_entries and rebuild this node");
+  }
+  const auto deadline = std::chrono::steady_clock::now() + kSnapshotWait;
+  std::string waiting_for;
+  while (true) {
+    Status s = RestoreSnapshot(config, view, *store, [&] {
+      return view.new_node ? Status::Ok() : PublishPending(config, node_id, schema_version, bus);
+    });
+    if (s.ok()) return true;
+    if (s.code() == Status::Code::kNotFound && gap.empty()) {
+      spdlog::info("new node and {}: replaying the stream from its start", s.message());
+      return false;
+    }
+    const bool retry = s.code() == Status::Code::kUnavailable ||
+                       s.code() == Status::Code::kNotFound;
+    if (!retry || std::chrono::steady_clock::now() > deadline) {
+      return s.WithContext(gap.empty() ? "restore a snapshot into the new database"
+                                       : gap + "; restore a snapshot");
+    }
+    if (waiting_for != s.message()) {
+      spdlog::warn("{}; waiting for a newer snapshot (up to {} min)", s.message(),
+                   kSnapshotWait.count());
+      waiting_for = s.message();
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    HARMONY_ASSIGN_OR_RETURN(view, ViewStreams(config, bus));
+  }
+}
+
+}  // namespace harmony::node

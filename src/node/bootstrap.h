@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstdint>
+
+#include "common/result.h"
+#include "config/config.h"
+#include "node/publish_loop.h"
+#include "snapshot/store.h"
+
+namespace harmony::bus {
+class JetStreamBus;
+}
+
+namespace harmony::node {
+
+// The publish loop's settings for this config.
+PublishLoopOptions PublishLoopOptionsFor(const config::Config& config, uint64_t node_id,
+                                         int64_t schema_version);
+
+// A missing database file is created empty when snapshots can fill it (a new node joining);
+// otherwise it is an error naming the path, as is a path that is not a regular file.
+Status PrepareDatabaseFile(const config::Config& config);
+
+// At start-up, before the applier opens: restores the newest snapshot when this node cannot
+// catch up by replay alone (JetStream dropped messages it never applied) or is new (an empty
+// database: the snapshot brings the schema too). Local changes not yet published are published
+// first. Waits, up to a few minutes, for a snapshot recent enough if the newest one is too old (a
+// running node saves one when it sees the gap). Returns true if it restored one. Fails, leaving
+// the database untouched, when a gap cannot be closed: replaying past it would diverge.
+Result<bool> RestoreIfNeeded(const config::Config& config, uint64_t node_id,
+                             int64_t schema_version, bus::JetStreamBus& bus,
+                             snapshot::SnapshotStore* store);
+
+}  // namespace harmony::node

@@ -1,0 +1,91 @@
+#include "node/snapshot_saver.h"
+
+#include <spdlog/spdlog.h>
+
+#include <string>
+
+#include "nats/kv_lease.h"
+#include "node/snapshots.h"
+
+namespace harmony::node {
+namespace {
+
+constexpr char kLeaseKey[] = "save";
+
+}  // namespace
+
+void SnapshotSaver::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void SnapshotSaver::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+Result<std::string> SnapshotSaver::Due() {
+  const auto interval = std::chrono::milliseconds(config_.snapshot.interval_ms);
+  if (interval.count() > 0 && std::chrono::steady_clock::now() - last_save_ >= interval) {
+    return std::string("interval elapsed");
+  }
+  HARMONY_ASSIGN_OR_RETURN(auto bounds, bounds_());
+  HARMONY_ASSIGN_OR_RETURN(std::optional<snapshot::Manifest> latest, store_->Latest());
+  const uint64_t max_entries = static_cast<uint64_t>(config_.replication_log.max_entries);
+  for (const auto& [shard, range] : bounds) {
+    const auto [first, last] = range;
+    const uint64_t pos = latest && latest->positions.count(shard) ? latest->positions.at(shard) : 0;
+    if (last <= pos) continue;
+    if (last >= first && first > pos + 1) {
+      return "shard " + std::to_string(shard) + " no longer holds every message after the newest " +
+             "snapshot";
+    }
+    if (last - pos > max_entries / 2) {
+      return "shard " + std::to_string(shard) + " is " + std::to_string(last - pos) +
+             " messages past the newest snapshot (max_entries " + std::to_string(max_entries) + ")";
+    }
+  }
+  return std::string();
+}
+
+void SnapshotSaver::SaveWithLease(const std::string& why) {
+  const std::string holder = std::to_string(node_id_);
+  auto acquired = lease_->TryAcquire(kLeaseKey, holder);
+  if (!acquired.ok()) {
+    spdlog::warn("snapshot lease: {}", acquired.status().message());
+    return;
+  }
+  if (!*acquired) return;  // another node is saving one
+  spdlog::info("saving a snapshot: {}", why);
+  auto saved = SaveSnapshot(config_, node_id_, *store_);
+  if (!saved.ok()) spdlog::error("saving a snapshot failed: {}", saved.status().message());
+  last_save_ = std::chrono::steady_clock::now();
+  Status released = lease_->Release(kLeaseKey, holder);
+  if (!released.ok()) spdlog::warn("snapshot lease: {}", released.message());
+}
+
+void SnapshotSaver::Run() {
+  std::string last_error;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (cv_.wait_for(lock, kCheckEvery, [this] { return stop_; })) return;
+    }
+    auto due = Due();
+    if (!due.ok()) {
+      // One line per kind of trouble, not one every few seconds.
+      if (due.status().message() != last_error) {
+        spdlog::warn("snapshot check: {}", due.status().message());
+        last_error = due.status().message();
+      }
+      continue;
+    }
+    last_error.clear();
+    if (!due->empty()) SaveWithLease(*due);
+  }
+}
+
+}  // namespace harmony::node

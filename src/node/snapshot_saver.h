@@ -1,0 +1,66 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "common/result.h"
+#include "config/config.h"
+#include "snapshot/store.h"
+
+namespace harmony::nats {
+class KvLease;
+}
+
+namespace harmony::node {
+
+// shard -> (first, last) stream sequence it holds now.
+using StreamBounds = std::function<Result<std::map<uint32_t, std::pair<uint64_t, uint64_t>>>()>;
+
+// Saves snapshots in the background: every [snapshot] interval when it is set, and whenever the
+// newest snapshot is so far behind a shard stream that JetStream will soon drop (or has dropped)
+// messages no snapshot includes: more than half of max_entries behind. Only one node saves at a
+// time: the saver takes a lease in JetStream KV first. The node keeps replicating meanwhile.
+class SnapshotSaver {
+ public:
+  SnapshotSaver(config::Config config, uint64_t node_id, snapshot::SnapshotStore* store,
+                nats::KvLease* lease, StreamBounds bounds)
+      : config_(std::move(config)),
+        node_id_(node_id),
+        store_(store),
+        lease_(lease),
+        bounds_(std::move(bounds)) {}
+  ~SnapshotSaver() { Stop(); }
+  SnapshotSaver(const SnapshotSaver&) = delete;
+  SnapshotSaver& operator=(const SnapshotSaver&) = delete;
+
+  void Start();
+  void Stop();
+
+  // How often the saver looks at the streams.
+  static constexpr std::chrono::seconds kCheckEvery{2};
+
+ private:
+  void Run();
+  // Whether a snapshot is due now, and why (for the log).
+  Result<std::string> Due();
+  void SaveWithLease(const std::string& why);
+
+  const config::Config config_;
+  const uint64_t node_id_;
+  snapshot::SnapshotStore* store_;  // not owned
+  nats::KvLease* lease_;            // not owned
+  StreamBounds bounds_;
+  std::chrono::steady_clock::time_point last_save_ = std::chrono::steady_clock::now();
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace harmony::node

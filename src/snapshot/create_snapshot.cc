@@ -1,0 +1,125 @@
+// CreateSnapshot (declared in snapshot_file.h).
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "snapshot/compression.h"
+#include "snapshot/file_io.h"
+#include "snapshot/snapshot_file.h"
+#include "sqlite/database.h"
+
+namespace harmony::snapshot {
+namespace {
+
+// LIKE patterns with "_" escaped (it is a one-character wildcard). LIKE ignores ASCII case, as
+// capture's own removal does, so "__HARMONY_x" counts as harmony's too.
+constexpr char kHarmonyLike[] = "'\\_\\_harmony%' ESCAPE '\\'";
+constexpr char kSqliteLike[] = "'sqlite\\_%' ESCAPE '\\'";
+
+Result<bool> TableExists(sqlite::Database& db, std::string_view table) {
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement q,
+      db.Prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1"));
+  HARMONY_RETURN_IF_ERROR(q.BindText(1, table));
+  HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
+  return row && q.ColumnInt(0) > 0;
+}
+
+// Held changes are remote changes the applier has passed (its positions include them) but could
+// not apply yet; dropping __harmony_held would lose them for every node bootstrapped from here.
+Status CheckNothingHeld(sqlite::Database& copy) {
+  HARMONY_ASSIGN_OR_RETURN(bool exists, TableExists(copy, "__harmony_held"));
+  if (!exists) return Status::Ok();
+  HARMONY_ASSIGN_OR_RETURN(int64_t held, copy.QueryInt("SELECT count(*) FROM __harmony_held"));
+  if (held == 0) return Status::Ok();
+  return Status::Unavailable(std::to_string(held) +
+                             " batches are held in __harmony_held for tables this database does"
+                             " not have yet; a snapshot now would lose them");
+}
+
+Result<std::map<uint32_t, uint64_t>> ReadPositions(sqlite::Database& copy) {
+  std::map<uint32_t, uint64_t> positions;
+  HARMONY_ASSIGN_OR_RETURN(bool exists, TableExists(copy, "__harmony_apply_position"));
+  if (!exists) return positions;  // a database that never applied anything
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement q,
+                           copy.Prepare("SELECT shard, stream_seq FROM __harmony_apply_position"));
+  while (true) {
+    HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    positions[static_cast<uint32_t>(q.ColumnInt(0))] = static_cast<uint64_t>(q.ColumnInt(1));
+  }
+  return positions;
+}
+
+Result<std::string> ReadSchema(sqlite::Database& copy) {
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement q,
+      copy.Prepare(std::string("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL"
+                               " AND name NOT LIKE ") +
+                   kSqliteLike + " AND name NOT LIKE " + kHarmonyLike + " ORDER BY name"));
+  std::string schema;
+  while (true) {
+    HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    if (!schema.empty()) schema += ";\n";
+    schema += q.ColumnText(0);
+  }
+  return schema;
+}
+
+// Steps 1 and 2: the consistent, harmony-free copy at `copy_path`; fills positions and schema.
+Status MakeCopy(const std::string& db_path, const std::string& copy_path, Manifest* m) {
+  {
+    sqlite::OpenOptions source_options;
+    source_options.wal = false;  // leave the live database's journal mode alone
+    HARMONY_ASSIGN_OR_RETURN(sqlite::Database source,
+                             sqlite::Database::Open(db_path, source_options));
+    HARMONY_RETURN_IF_ERROR(source.Exec("VACUUM INTO " + sqlite::QuoteString(copy_path)));
+  }  // closed: the rest works on the private copy only
+  sqlite::OpenOptions copy_options;
+  copy_options.wal = false;
+  copy_options.enable_triggers = false;
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Database copy, sqlite::Database::Open(copy_path, copy_options));
+  // VACUUM INTO writes a rollback-journal database; make sure it stays one self-contained file.
+  HARMONY_RETURN_IF_ERROR(copy.Exec("PRAGMA journal_mode=DELETE"));
+  HARMONY_RETURN_IF_ERROR(CheckNothingHeld(copy));
+  HARMONY_ASSIGN_OR_RETURN(m->positions, ReadPositions(copy));
+  HARMONY_RETURN_IF_ERROR(sqlite::DropObjectsWithPrefix(copy, "__harmony"));
+  HARMONY_RETURN_IF_ERROR(copy.Exec("VACUUM"));  // give back the pages the drops freed
+  HARMONY_ASSIGN_OR_RETURN(m->schema, ReadSchema(copy));
+  return Status::Ok();
+}
+
+// Steps 1 to 3, with `m` named; fills the rest of `m`.
+Status Create(const std::string& db_path, const std::string& work_dir, const std::string& out_path,
+              Manifest* m) {
+  HARMONY_RETURN_IF_ERROR(CreateDirectories(work_dir));
+  const std::string copy_path = work_dir + "/" + m->name + ".copy.db";
+  const std::string out_tmp = out_path + ".tmp";
+  std::vector<std::string> temporaries = WithSqliteSidecars(copy_path);
+  temporaries.push_back(out_tmp);
+  RemoveOnExit cleanup(temporaries);
+  // VACUUM INTO refuses to write into a non-empty file: clear what a crashed run left.
+  for (const std::string& path : WithSqliteSidecars(copy_path)) {
+    HARMONY_RETURN_IF_ERROR(RemoveFile(path));
+  }
+  HARMONY_RETURN_IF_ERROR(MakeCopy(db_path, copy_path, m));
+  HARMONY_ASSIGN_OR_RETURN(Compressed compressed, CompressFile(copy_path, out_tmp));
+  m->db_bytes = compressed.in_bytes;
+  m->compressed_bytes = compressed.out_bytes;
+  m->xxh3 = compressed.xxh3;
+  return RenameFile(out_tmp, out_path);
+}
+
+}  // namespace
+
+Result<Manifest> CreateSnapshot(const std::string& db_path, const std::string& work_dir,
+                                const std::string& out_path, uint64_t node_id) {
+  Manifest m = NewManifest(node_id, std::chrono::system_clock::now());
+  Status created = Create(db_path, work_dir, out_path, &m);
+  if (!created.ok()) return created.WithContext("snapshot " + m.name + " of " + db_path);
+  return m;
+}
+
+}  // namespace harmony::snapshot
