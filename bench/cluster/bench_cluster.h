@@ -41,6 +41,7 @@ class BenchCluster {
   Status StopNode(int i);
 
   const std::string& db_path(int i) const { return nodes_[i].db_path; }
+  const std::string& config_path(int i) const { return nodes_[i].config_path; }
   pid_t pid(int i) const { return nodes_[i].process ? nodes_[i].process->pid() : 0; }
   pid_t nats_pid() const { return nats_->pid(); }
   int nodes() const { return static_cast<int>(nodes_.size()); }

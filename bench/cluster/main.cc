@@ -37,8 +37,8 @@ int Run(int argc, char** argv) {
   app.add_option("--nats-server", nats, "nats-server binary")->capture_default_str();
   app.add_option("--shards", shards, "replication_log.shards of every node")
       ->check(CLI::Range(1, 64));
-  app.add_option("--only", only, "capture, cluster or all")
-      ->check(CLI::IsMember({"capture", "cluster", "all"}));
+  app.add_option("--only", only, "capture, cluster, bootstrap or all")
+      ->check(CLI::IsMember({"capture", "cluster", "bootstrap", "all"}));
   app.add_option("--json", out_json, "write the results here (JSON)");
   app.add_option("--markdown", out_markdown, "write the Markdown table here");
   app.add_option("--micro-json", micro_json, "Google Benchmark JSON output to include");
@@ -64,8 +64,9 @@ int Run(int argc, char** argv) {
                  {"throughput_rows", settings.throughput_rows},
                  {"latency_seconds", settings.latency_seconds},
                  {"latency_rate", settings.latency_rate},
-                 {"catchup_rows", settings.catchup_rows}}}};
-  if (only != "cluster") {
+                 {"catchup_rows", settings.catchup_rows},
+                 {"bootstrap_rows", settings.bootstrap_rows}}}};
+  if (only == "all" || only == "capture") {
     auto capture = harmony::bench::MeasureCapture(settings);
     if (!capture.ok()) {
       spdlog::error("capture benchmark failed: {}", capture.status().ToString());
@@ -73,13 +74,21 @@ int Run(int argc, char** argv) {
     }
     results["capture"] = capture.value();
   }
-  if (only != "capture") {
+  if (only == "all" || only == "cluster") {
     auto cluster = harmony::bench::MeasureCluster(settings);
     if (!cluster.ok()) {
       spdlog::error("cluster benchmark failed: {}", cluster.status().ToString());
       return 1;
     }
     results["cluster"] = cluster.value();
+  }
+  if (only == "all" || only == "bootstrap") {
+    auto bootstrap = harmony::bench::MeasureBootstrap(settings);
+    if (!bootstrap.ok()) {
+      spdlog::error("bootstrap benchmark failed: {}", bootstrap.status().ToString());
+      return 1;
+    }
+    results["bootstrap"] = bootstrap.value();
   }
   if (!micro_json.empty()) {
     std::ifstream in(micro_json);

@@ -118,6 +118,17 @@ void ClusterRows(const json& r, std::ostringstream& md) {
       idle, peak, Verdict(peak < 30));
 }
 
+void BootstrapRows(const json& r, std::ostringstream& md) {
+  using P = json::json_pointer;
+  md << fmt::format(
+      "| Bootstrap of a new node (no database file) from a snapshot of a {:.1f} MiB database "
+      "({} rows) | `-save-snapshot` {:.2f} s; new node ready with every row {:.2f} s after it "
+      "started (peak RSS {:.1f} MiB) | — | |\n",
+      Num(r, P("/bootstrap/db_mib")), Thousands(Num(r, P("/bootstrap/rows"))),
+      Num(r, P("/bootstrap/save_snapshot_s")), Num(r, P("/bootstrap/join_to_ready_s")),
+      Num(r, P("/bootstrap/joined_peak_rss_mib")));
+}
+
 void MicroRows(const json& r, std::ostringstream& md) {
   if (!r.contains("micro") || !r["micro"].contains("benchmarks")) return;
   md << "\n| Micro-benchmark | Time per iteration | Rows/s | MB/s |\n|---|---|---|---|\n";
@@ -162,6 +173,7 @@ std::string RenderMarkdown(const json& r) {
   md << "| Measure | Result | Target | |\n|---|---|---|---|\n";
   if (r.contains("capture")) CaptureRows(r, md);
   if (r.contains("cluster")) ClusterRows(r, md);
+  if (r.contains("bootstrap")) BootstrapRows(r, md);
   MicroRows(r, md);
   return md.str();
 }

@@ -132,6 +132,7 @@ Settings Settings::Quick() {
   s.throughput_rows = 20'000;
   s.latency_seconds = 2;
   s.catchup_rows = 20'000;
+  s.bootstrap_rows = 20'000;
   return s;
 }
 

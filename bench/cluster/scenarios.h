@@ -24,6 +24,7 @@ struct Settings {
   double latency_seconds = 20;
   double latency_rate = 200;  // single-row commits per second
   int64_t catchup_rows = 1'000'000;
+  int64_t bootstrap_rows = 880'000;  // about 100 MB of database for the bootstrap scenario
 
   static Settings Quick();  // small sizes: proves the tool works in well under a minute
 };
@@ -41,6 +42,10 @@ Result<nlohmann::json> MeasureThroughput(const Settings& settings, BenchCluster&
                                          int64_t first_id);
 Result<nlohmann::json> MeasureCatchUp(const Settings& settings, BenchCluster& cluster,
                                       int64_t first_id);
+
+// A 2-node cluster: node 1's database holds bootstrap_rows rows; `-save-snapshot` saves one, and
+// node 2 starts with no database file. Reports both times and checks node 2's row count.
+Result<nlohmann::json> MeasureBootstrap(const Settings& settings);
 
 // Runs every cluster scenario on a fresh 3-node cluster, idle memory included.
 Result<nlohmann::json> MeasureCluster(const Settings& settings);

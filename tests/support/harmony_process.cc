@@ -97,8 +97,8 @@ bool HarmonyProcess::WaitForLog(const std::string& text, std::chrono::seconds ti
 }
 
 int RunHarmony(const std::vector<std::string>& args, const std::string& log_path,
-               std::string* output, std::chrono::seconds timeout) {
-  HarmonyProcess p(args, log_path);
+               std::string* output, std::chrono::seconds timeout, const std::string& binary) {
+  HarmonyProcess p(args, log_path, binary);
   if (!p.Start()) return -1;
   int code = p.WaitForExit(timeout);
   if (code == -1) p.Stop();

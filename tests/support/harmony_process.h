@@ -40,8 +40,10 @@ class HarmonyProcess {
 
 // Runs harmony to completion (for -cleanup, -version, bad configs). Returns the exit status and
 // fills `output` with stdout+stderr.
+// `binary` empty: HarmonyBinary().
 int RunHarmony(const std::vector<std::string>& args, const std::string& log_path,
-               std::string* output, std::chrono::seconds timeout = std::chrono::seconds(60));
+               std::string* output, std::chrono::seconds timeout = std::chrono::seconds(60),
+               const std::string& binary = "");
 
 // Polls `condition` every few milliseconds until it holds or `timeout` passes.
 bool Eventually(const std::function<bool()>& condition,
