@@ -16,7 +16,7 @@ namespace harmony::node {
 
 struct ApplyLoopOptions {
   uint32_t shards = 1;
-  size_t queue_capacity = 1024;      // messages held between the subscriptions and the applier
+  size_t queue_capacity = 256;       // messages held between the subscriptions and the applier
   size_t max_messages_per_txn = 256;
   // A sender that stopped in the middle of a multi-part batch never sends the rest; after this
   // long without any message the partial batch is committed rather than holding the database.
