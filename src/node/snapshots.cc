@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <vector>
 
 #include "apply/applier.h"
 #include "snapshot/file_store.h"
@@ -64,6 +66,28 @@ std::string Positions(const std::map<uint32_t, uint64_t>& positions) {
   return out.empty() ? "no stream positions" : out;
 }
 
+// The first statement that differs between two schemas, for an error message.
+std::string FirstDifference(const std::string& local, const std::string& snapshot) {
+  auto split = [](const std::string& s) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start <= s.size() && !s.empty()) {
+      const size_t end = s.find(";\n", start);
+      out.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
+      if (end == std::string::npos) break;
+      start = end + 2;
+    }
+    return out;
+  };
+  const std::vector<std::string> a = split(local), b = split(snapshot);
+  for (size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+    const std::string left = i < a.size() ? a[i] : "(nothing)";
+    const std::string right = i < b.size() ? b[i] : "(nothing)";
+    if (left != right) return "here: " + left + "; in the snapshot: " + right;
+  }
+  return "they differ";
+}
+
 }  // namespace
 
 Result<std::unique_ptr<snapshot::SnapshotStore>> OpenSnapshotStore(
@@ -118,6 +142,19 @@ Status RestoreSnapshot(const config::Config& config, const StreamView& view,
                                  std::to_string(shard) + " up to stream sequence " +
                                  std::to_string(pos) + " but the stream now starts at " +
                                  std::to_string(first) + "; a newer snapshot is needed");
+    }
+  }
+  if (!view.new_node) {
+    // Replacing a database whose schema differs would change the application's tables under it.
+    sqlite::OpenOptions open;
+    open.wal = false;
+    HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(config.db_path, open));
+    HARMONY_ASSIGN_OR_RETURN(std::string local, snapshot::UserSchema(db));
+    if (local != m.schema) {
+      return Status::InvalidArgument(
+          "the newest snapshot, " + m.name + ", has another schema than " + config.db_path +
+          " (" + FirstDifference(local, m.schema) + "); refusing to replace this database: " +
+          "give it the cluster's schema, or move it away to join as a new node");
     }
   }
   if (publish_pending) {

@@ -52,21 +52,6 @@ Result<std::map<uint32_t, uint64_t>> ReadPositions(sqlite::Database& copy) {
   return positions;
 }
 
-Result<std::string> ReadSchema(sqlite::Database& copy) {
-  HARMONY_ASSIGN_OR_RETURN(
-      sqlite::Statement q,
-      copy.Prepare(std::string("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL"
-                               " AND name NOT LIKE ") +
-                   kSqliteLike + " AND name NOT LIKE " + kHarmonyLike + " ORDER BY name"));
-  std::string schema;
-  while (true) {
-    HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    if (!schema.empty()) schema += ";\n";
-    schema += q.ColumnText(0);
-  }
-  return schema;
-}
 
 // Steps 1 and 2: the consistent, harmony-free copy at `copy_path`; fills positions and schema.
 Status MakeCopy(const std::string& db_path, const std::string& copy_path, Manifest* m) {
@@ -87,7 +72,7 @@ Status MakeCopy(const std::string& db_path, const std::string& copy_path, Manife
   HARMONY_ASSIGN_OR_RETURN(m->positions, ReadPositions(copy));
   HARMONY_RETURN_IF_ERROR(sqlite::DropObjectsWithPrefix(copy, "__harmony"));
   HARMONY_RETURN_IF_ERROR(copy.Exec("VACUUM"));  // give back the pages the drops freed
-  HARMONY_ASSIGN_OR_RETURN(m->schema, ReadSchema(copy));
+  HARMONY_ASSIGN_OR_RETURN(m->schema, UserSchema(copy));
   return Status::Ok();
 }
 
@@ -113,6 +98,22 @@ Status Create(const std::string& db_path, const std::string& work_dir, const std
 }
 
 }  // namespace
+
+Result<std::string> UserSchema(sqlite::Database& copy) {
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement q,
+      copy.Prepare(std::string("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL"
+                               " AND name NOT LIKE ") +
+                   kSqliteLike + " AND name NOT LIKE " + kHarmonyLike + " ORDER BY name"));
+  std::string schema;
+  while (true) {
+    HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    if (!schema.empty()) schema += ";\n";
+    schema += q.ColumnText(0);
+  }
+  return schema;
+}
 
 Result<Manifest> CreateSnapshot(const std::string& db_path, const std::string& work_dir,
                                 const std::string& out_path, uint64_t node_id) {

@@ -11,6 +11,10 @@
 #include "common/status.h"
 #include "snapshot/manifest.h"
 
+namespace harmony::sqlite {
+class Database;
+}
+
 namespace harmony::snapshot {
 
 // Progress of a long copy: bytes done so far out of `total`. Called on the copying thread; must
@@ -50,5 +54,9 @@ Status ExtractSnapshot(const Manifest& m, const std::string& stored_path,
 // of the source is first rebuilt with the target's page size beside `source_db`.
 // kUnavailable if the target stayed locked by a writer for the whole timeout.
 Status InstallSnapshot(const std::string& source_db, const std::string& target_path);
+
+// The user schema of `db` as a Manifest's `schema` records it: the sql of the sqlite_schema rows
+// not named sqlite_% or __harmony%, ordered by name, joined by ";\n".
+Result<std::string> UserSchema(sqlite::Database& db);
 
 }  // namespace harmony::snapshot

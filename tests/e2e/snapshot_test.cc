@@ -114,6 +114,24 @@ TEST_P(SnapshotTest, NodeOfflinePastRetentionRejoinsWithItsLocalWritesIntact) {
   }
 }
 
+TEST_P(SnapshotTest, NodeWithAnotherSchemaIsNotReplacedBySnapshot) {
+  StopNode(2);
+  Exec(2, "ALTER TABLE items ADD COLUMN note TEXT");
+  Exec(2, "INSERT INTO items VALUES(700001, 'mine', 1, 'kept')");
+  WriteManyChanges(0, 1);
+  ASSERT_TRUE(WaitFor(1, "SELECT count(*) FROM items", "5000", std::chrono::seconds(60)));
+  ASSERT_TRUE(AwaitSnapshot());
+  ASSERT_GT(StreamFirstSeq(), 1u);
+
+  nodes_[2].process = std::make_unique<HarmonyProcess>(
+      std::vector<std::string>{"-config", nodes_[2].config_path}, nodes_[2].log_path);
+  ASSERT_TRUE(nodes_[2].process->Start());
+  EXPECT_EQ(nodes_[2].process->WaitForExit(std::chrono::seconds(60)), 1);
+  EXPECT_NE(nodes_[2].process->Log().find("another schema"), std::string::npos)
+      << nodes_[2].process->Log();
+  EXPECT_EQ(Query(2, "SELECT note FROM items WHERE id = 700001"), "kept");
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, SnapshotTest, ::testing::Values("nats", "file"),
                          [](const auto& info) { return info.param; });
 
