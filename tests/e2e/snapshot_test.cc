@@ -76,9 +76,11 @@ class SnapshotTest : public ClusterTest, public ::testing::WithParamInterface<st
   }
 };
 
-TEST_P(SnapshotTest, NewNodeWithoutDatabaseJoinsFromASnapshotAndFollowsLiveChanges) {
+TEST_P(SnapshotTest, NewNodeWithoutDataJoinsFromASnapshotAndFollowsLiveChanges) {
   StopNode(2);
   RemoveDatabase(2);
+  // Both kinds of new node: no database file at all (nats), an empty one (file).
+  if (GetParam() == "file") std::ofstream(nodes_[2].db_path).close();
   WriteManyChanges(0, 1);
   ASSERT_TRUE(WaitFor(1, "SELECT count(*) FROM items", "5000", std::chrono::seconds(60)));
   ASSERT_TRUE(AwaitSnapshot());
