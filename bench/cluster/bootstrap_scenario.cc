@@ -11,15 +11,7 @@
 namespace harmony::bench {
 
 Result<nlohmann::json> MeasureBootstrap(const Settings& s) {
-  ClusterOptions options;
-  options.harmony_binary = s.harmony_binary;
-  options.nats_binary = s.nats_binary;
-  options.dir = s.work_dir + "/bootstrap";
-  options.nodes = 2;
-  options.shards = s.shards;
-  std::filesystem::create_directories(options.dir);
-  HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<BenchCluster> cluster,
-                           BenchCluster::Create(options, BenchSchema()));
+  HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<BenchCluster> cluster, NewCluster(s, "bootstrap", 2));
   {
     // Node 1's database: bootstrap_rows rows of about 117 bytes (a 50-byte random hex prefix, so
     // it does not compress to nothing), written before harmony starts.
@@ -39,7 +31,7 @@ Result<nlohmann::json> MeasureBootstrap(const Settings& s) {
   const Clock::time_point save_start = Clock::now();
   std::string output;
   const int code = test::RunHarmony({"-config", cluster->config_path(0), "-save-snapshot"},
-                                    options.dir + "/save.log", &output, std::chrono::minutes(10),
+                                    s.work_dir + "/bootstrap/save.log", &output, std::chrono::minutes(10),
                                     s.harmony_binary);
   if (code != 0) return Status::Internal("-save-snapshot exited with " + std::to_string(code));
   const double save_s = std::chrono::duration<double>(Clock::now() - save_start).count();

@@ -124,6 +124,18 @@ json ProcessUsage(BenchCluster& cluster, const std::string& rss_field) {
 
 }  // namespace
 
+Result<std::unique_ptr<BenchCluster>> NewCluster(const Settings& s, const std::string& name,
+                                                int nodes) {
+  ClusterOptions options;
+  options.harmony_binary = s.harmony_binary;
+  options.nats_binary = s.nats_binary;
+  options.dir = s.work_dir + "/" + name;
+  options.nodes = nodes;
+  options.shards = s.shards;
+  std::filesystem::create_directories(options.dir);
+  return BenchCluster::Create(options, BenchSchema());
+}
+
 Settings Settings::Quick() {
   Settings s;
   s.capture_single_txns = 1'000;
@@ -140,15 +152,7 @@ Result<json> MeasureCapture(const Settings& s) {
   HARMONY_ASSIGN_OR_RETURN(sqlite::Database untracked,
                            OpenAppConnection(s.work_dir + "/untracked.db", true));
   HARMONY_RETURN_IF_ERROR(untracked.Exec(BenchSchema()));
-  ClusterOptions options;
-  options.harmony_binary = s.harmony_binary;
-  options.nats_binary = s.nats_binary;
-  options.dir = s.work_dir + "/capture";
-  options.nodes = 1;
-  options.shards = s.shards;
-  std::filesystem::create_directories(options.dir);
-  HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<BenchCluster> cluster,
-                           BenchCluster::Create(options, BenchSchema()));
+  HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<BenchCluster> cluster, NewCluster(s, "capture", 1));
   HARMONY_ASSIGN_OR_RETURN(sqlite::Database tracked,
                            OpenAppConnection(cluster->db_path(0), false));
   // The modes take turns, so that a disturbance of the machine does not favour one of them.
@@ -279,15 +283,7 @@ Result<json> MeasureCatchUp(const Settings& s, BenchCluster& cluster, int64_t fi
 }
 
 Result<json> MeasureCluster(const Settings& s) {
-  ClusterOptions options;
-  options.harmony_binary = s.harmony_binary;
-  options.nats_binary = s.nats_binary;
-  options.dir = s.work_dir + "/cluster";
-  options.nodes = 3;
-  options.shards = s.shards;
-  std::filesystem::create_directories(options.dir);
-  HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<BenchCluster> cluster,
-                           BenchCluster::Create(options, BenchSchema()));
+  HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<BenchCluster> cluster, NewCluster(s, "cluster", 3));
   HARMONY_RETURN_IF_ERROR(cluster->StartAll());
   json out;
   std::this_thread::sleep_for(std::chrono::seconds(1));  // let start-up work settle: not a sync

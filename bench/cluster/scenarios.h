@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "common/result.h"
@@ -42,6 +43,11 @@ Result<nlohmann::json> MeasureThroughput(const Settings& settings, BenchCluster&
                                          int64_t first_id);
 Result<nlohmann::json> MeasureCatchUp(const Settings& settings, BenchCluster& cluster,
                                       int64_t first_id);
+
+// A cluster of `nodes` harmony nodes (not started) and a broker in work_dir/<name>, every
+// database holding the bench table.
+Result<std::unique_ptr<BenchCluster>> NewCluster(const Settings& settings, const std::string& name,
+                                                int nodes);
 
 // A 2-node cluster: node 1's database holds bootstrap_rows rows; `-save-snapshot` saves one, and
 // node 2 starts with no database file. Reports both times and checks node 2's row count.

@@ -73,6 +73,10 @@ Status PublishPending(const config::Config& config, uint64_t node_id, int64_t sc
 
 }  // namespace
 
+capture::CatalogOptions CatalogOptionsOf(const config::Config& config) {
+  return {.include_tables = config.include_tables, .ignore_tables = config.ignore_tables};
+}
+
 PublishLoopOptions PublishLoopOptionsFor(const config::Config& config, uint64_t node_id,
                                          int64_t schema_version) {
   PublishLoopOptions o;
@@ -83,7 +87,7 @@ PublishLoopOptions PublishLoopOptionsFor(const config::Config& config, uint64_t 
   o.compress = config.replication_log.compress;
   o.polling_interval = std::chrono::milliseconds(config.polling_interval_ms);
   o.cleanup_interval = std::chrono::milliseconds(config.cleanup_interval_ms);
-  o.catalog = {.include_tables = config.include_tables, .ignore_tables = config.ignore_tables};
+  o.catalog = CatalogOptionsOf(config);
   o.schema_version = schema_version;
   return o;
 }

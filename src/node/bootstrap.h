@@ -13,6 +13,9 @@ class JetStreamBus;
 
 namespace harmony::node {
 
+// Which tables to capture, from include_tables / ignore_tables.
+capture::CatalogOptions CatalogOptionsOf(const config::Config& config);
+
 // The publish loop's settings for this config.
 PublishLoopOptions PublishLoopOptionsFor(const config::Config& config, uint64_t node_id,
                                          int64_t schema_version);

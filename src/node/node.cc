@@ -85,10 +85,6 @@ bus::StreamOptions StreamOptionsOf(const config::Config& config) {
   return streams;
 }
 
-capture::CatalogOptions CatalogOptionsOf(const config::Config& config) {
-  return {.include_tables = config.include_tables, .ignore_tables = config.ignore_tables};
-}
-
 struct CaptureState {
   int64_t schema_version = -1;  // what the triggers match, for noticing later schema changes
   uint64_t epoch = 0;           // of this database's change log
