@@ -81,7 +81,7 @@ bool ApplyAll(benchmark::State& state, apply::Applier& applier,
               std::vector<std::vector<apply::Incoming>>&& calls) {
   const uint64_t before = applier.stats().changes.load();
   for (std::vector<apply::Incoming>& call : calls) {
-    Status s = applier.Apply(std::move(call));
+    Status s = applier.Apply(call);
     if (!s.ok()) {
       state.SkipWithError(s.ToString().c_str());
       return false;

@@ -8,19 +8,9 @@
 namespace harmony::apply {
 namespace {
 
-// Own messages skipped without a transaction before their stream positions are stored anyway
-// (so that a restart does not re-read too many of them).
+// Own messages passed over without a transaction before their stream positions are stored
+// anyway (so that a restart does not re-read too many of them).
 constexpr uint64_t kPersistEvery = 1000;
-
-Status CreateApplyTables(sqlite::Database& db) {
-  return db.Exec(
-      "CREATE TABLE IF NOT EXISTS __harmony_apply_position("
-      "  shard INTEGER PRIMARY KEY, stream_seq INTEGER NOT NULL, own_seq INTEGER NOT NULL);"
-      "CREATE TABLE IF NOT EXISTS __harmony_dead_letters("
-      "  shard INTEGER NOT NULL, stream_seq INTEGER NOT NULL, error TEXT NOT NULL,"
-      "  payload BLOB, received_at TEXT NOT NULL DEFAULT (datetime('now')),"
-      "  PRIMARY KEY(shard, stream_seq));");
-}
 
 // The primary-key values of a change, in key order.
 std::vector<Value> KeyOf(const change::TableSchema& table, const change::Change& c) {
@@ -29,6 +19,23 @@ std::vector<Value> KeyOf(const change::TableSchema& table, const change::Change&
   key.reserve(table.pk.size());
   for (uint32_t i : table.pk) key.push_back(c.values[i]);
   return key;
+}
+
+// JetStream numbers a stream's messages 1, 2, 3 ... and drops only the oldest ones (limits), so a
+// message that does not follow the last one taken in means the stream dropped messages this node
+// never took in: replaying past them would diverge for good.
+Status CheckFollows(const Incoming& m, uint64_t position) {
+  if (m.stream_seq == position + 1) return Status::Ok();
+  return Status::NotFound("shard " + std::to_string(m.shard) + ": stream sequence " +
+                          std::to_string(m.stream_seq) + " follows " + std::to_string(position) +
+                          ": messages " + std::to_string(position + 1) + " to " +
+                          std::to_string(m.stream_seq - 1) +
+                          " were dropped from the stream before this node applied them; "
+                          "restart it to restore a snapshot");
+}
+
+std::string Where(const Incoming& m) {
+  return "shard " + std::to_string(m.shard) + " seq " + std::to_string(m.stream_seq);
 }
 
 }  // namespace
@@ -40,253 +47,294 @@ Result<std::unique_ptr<Applier>> Applier::Open(const ApplyOptions& options,
   open.enable_triggers = false;  // no echo, no second firing of application triggers
   open.foreign_keys = false;     // cascades arrive as replicated rows of their own
   HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(options.db_path, open));
-  HARMONY_RETURN_IF_ERROR(CreateApplyTables(db));
-  std::unique_ptr<Applier> applier(new Applier(std::move(db), options, std::move(pending_keys)));
-  HARMONY_RETURN_IF_ERROR(applier->held_.CreateTable());
-  HARMONY_RETURN_IF_ERROR(applier->LoadPositions());
-  return applier;
+  std::unique_ptr<Applier> a(new Applier(std::move(db), options, std::move(pending_keys)));
+  HARMONY_RETURN_IF_ERROR(state::CreatePositionTable(a->db_));
+  HARMONY_RETURN_IF_ERROR(a->held_.CreateTable());
+  HARMONY_RETURN_IF_ERROR(a->dead_letters_.CreateTable());
+  HARMONY_RETURN_IF_ERROR(a->partial_.CreateTable());
+  HARMONY_ASSIGN_OR_RETURN(a->applied_, state::LoadPositions(a->db_));
+  a->persisted_ = a->applied_;
+  HARMONY_RETURN_IF_ERROR(a->ReloadAfterRollback());
+  return a;
 }
 
 Status Applier::SetPositions(const std::string& db_path,
                              const std::map<uint32_t, uint64_t>& positions) {
   HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(db_path, {}));
-  HARMONY_RETURN_IF_ERROR(CreateApplyTables(db));
-  HARMONY_ASSIGN_OR_RETURN(sqlite::Transaction tx,
-                           sqlite::Transaction::Begin(db, sqlite::Transaction::Mode::kImmediate));
-  HARMONY_RETURN_IF_ERROR(db.Exec("DELETE FROM __harmony_apply_position"));
-  HARMONY_ASSIGN_OR_RETURN(
-      sqlite::Statement ins,
-      db.Prepare("INSERT INTO __harmony_apply_position(shard, stream_seq, own_seq) "
-                 "VALUES(?1, ?2, 0)"));
-  for (const auto& [shard, seq] : positions) {
-    HARMONY_RETURN_IF_ERROR(ins.BindInt(1, shard));
-    HARMONY_RETURN_IF_ERROR(ins.BindInt(2, static_cast<int64_t>(seq)));
-    HARMONY_RETURN_IF_ERROR(ins.Run());
-  }
-  return tx.Commit();
+  return state::ReplacePositions(db, positions);
 }
 
-Status Applier::LoadPositions() {
-  HARMONY_ASSIGN_OR_RETURN(
-      sqlite::Statement q,
-      db_.Prepare("SELECT shard, stream_seq, own_seq FROM __harmony_apply_position"));
-  while (true) {
-    HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    const auto shard = static_cast<uint32_t>(q.ColumnInt(0));
-    committed_[shard] = static_cast<uint64_t>(q.ColumnInt(1));
-    committed_own_[shard] = static_cast<uint64_t>(q.ColumnInt(2));
-  }
-  persisted_ = committed_;
-  persisted_own_ = committed_own_;
-  ResetToCommitted();
-  return Status::Ok();
-}
-
-void Applier::ResetToCommitted() {
-  position_ = committed_;
-  own_ = committed_own_;
-  open_batches_.clear();
-  reassembler_.Clear();
-}
-
-uint64_t Applier::Position(uint32_t shard) const {
-  auto it = committed_.find(shard);
-  return it == committed_.end() ? 0 : it->second;
-}
-
-Status Applier::Apply(std::vector<Incoming> messages, bool force_commit) {
-  if (!tx_ && !messages.empty()) {
-    // Leading own messages need no transaction: their changes are in this database already.
-    size_t skipped = 0;
-    while (skipped < messages.size() && SkipOwn(messages[skipped])) ++skipped;
-    if (skipped > 0) {
-      messages.erase(messages.begin(), messages.begin() + static_cast<ptrdiff_t>(skipped));
-      if (messages.empty() && !force_commit) {
-        options_.own_progress->SeenUpTo(committed_);  // lets the publisher clean up its log
-        return unpersisted_ >= kPersistEvery ? PersistPositions() : Status::Ok();
-      }
-    }
-  }
-  const size_t from = buffered_.size();
-  for (Incoming& m : messages) buffered_.push_back(std::move(m));
-  // After a failure there is no open transaction: start over from the last commit.
-  Status s = ApplyBuffered(tx_ ? from : 0);
-  if (s.ok() && (force_commit || !HasOpenBatch())) s = Commit();
-  if (!s.ok()) {
-    tx_.reset();  // rolls back
-    ResetToCommitted();
-  }
-  return s;
-}
-
-Status Applier::Begin() {
-  HARMONY_ASSIGN_OR_RETURN(sqlite::Transaction tx,
-                           sqlite::Transaction::Begin(db_, sqlite::Transaction::Mode::kImmediate));
-  tx_ = std::make_unique<sqlite::Transaction>(std::move(tx));
-  ResetToCommitted();
-  HARMONY_RETURN_IF_ERROR(writer_.RefreshSchema());
+Status Applier::ReloadAfterRollback() {
   HARMONY_RETURN_IF_ERROR(held_.Load());
-  pending_.clear();
-  if (pending_keys_) {
-    std::optional<uint64_t> after;
-    if (options_.own_progress != nullptr) after = options_.own_progress->SeenUpTo(committed_);
-    HARMONY_ASSIGN_OR_RETURN(pending_, pending_keys_(db_, after));
-  }
-  return ReleaseHeld();
-}
-
-Status Applier::ApplyBuffered(size_t from) {
-  if (!tx_) {
-    HARMONY_RETURN_IF_ERROR(Begin());
-    from = 0;
-  }
-  for (size_t i = from; i < buffered_.size(); ++i) {
-    HARMONY_RETURN_IF_ERROR(ApplyOne(buffered_[i]));
-  }
+  HARMONY_RETURN_IF_ERROR(dead_letters_.Load());
+  HARMONY_RETURN_IF_ERROR(assembler_.Reload());
+  stats_.partial.store(assembler_.open(), std::memory_order_relaxed);
   return Status::Ok();
 }
 
-Status Applier::ApplyOne(const Incoming& message) {
-  uint64_t& pos = position_[message.shard];
-  if (message.stream_seq <= pos) return Status::Ok();  // re-delivery
-  const std::string where =
-      "shard " + std::to_string(message.shard) + " seq " + std::to_string(message.stream_seq);
-  std::string_view payload = message.payload;
-  std::optional<std::string> whole;
-  if (change::IsFragment(payload)) {
-    auto added = reassembler_.Add(message.shard, payload);
-    if (!added.ok()) {
-      HARMONY_RETURN_IF_ERROR(DeadLetter(message, added.status()));
-    } else if (added->has_value()) {
-      whole = std::move(**added);
-      payload = *whole;
-    }
-    if (!added.ok() || !whole) {
-      pos = message.stream_seq;
-      stats_.messages.fetch_add(1, std::memory_order_relaxed);
-      return Status::Ok();
-    }
-  }
-  std::optional<Result<change::Batch>> fresh;
-  if (!message.decoded || whole) fresh = change::Decode(payload);
-  if (fresh && !fresh->ok()) {
-    HARMONY_RETURN_IF_ERROR(DeadLetter(message, fresh->status()));
-  } else if (const change::Batch& b = fresh ? fresh->value() : *message.decoded; IsOwn(b)) {
-    NoteOwn(message.shard, b);
-  } else {
-    auto key = std::make_pair(message.shard, b.node_id);
-    auto open = open_batches_.find(key);
-    if (open != open_batches_.end() &&
-        (b.part == 0 || open->second.epoch != b.epoch || open->second.first_seq != b.first_seq)) {
-      // The sender restarted and re-published from its last acknowledged change: the abandoned
-      // parts are superseded by the new batch, which covers the same changes again.
-      spdlog::warn("{}: node {} abandoned a batch after part {}; continuing with its new batch",
-                   where, b.node_id, open->second.next_part);
-      open_batches_.erase(open);
-    }
-    HARMONY_RETURN_IF_ERROR(ApplyBatch(b)
-                                .WithContext("apply " + where + " from node " +
-                                             std::to_string(b.node_id)));
-    if (b.last_part) {
-      open_batches_.erase(key);
-      if (b.node_id == options_.node_id) NoteOwn(message.shard, b);
-    } else {
-      open_batches_[key] = OpenBatch{b.epoch, b.first_seq, b.part + 1};
-    }
-  }
-  pos = message.stream_seq;
-  stats_.messages.fetch_add(1, std::memory_order_relaxed);
-  return Status::Ok();
-}
-
-bool Applier::IsOwn(const change::Batch& batch) const {
+bool Applier::IsOwnOfThisEpoch(const change::Batch& batch) const {
   return options_.own_progress != nullptr && batch.node_id == options_.node_id &&
          batch.epoch == options_.epoch;
 }
 
-void Applier::NoteOwn(uint32_t shard, const change::Batch& batch) {
-  // Every change of ours up to last_seq that belongs to this shard is now in the stream, at or
-  // before this message: later remote changes to those rows must win over them.
-  if (!batch.last_part) return;
-  uint64_t& own = own_[shard];
-  own = std::max(own, batch.last_seq);
-}
-
-bool Applier::SkipOwn(Incoming& message) {
-  if (options_.own_progress == nullptr || HasOpenBatch()) return false;
-  if (message.stream_seq <= position_[message.shard]) return true;  // re-delivery
-  if (change::IsFragment(message.payload)) return false;
-  if (!message.decoded) {
-    auto decoded = change::Decode(message.payload);
-    if (!decoded.ok()) return false;  // dead-lettered by the regular path
-    message.decoded = std::move(decoded).value();
+bool Applier::PassWithoutTransaction(std::vector<Incoming>& messages) {
+  // Own messages whose rows carry set-aside changes must mark them superseded: a transaction.
+  if (options_.own_progress == nullptr || dead_letters_.AnyPending()) return false;
+  state::Positions reached = applied_;
+  for (Incoming& m : messages) {
+    if (m.stream_seq <= reached.StreamSeq(m.shard)) continue;  // re-delivery
+    if (m.stream_seq != reached.StreamSeq(m.shard) + 1) return false;  // reported by TakeIn
+    if (change::IsFragment(m.payload)) return false;
+    if (!m.decoded) {
+      auto decoded = change::Decode(m.payload);
+      if (!decoded.ok()) return false;  // set aside by the transactional path
+      m.decoded = std::move(decoded).value();
+    }
+    if (!IsOwnOfThisEpoch(*m.decoded)) return false;
+    reached.Advance(m.shard, m.stream_seq);
+    if (m.decoded->last_part) reached.NoteOwn(m.shard, m.decoded->last_seq);
   }
-  if (!IsOwn(*message.decoded)) return false;
-  position_[message.shard] = message.stream_seq;
-  NoteOwn(message.shard, *message.decoded);
-  committed_ = position_;
-  committed_own_ = own_;
-  ++unpersisted_;
-  stats_.messages.fetch_add(1, std::memory_order_relaxed);
-  stats_.own_skipped.fetch_add(1, std::memory_order_relaxed);
+  const uint64_t n = messages.size();
+  applied_ = std::move(reached);
+  unpersisted_ += n;
+  stats_.messages.fetch_add(n, std::memory_order_relaxed);
+  stats_.own_skipped.fetch_add(n, std::memory_order_relaxed);
   return true;
 }
 
-Status Applier::PersistPositions() {
-  HARMONY_ASSIGN_OR_RETURN(sqlite::Transaction tx,
-                           sqlite::Transaction::Begin(db_, sqlite::Transaction::Mode::kImmediate));
-  tx_ = std::make_unique<sqlite::Transaction>(std::move(tx));
-  Status s = Commit();
-  if (!s.ok()) tx_.reset();
+Status Applier::Apply(std::vector<Incoming>& messages) {
+  {
+    // Before anything else, so that a gap is reported as such even while the database is busy.
+    state::Positions reached = applied_;
+    for (const Incoming& m : messages) {
+      if (m.stream_seq <= reached.StreamSeq(m.shard)) continue;
+      HARMONY_RETURN_IF_ERROR(CheckFollows(m, reached.StreamSeq(m.shard)));
+      reached.Advance(m.shard, m.stream_seq);
+    }
+  }
+  if (!messages.empty() && PassWithoutTransaction(messages)) {
+    options_.own_progress->SeenUpTo(applied_.StreamSeqs());  // lets the publisher clean its log
+    return unpersisted_ >= kPersistEvery ? Flush() : Status::Ok();
+  }
+  Status s = ApplyInTransaction(messages, /*careful=*/false);
+  if (s.code() == Status::Code::kRejected) {
+    // Some change was refused for good. Go again, one savepoint per change, so that exactly the
+    // refused changes are set aside (savepoints cost too much to pay on every change).
+    s = ApplyInTransaction(messages, /*careful=*/true);
+  }
   return s;
 }
 
-Status Applier::ApplyBatch(const change::Batch& batch) {
-  // Changes of tables that must wait, grouped by table index, in arrival order.
-  std::map<uint32_t, std::vector<change::Change>> to_hold;
-  for (const change::Change& c : batch.changes) {
-    const change::TableSchema& table = batch.tables[c.table];
-    if (!held_.IsHeld(table.name)) {
-      HARMONY_ASSIGN_OR_RETURN(std::optional<std::string> why, writer_.Incompatibility(table));
-      if (!why) {
-        HARMONY_RETURN_IF_ERROR(ApplyChange(table, c));
-        continue;
+Status Applier::Flush() {
+  // A round's acks can reach the publish loop after its messages reached us: let it know again
+  // what we have passed, so that it can clean up its change log while nothing new arrives.
+  if (options_.own_progress != nullptr) options_.own_progress->SeenUpTo(applied_.StreamSeqs());
+  if (applied_ == persisted_) return Status::Ok();
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Transaction tx,
+                           sqlite::Transaction::Begin(db_, sqlite::Transaction::Mode::kImmediate));
+  HARMONY_RETURN_IF_ERROR(state::SavePositions(db_, applied_, persisted_));
+  HARMONY_RETURN_IF_ERROR(tx.Commit().WithContext("store apply positions"));
+  persisted_ = applied_;
+  unpersisted_ = 0;
+  return Status::Ok();
+}
+
+Status Applier::ApplyInTransaction(std::vector<Incoming>& messages, bool careful) {
+  work_ = applied_;
+  Status s = [&]() -> Status {
+    HARMONY_ASSIGN_OR_RETURN(
+        sqlite::Transaction tx,
+        sqlite::Transaction::Begin(db_, sqlite::Transaction::Mode::kImmediate));
+    HARMONY_RETURN_IF_ERROR(writer_.RefreshSchema());
+    pending_.clear();
+    if (pending_keys_) {
+      std::optional<uint64_t> after;
+      if (options_.own_progress != nullptr) {
+        after = options_.own_progress->SeenUpTo(applied_.StreamSeqs());
       }
-      if (reported_paused_.insert(table.name).second) {
-        spdlog::warn("table \"{}\": replication paused: {} here yet; its changes are held in "
-                     "__harmony_held and applied once the local schema has it",
-                     table.name, *why);
+      HARMONY_ASSIGN_OR_RETURN(pending_, pending_keys_(db_, after));
+    }
+    HARMONY_RETURN_IF_ERROR(ReleaseHeld(careful));
+    for (Incoming& m : messages) HARMONY_RETURN_IF_ERROR(TakeIn(m, careful));
+    HARMONY_RETURN_IF_ERROR(state::SavePositions(db_, work_, persisted_));
+    return tx.Commit().WithContext("commit applied changes");
+  }();
+  if (!s.ok()) {
+    // Rolled back: the in-memory views of the state tables go back to what is committed.
+    Status reloaded = ReloadAfterRollback();
+    if (!reloaded.ok()) return reloaded.WithContext("after " + s.message());
+    held_checked_version_ = -1;
+    return s;
+  }
+  applied_ = persisted_ = work_;
+  unpersisted_ = 0;
+  if (options_.own_progress != nullptr) options_.own_progress->SeenUpTo(applied_.StreamSeqs());
+  stats_.partial.store(assembler_.open(), std::memory_order_relaxed);
+  stats_.commits.fetch_add(1, std::memory_order_relaxed);
+  return Status::Ok();
+}
+
+Status Applier::TakeIn(Incoming& m, bool careful) {
+  if (m.stream_seq <= work_.StreamSeq(m.shard)) return Status::Ok();  // re-delivery
+  HARMONY_RETURN_IF_ERROR(CheckFollows(m, work_.StreamSeq(m.shard)));
+  stats_.messages.fetch_add(1, std::memory_order_relaxed);
+  if (change::IsFragment(m.payload)) {
+    HARMONY_ASSIGN_OR_RETURN(Assembler::FragmentResult f,
+                             assembler_.TakeFragment(m.shard, m.stream_seq, m.payload));
+    if (!f.rejected.ok()) {
+      HARMONY_RETURN_IF_ERROR(DeadLetterMessage(m, f.rejected));
+    } else if (f.whole) {
+      auto batch = change::Decode(*f.whole);
+      if (!batch.ok()) {
+        HARMONY_RETURN_IF_ERROR(DeadLetterMessage(m, batch.status()));
+      } else {
+        HARMONY_RETURN_IF_ERROR(TakeDecoded(m, std::move(batch).value(), *f.whole, careful));
       }
     }
-    to_hold[c.table].push_back(c);
+  } else {
+    if (!m.decoded) {
+      auto batch = change::Decode(m.payload);
+      if (!batch.ok()) {
+        HARMONY_RETURN_IF_ERROR(DeadLetterMessage(m, batch.status()));
+        work_.Advance(m.shard, m.stream_seq);
+        return Status::Ok();
+      }
+      m.decoded = std::move(batch).value();
+    }
+    HARMONY_RETURN_IF_ERROR(TakeDecoded(m, *m.decoded, m.payload, careful));
   }
-  for (auto& [index, changes] : to_hold) {
-    stats_.held.fetch_add(changes.size(), std::memory_order_relaxed);
-    HARMONY_RETURN_IF_ERROR(held_.Hold(batch.tables[index], std::move(changes), batch.node_id));
+  work_.Advance(m.shard, m.stream_seq);
+  return Status::Ok();
+}
+
+Status Applier::TakeDecoded(const Incoming& m, change::Batch batch, std::string_view encoded,
+                            bool careful) {
+  if (IsOwnOfThisEpoch(batch)) {
+    // Every change of ours up to last_seq that belongs to this shard is now in the stream, at or
+    // before this message: later remote changes to those rows must win over them.
+    if (batch.last_part) work_.NoteOwn(m.shard, batch.last_seq);
+    if (dead_letters_.AnyPending()) {
+      for (const change::Change& c : batch.changes) {
+        const uint64_t hash = change::RowKeyHash(batch.tables[c.table].name,
+                                                 KeyOf(batch.tables[c.table], c));
+        if (dead_letters_.HasPending(hash)) HARMONY_RETURN_IF_ERROR(dead_letters_.Supersede(hash));
+      }
+    }
+    stats_.own_skipped.fetch_add(1, std::memory_order_relaxed);
+    return Status::Ok();
+  }
+  const uint64_t sender = batch.node_id;
+  const bool ours = sender == options_.node_id;
+  const uint64_t last_seq = batch.last_seq;
+  HARMONY_ASSIGN_OR_RETURN(Assembler::PartResult p,
+                           assembler_.TakePart(m.shard, m.stream_seq, std::move(batch), encoded));
+  if (p.abandoned) spdlog::warn("{}: {}", Where(m), *p.abandoned);
+  if (!p.rejected.ok()) return DeadLetterMessage(m, p.rejected);
+  if (!p.unit) return Status::Ok();  // waits in __harmony_partial for the rest
+  HARMONY_RETURN_IF_ERROR(ApplyUnit(*p.unit, m, careful)
+                              .WithContext("apply " + Where(m) + " from node " +
+                                           std::to_string(sender)));
+  // An own message of an earlier epoch (this database was replaced since) was applied like any
+  // other; it still ends the protection of those rows.
+  if (ours) work_.NoteOwn(m.shard, last_seq);
+  return Status::Ok();
+}
+
+Status Applier::ApplyUnit(const std::vector<change::Batch>& unit, const Incoming& m,
+                          bool careful) {
+  for (const change::Batch& batch : unit) {
+    // Changes of tables that must wait, grouped by table index, in arrival order.
+    std::map<uint32_t, std::vector<change::Change>> to_hold;
+    for (const change::Change& c : batch.changes) {
+      const change::TableSchema& table = batch.tables[c.table];
+      if (!held_.IsHeld(table.name)) {
+        HARMONY_ASSIGN_OR_RETURN(std::optional<std::string> why, writer_.Incompatibility(table));
+        if (!why) {
+          HARMONY_RETURN_IF_ERROR(ApplyChange(table, c, &m, batch.node_id, careful));
+          continue;
+        }
+        if (reported_paused_.insert(table.name).second) {
+          spdlog::warn("table \"{}\": replication paused: {} here yet; its changes are held in "
+                       "__harmony_held and applied once the local schema has it",
+                       table.name, *why);
+        }
+      }
+      to_hold[c.table].push_back(c);
+    }
+    for (auto& [index, changes] : to_hold) {
+      stats_.held.fetch_add(changes.size(), std::memory_order_relaxed);
+      HARMONY_RETURN_IF_ERROR(held_.Hold(batch.tables[index], std::move(changes), batch.node_id));
+    }
   }
   stats_.paused_tables.store(held_.tables().size(), std::memory_order_relaxed);
   return Status::Ok();
 }
 
-Status Applier::ApplyChange(const change::TableSchema& table, const change::Change& c) {
+Status Applier::ApplyChange(const change::TableSchema& table, const change::Change& c,
+                            const Incoming* m, uint64_t origin, bool careful) {
+  const uint64_t hash = change::RowKeyHash(table.name, KeyOf(table, c));
   if (!pending_.empty()) {
-    const std::vector<Value> key = KeyOf(table, c);
-    const uint64_t hash = change::RowKeyHash(table.name, key);
     auto it = pending_.find(hash);
     if (it != pending_.end()) {
       // The row has a local change; skip this one unless that change is already in the stream
       // ahead of it (our own message for that shard has been seen).
       const uint32_t row_shard = change::ShardOf(hash, options_.shards);
-      if (it->second > own_[row_shard]) {
+      if (it->second > work_.Get(row_shard).own_seq) {
         stats_.skipped_pending.fetch_add(1, std::memory_order_relaxed);
         return Status::Ok();
       }
     }
   }
-  HARMONY_RETURN_IF_ERROR(c.op == change::Op::kUpsert ? writer_.Upsert(table, c.values)
-                                                      : writer_.Delete(table, c.values));
+  auto write = [&] {
+    return c.op == change::Op::kUpsert ? writer_.Upsert(table, c.values)
+                                       : writer_.Delete(table, c.values);
+  };
+  if (!careful) {
+    HARMONY_RETURN_IF_ERROR(write());
+  } else {
+    HARMONY_RETURN_IF_ERROR(db_.Exec("SAVEPOINT harmony_change"));
+    Status s = write();
+    if (s.code() == Status::Code::kRejected) {
+      HARMONY_RETURN_IF_ERROR(db_.Exec("ROLLBACK TO harmony_change; RELEASE harmony_change"));
+      return SetAside(table, c, hash, m ? m->shard : 0, m ? m->stream_seq : 0, origin, s);
+    }
+    HARMONY_RETURN_IF_ERROR(db_.Exec("RELEASE harmony_change"));
+    HARMONY_RETURN_IF_ERROR(s);
+  }
+  // A later change to a row whose earlier change was set aside: applying that one again would
+  // roll the row back.
+  if (dead_letters_.HasPending(hash)) HARMONY_RETURN_IF_ERROR(dead_letters_.Supersede(hash));
   stats_.changes.fetch_add(1, std::memory_order_relaxed);
+  return Status::Ok();
+}
+
+Status Applier::SetAside(const change::TableSchema& table, const change::Change& c,
+                         uint64_t key_hash, uint32_t shard, uint64_t stream_seq, uint64_t origin,
+                         const Status& why) {
+  change::Batch one;
+  one.node_id = origin;
+  one.tables.push_back(table);
+  one.changes.push_back(c);
+  one.changes[0].table = 0;
+  HARMONY_RETURN_IF_ERROR(dead_letters_.AddChange(shard, stream_seq, origin, table.name,
+                                                  key_hash, change::Encode(one, {}),
+                                                  why.message()));
+  stats_.dead_letters.fetch_add(1, std::memory_order_relaxed);
+  if (reported_rejections_.insert(table.name).second) {
+    spdlog::error("table \"{}\": a change from node {} ({}) was refused by this database and set "
+                  "aside in __harmony_dead_letters: {}; replication goes on (list them with "
+                  "'harmony -config <file> dead-letters', apply them again with 'dead-letters "
+                  "retry' once the cause is fixed); further ones for this table are only counted",
+                  table.name, origin, "shard " + std::to_string(shard) + " seq " +
+                  std::to_string(stream_seq), why.message());
+  }
+  return Status::Ok();
+}
+
+Status Applier::DeadLetterMessage(const Incoming& m, const Status& why) {
+  spdlog::error("{}: message set aside in __harmony_dead_letters: {}", Where(m), why.message());
+  HARMONY_RETURN_IF_ERROR(dead_letters_.AddMessage(m.shard, m.stream_seq, m.payload, why.message()));
+  stats_.dead_letters.fetch_add(1, std::memory_order_relaxed);
   return Status::Ok();
 }
 
@@ -296,7 +344,7 @@ bool Applier::HeldMayBeReleasable() {
   return version.ok() && *version != held_checked_version_;
 }
 
-Status Applier::ReleaseHeld() {
+Status Applier::ReleaseHeld(bool careful) {
   if (held_.empty() || writer_.schema_version() == held_checked_version_) return Status::Ok();
   held_checked_version_ = writer_.schema_version();
   const std::set<std::string> tables = held_.tables();
@@ -312,8 +360,8 @@ Status Applier::ReleaseHeld() {
     size_t applied = 0;
     for (const change::Batch& b : batches) {
       for (const change::Change& c : b.changes) {
-        HARMONY_RETURN_IF_ERROR(
-            ApplyChange(b.tables[0], c).WithContext("apply held changes of " + name));
+        HARMONY_RETURN_IF_ERROR(ApplyChange(b.tables[0], c, nullptr, b.node_id, careful)
+                                    .WithContext("apply held changes of " + name));
         ++applied;
       }
     }
@@ -323,49 +371,6 @@ Status Applier::ReleaseHeld() {
     spdlog::info("table \"{}\": replication resumed; applied {} held changes", name, applied);
   }
   stats_.paused_tables.store(held_.tables().size(), std::memory_order_relaxed);
-  return Status::Ok();
-}
-
-Status Applier::DeadLetter(const Incoming& message, const Status& why) {
-  spdlog::error("shard {} seq {}: undecodable message set aside in __harmony_dead_letters: {}",
-                message.shard, message.stream_seq, why.message());
-  HARMONY_ASSIGN_OR_RETURN(
-      sqlite::Statement ins,
-      db_.Prepare("INSERT OR REPLACE INTO __harmony_dead_letters(shard, stream_seq, error, payload)"
-                  " VALUES(?1, ?2, ?3, ?4)"));
-  HARMONY_RETURN_IF_ERROR(ins.BindInt(1, message.shard));
-  HARMONY_RETURN_IF_ERROR(ins.BindInt(2, static_cast<int64_t>(message.stream_seq)));
-  HARMONY_RETURN_IF_ERROR(ins.BindText(3, why.message()));
-  HARMONY_RETURN_IF_ERROR(ins.Bind(4, Blob{message.payload}));
-  HARMONY_RETURN_IF_ERROR(ins.Run());
-  stats_.dead_letters.fetch_add(1, std::memory_order_relaxed);
-  return Status::Ok();
-}
-
-Status Applier::Commit() {
-  if (!tx_) return Status::Ok();
-  HARMONY_ASSIGN_OR_RETURN(
-      sqlite::Statement up,
-      db_.Prepare("INSERT OR REPLACE INTO __harmony_apply_position(shard, stream_seq, own_seq) "
-                  "VALUES(?1, ?2, ?3)"));
-  for (const auto& [shard, seq] : position_) {
-    const uint64_t own = own_[shard];
-    auto it = persisted_.find(shard);
-    if (it != persisted_.end() && it->second == seq && persisted_own_[shard] == own) continue;
-    HARMONY_RETURN_IF_ERROR(up.BindInt(1, shard));
-    HARMONY_RETURN_IF_ERROR(up.BindInt(2, static_cast<int64_t>(seq)));
-    HARMONY_RETURN_IF_ERROR(up.BindInt(3, static_cast<int64_t>(own)));
-    HARMONY_RETURN_IF_ERROR(up.Run());
-  }
-  HARMONY_RETURN_IF_ERROR(tx_->Commit().WithContext("commit applied changes"));
-  tx_.reset();
-  committed_ = persisted_ = position_;
-  committed_own_ = persisted_own_ = own_;
-  unpersisted_ = 0;
-  if (options_.own_progress != nullptr) options_.own_progress->SeenUpTo(committed_);
-  buffered_.clear();
-  open_batches_.clear();
-  stats_.commits.fetch_add(1, std::memory_order_relaxed);
   return Status::Ok();
 }
 

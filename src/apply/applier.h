@@ -1,8 +1,8 @@
-// apply: writes replicated changes into the local database. Messages are applied in stream order
-// per shard inside local transactions that also record, per shard, the stream position they
-// reach, so a crash can neither skip nor repeat a message. The apply connection runs with
-// triggers off: replicated rows are not captured again and do not fire the application's
-// triggers a second time (their effects arrive as replicated rows of their own).
+// apply: writes replicated changes into the local database. Messages are taken in stream order
+// per shard, each call to Apply in one local transaction that also records, per shard, the
+// stream position reached, so a crash can neither skip nor repeat a message. The apply
+// connection runs with triggers off: replicated rows are not captured again and do not fire the
+// application's triggers a second time (their effects arrive as replicated rows of their own).
 #pragma once
 
 #include <atomic>
@@ -17,13 +17,16 @@
 #include <utility>
 #include <vector>
 
-#include "apply/held_changes.h"
+#include "apply/assembler.h"
 #include "apply/own_progress.h"
 #include "apply/row_writer.h"
 #include "change/change.h"
-#include "change/fragment.h"
 #include "common/result.h"
 #include "sqlite/database.h"
+#include "state/dead_letters.h"
+#include "state/held_changes.h"
+#include "state/partial_messages.h"
+#include "state/positions.h"
 
 namespace harmony::apply {
 
@@ -63,7 +66,8 @@ struct ApplyStats {
   std::atomic<uint64_t> held{0};             // changes set aside for a table/column not here yet
   std::atomic<uint64_t> released{0};         // held changes applied once the schema caught up
   std::atomic<uint64_t> paused_tables{0};    // tables whose changes are currently held
-  std::atomic<uint64_t> dead_letters{0};     // undecodable messages set aside
+  std::atomic<uint64_t> dead_letters{0};     // changes and messages set aside for good
+  std::atomic<uint64_t> partial{0};          // units waiting for more fragments or parts
   std::atomic<uint64_t> commits{0};
   std::atomic<uint64_t> own_skipped{0};  // own messages passed over without a transaction
 };
@@ -79,26 +83,33 @@ class Applier {
   static Status SetPositions(const std::string& db_path,
                              const std::map<uint32_t, uint64_t>& positions);
 
-  // Last stream sequence applied and committed for `shard` (0 when none).
-  uint64_t Position(uint32_t shard) const;
+  // Last stream sequence taken in for `shard` (0 when none): the consumer resumes after it.
+  uint64_t Position(uint32_t shard) const { return applied_.StreamSeq(shard); }
 
-  // Applies `messages` (in delivery order) after whatever is buffered since the last commit.
-  // Commits when no multi-part batch or fragmented message is left open, or when `force_commit`
-  // is set (used when a sender stopped in the middle of a batch and will never finish it). A
-  // message at or before its shard's position is a re-delivery and is ignored. An undecodable
-  // message is stored in __harmony_dead_letters with the reason, logged, and passed over.
-  // Changes for a table or column this node does not have yet are held (see HeldChanges) and
-  // applied, in order, once the local schema has them.
-  // On any other failure the local transaction rolls back, every uncommitted message stays
-  // buffered, and the error is returned: the next call retries them all from the last commit.
-  Status Apply(std::vector<Incoming> messages, bool force_commit = false);
+  // Takes in `messages` (in delivery order per shard) all or nothing: either every message is
+  // taken in and the positions move past them in one committed transaction, or nothing changes
+  // and the error is returned, so the caller retries the same messages (nothing is skipped,
+  // whatever happens locally meanwhile). Taking in a message means, by what it is:
+  //  - at or before its shard's position: a re-delivery, ignored;
+  //  - this node's own message of this epoch: passed over (its changes are here already);
+  //  - a fragment or a non-last part: stored until the rest arrives (see Assembler);
+  //  - undecodable: set aside in __harmony_dead_letters (kind "message");
+  //  - a complete unit: its changes applied in order. A change for a table or column this node
+  //    does not have is held (state::HeldChanges) until the local schema has it. A change the
+  //    local database refuses for good (kRejected: CHECK, NOT NULL, a type the column refuses)
+  //    is set aside in __harmony_dead_letters (kind "change") with SQLite's reason, counted and
+  //    logged once per table, and the rest goes on.
+  // Errors: kUnavailable (busy, locked: retry later), kIoError, kCorruption (the database is
+  // damaged: not worth retrying), kNotFound (a message does not follow the last one taken in
+  // from its shard: the stream dropped messages this node never applied; never replayed past),
+  // kInternal.
+  Status Apply(std::vector<Incoming>& messages);
 
-  // True while a multi-part batch or a fragmented message is incomplete.
-  // Stores the stream positions reached by own messages skipped since the last commit (they need
-  // no transaction of their own); a no-op when there are none or a transaction is open.
-  Status Flush() { return unpersisted_ > 0 && !tx_ ? PersistPositions() : Status::Ok(); }
+  // Stores the stream positions reached by own messages passed over since the last commit (they
+  // need no transaction of their own; a no-op when there are none), and tells OwnProgress again
+  // what has been passed. The apply loop calls it when idle.
+  Status Flush();
 
-  bool HasOpenBatch() const { return !open_batches_.empty() || reassembler_.HasPartial(); }
   const ApplyStats& stats() const { return stats_; }
 
   // True when changes are held and the local schema changed since they were last tried, so an
@@ -106,58 +117,52 @@ class Applier {
   bool HeldMayBeReleasable();
 
  private:
-  struct OpenBatch {
-    uint64_t epoch = 0;
-    uint64_t first_seq = 0;
-    uint32_t next_part = 0;
-  };
-
   Applier(sqlite::Database db, ApplyOptions options, PendingKeysFn pending_keys)
       : db_(std::move(db)),
         options_(std::move(options)),
         pending_keys_(std::move(pending_keys)),
         writer_(&db_),
-        held_(&db_) {}
+        held_(&db_),
+        dead_letters_(&db_),
+        partial_(&db_),
+        assembler_(&partial_) {}
 
-  Status LoadPositions();
-  Status Begin();
-  Status ApplyBuffered(size_t from);
-  Status ApplyOne(const Incoming& message);
-  // Outside a transaction: passes over `message` if it is one of our own (see ApplyOptions)
-  // and returns true; false if it needs applying.
-  bool SkipOwn(Incoming& message);
-  bool IsOwn(const change::Batch& batch) const;
-  void NoteOwn(uint32_t shard, const change::Batch& batch);
-  Status PersistPositions();
-  Status ApplyBatch(const change::Batch& batch);
-  Status ApplyChange(const change::TableSchema& table, const change::Change& c);
-  Status ReleaseHeld();
-  Status DeadLetter(const Incoming& message, const Status& why);
-  Status Commit();
-  void ResetToCommitted();
+  // Passes over `messages` without a transaction if every one is a re-delivery or an own
+  // message; false (and nothing changed) otherwise.
+  bool PassWithoutTransaction(std::vector<Incoming>& messages);
+  bool IsOwnOfThisEpoch(const change::Batch& batch) const;
+  Status ApplyInTransaction(std::vector<Incoming>& messages, bool careful);
+  Status TakeIn(Incoming& message, bool careful);
+  Status TakeDecoded(const Incoming& message, change::Batch batch, std::string_view encoded,
+                     bool careful);
+  Status ApplyUnit(const std::vector<change::Batch>& unit, const Incoming& message, bool careful);
+  Status ApplyChange(const change::TableSchema& table, const change::Change& c,
+                     const Incoming* message, uint64_t origin, bool careful);
+  Status SetAside(const change::TableSchema& table, const change::Change& c, uint64_t key_hash,
+                  uint32_t shard, uint64_t stream_seq, uint64_t origin, const Status& why);
+  Status DeadLetterMessage(const Incoming& message, const Status& why);
+  Status ReleaseHeld(bool careful);
+  Status ReloadAfterRollback();
 
   sqlite::Database db_;
   ApplyOptions options_;
   PendingKeysFn pending_keys_;
   RowWriter writer_;
-  HeldChanges held_;
-  change::Reassembler reassembler_;
-  // Committed state: stream positions reached outside the open transaction.
-  std::map<uint32_t, uint64_t> committed_;      // shard -> stream seq
-  std::map<uint32_t, uint64_t> committed_own_;  // shard -> newest own change-log seq seen
-  // What __harmony_apply_position holds: behind committed_ by the own messages skipped since.
-  std::map<uint32_t, uint64_t> persisted_;
-  std::map<uint32_t, uint64_t> persisted_own_;
-  uint64_t unpersisted_ = 0;  // own messages skipped since positions were last stored
-  // The same inside the open transaction.
-  std::map<uint32_t, uint64_t> position_;
-  std::map<uint32_t, uint64_t> own_;
-  std::map<std::pair<uint32_t, uint64_t>, OpenBatch> open_batches_;  // (shard, node) -> batch
-  std::vector<Incoming> buffered_;  // applied inside the open transaction, not yet committed
-  std::unique_ptr<sqlite::Transaction> tx_;
-  PendingKeys pending_;             // loaded when the transaction begins
+  state::HeldChanges held_;
+  state::DeadLetters dead_letters_;
+  state::PartialMessages partial_;
+  Assembler assembler_;
+  // Positions every message up to which has been taken in for good (committed, or own messages
+  // passed over), and what __harmony_apply_position holds (behind by those own messages).
+  state::Positions applied_;
+  state::Positions persisted_;
+  uint64_t unpersisted_ = 0;  // own messages passed over since positions were last stored
+  // Inside ApplyInTransaction only: the positions the open transaction reaches.
+  state::Positions work_;
+  PendingKeys pending_;  // loaded when a transaction begins
   int64_t held_checked_version_ = -1;  // schema_version at the last attempt to release held changes
-  std::set<std::string> reported_paused_;  // tables whose pause was logged
+  std::set<std::string> reported_paused_;      // tables whose pause was logged
+  std::set<std::string> reported_rejections_;  // tables whose set-aside changes were logged
   ApplyStats stats_;
 };
 

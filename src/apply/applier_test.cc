@@ -1,4 +1,7 @@
 #include "apply/applier.h"
+#include "apply/dead_letter_retry.h"
+#include "change/fragment.h"
+#include "state/dead_letters.h"
 
 #include <gtest/gtest.h>
 
@@ -49,6 +52,11 @@ class ApplierTest : public ::testing::Test {
     return {shard, seq, change::Encode(b, {.compress = (seq % 2) == 0}), std::nullopt};
   }
 
+  // Apply takes the messages by reference (it caches their decoding); tests hand over temporaries.
+  static Status ApplyAll(Applier& applier, std::vector<Incoming> messages) {
+    return applier.Apply(messages);
+  }
+
   int64_t Count(const std::string& sql) {
     auto v = app_->QueryInt(sql);
     EXPECT_TRUE(v.ok()) << v.status().ToString();
@@ -65,7 +73,7 @@ TEST_F(ApplierTest, AppliesInOrderRecordsPositionAndFiresNoAppTrigger) {
   std::vector<Incoming> msgs;
   msgs.push_back(Msg(1, Rows({{1, "a"}, {2, "b"}})));
   msgs.push_back(Msg(2, Rows({{1, "c"}})));
-  ASSERT_TRUE(applier->Apply(std::move(msgs)).ok());
+  ASSERT_TRUE(ApplyAll(*applier, std::move(msgs)).ok());
   EXPECT_EQ(Count("SELECT count(*) FROM \"my t\""), 2);
   EXPECT_EQ(Count("SELECT count(*) FROM \"my t\" WHERE id = 1 AND v = 'c'"), 1);
   EXPECT_EQ(Count("SELECT count(*) FROM audit"), 0);
@@ -75,7 +83,7 @@ TEST_F(ApplierTest, AppliesInOrderRecordsPositionAndFiresNoAppTrigger) {
   // A re-delivery of an applied message changes nothing.
   std::vector<Incoming> again;
   again.push_back(Msg(1, Rows({{1, "old"}})));
-  ASSERT_TRUE(applier->Apply(std::move(again)).ok());
+  ASSERT_TRUE(ApplyAll(*applier, std::move(again)).ok());
   EXPECT_EQ(Count("SELECT count(*) FROM \"my t\" WHERE id = 1 AND v = 'c'"), 1);
 
   // Positions survive reopening.
@@ -87,13 +95,20 @@ TEST_F(ApplierTest, MultiPartBatchIsInvisibleUntilItsLastPart) {
   auto applier = Open();
   std::vector<Incoming> first;
   first.push_back(Msg(1, Rows({{1, "a"}}, 0, false)));
-  ASSERT_TRUE(applier->Apply(std::move(first)).ok());
-  EXPECT_TRUE(applier->HasOpenBatch());
+  ASSERT_TRUE(ApplyAll(*applier, std::move(first)).ok());
+  EXPECT_EQ(applier->stats().partial.load(), 1u);
   EXPECT_EQ(Count("SELECT count(*) FROM \"my t\""), 0);
+  // No transaction stays open while the rest is awaited: the app can write meanwhile.
+  ASSERT_TRUE(app_->Exec("BEGIN IMMEDIATE; INSERT INTO audit VALUES(1); COMMIT").ok());
+  // And the part waits in the database, so a restart loses nothing.
+  applier.reset();
+  applier = Open();
+  EXPECT_EQ(applier->stats().partial.load(), 1u);
   std::vector<Incoming> second;
   second.push_back(Msg(2, Rows({{2, "b"}}, 1, true)));
-  ASSERT_TRUE(applier->Apply(std::move(second)).ok());
-  EXPECT_FALSE(applier->HasOpenBatch());
+  ASSERT_TRUE(ApplyAll(*applier, std::move(second)).ok());
+  EXPECT_EQ(applier->stats().partial.load(), 0u);
+  EXPECT_EQ(Count("SELECT count(*) FROM __harmony_partial"), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM \"my t\""), 2);
 }
 
@@ -103,7 +118,7 @@ TEST_F(ApplierTest, DeleteAndKeyChangeAreApplied) {
   b.changes.push_back({change::Op::kDelete, 0, {int64_t{1}}});
   std::vector<Incoming> msgs;
   msgs.push_back(Msg(1, b));
-  ASSERT_TRUE(applier->Apply(std::move(msgs)).ok());
+  ASSERT_TRUE(ApplyAll(*applier, std::move(msgs)).ok());
   EXPECT_EQ(Count("SELECT group_concat(id) FROM \"my t\""), 2);
 }
 
@@ -112,7 +127,7 @@ TEST_F(ApplierTest, UndecodableMessageIsSetAsideNotLost) {
   std::vector<Incoming> msgs;
   msgs.push_back({1, 1, std::string("\x09garbage", 8), std::nullopt});
   msgs.push_back(Msg(2, Rows({{5, "ok"}})));
-  ASSERT_TRUE(applier->Apply(std::move(msgs)).ok());
+  ASSERT_TRUE(ApplyAll(*applier, std::move(msgs)).ok());
   EXPECT_EQ(Count("SELECT count(*) FROM __harmony_dead_letters WHERE stream_seq = 1"), 1);
   EXPECT_EQ(Count("SELECT count(*) FROM \"my t\" WHERE id = 5"), 1);
   EXPECT_EQ(applier->stats().dead_letters.load(), 1u);
@@ -128,7 +143,7 @@ TEST_F(ApplierTest, ChangesForAMissingTableOrColumnAreHeldThenLandInOrder) {
   std::vector<Incoming> msgs;
   msgs.push_back(Msg(1, Rows({{1, "a"}})));
   msgs.push_back(Msg(2, later));
-  ASSERT_TRUE(applier->Apply(std::move(msgs)).ok());
+  ASSERT_TRUE(ApplyAll(*applier, std::move(msgs)).ok());
   EXPECT_EQ(Count("SELECT count(*) FROM \"my t\""), 1);  // other tables go on
   EXPECT_EQ(applier->Position(1), 2u);
   EXPECT_EQ(applier->stats().held.load(), 2u);
@@ -142,12 +157,12 @@ TEST_F(ApplierTest, ChangesForAMissingTableOrColumnAreHeldThenLandInOrder) {
                   {change::Op::kDelete, 0, {int64_t{2}}}};
   std::vector<Incoming> next;
   next.push_back(Msg(3, more));
-  ASSERT_TRUE(applier->Apply(std::move(next)).ok());
+  ASSERT_TRUE(ApplyAll(*applier, std::move(next)).ok());
   EXPECT_EQ(Count("SELECT count(*) FROM later"), 0);
 
   ASSERT_TRUE(app_->Exec("ALTER TABLE later ADD COLUMN v").ok());
-  ASSERT_TRUE(applier->Apply({}).ok());  // the next transaction notices the schema change
-  ASSERT_TRUE(applier->Apply(std::vector<Incoming>{Msg(4, Rows({{9, "z"}}))}).ok());
+  ASSERT_TRUE(ApplyAll(*applier, {}).ok());  // the next transaction notices the schema change
+  ASSERT_TRUE(ApplyAll(*applier, std::vector<Incoming>{Msg(4, Rows({{9, "z"}}))}).ok());
   EXPECT_EQ(Count("SELECT count(*) FROM later"), 1);
   EXPECT_EQ(Count("SELECT count(*) FROM later WHERE id = 1 AND v = 'second'"), 1);
   EXPECT_EQ(Count("SELECT count(*) FROM __harmony_held"), 0);
@@ -163,13 +178,13 @@ TEST_F(ApplierTest, FailureRollsBackAndTheRetrySucceedsOnceTheCauseIsGone) {
   std::vector<Incoming> msgs;
   msgs.push_back(Msg(1, Rows({{1, "a"}})));
   msgs.push_back(Msg(2, Rows({{2, "b"}})));
-  Status s = applier->Apply(std::move(msgs));
+  Status s = applier->Apply(msgs);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), Status::Code::kUnavailable) << s.ToString();
   EXPECT_EQ(applier->Position(1), 0u);
 
   ASSERT_TRUE(app_->Exec("COMMIT").ok());
-  ASSERT_TRUE(applier->Apply({}).ok());  // retries everything buffered
+  ASSERT_TRUE(applier->Apply(msgs).ok());  // the caller retries the same messages
   EXPECT_EQ(Count("SELECT count(*) FROM \"my t\""), 2);
   EXPECT_EQ(applier->Position(1), 2u);
 }
@@ -179,7 +194,7 @@ TEST_F(ApplierTest, UpsertKeepsColumnsTheSenderDoesNotKnow) {
                          "INSERT INTO \"my t\" VALUES(1, 'old', 'mine')")
                   .ok());
   auto applier = Open();
-  ASSERT_TRUE(applier->Apply(std::vector<Incoming>{Msg(1, Rows({{1, "new"}}))}).ok());
+  ASSERT_TRUE(ApplyAll(*applier, std::vector<Incoming>{Msg(1, Rows({{1, "new"}}))}).ok());
   EXPECT_EQ(Count("SELECT count(*) FROM \"my t\" WHERE v = 'new' AND extra = 'mine'"), 1);
 }
 
@@ -199,7 +214,7 @@ TEST_F(ApplierTest, OwnMessageEndsTheProtectionOfItsPendingRows) {
   msgs.push_back(Msg(1, own));
   msgs.push_back(Msg(2, remote));
   // Without knowing its node id the applier must protect row 1 from both...
-  ASSERT_TRUE(applier->Apply(std::move(msgs)).ok());
+  ASSERT_TRUE(ApplyAll(*applier, std::move(msgs)).ok());
   EXPECT_EQ(Count("SELECT count(*) FROM \"my t\""), 0);
   applier.reset();
   ASSERT_TRUE(app_->Exec("DELETE FROM __harmony_apply_position").ok());
@@ -212,7 +227,7 @@ TEST_F(ApplierTest, OwnMessageEndsTheProtectionOfItsPendingRows) {
   std::vector<Incoming> again;
   again.push_back(Msg(1, own));
   again.push_back(Msg(2, remote));
-  ASSERT_TRUE((*a)->Apply(std::move(again)).ok());
+  ASSERT_TRUE(ApplyAll(**a, std::move(again)).ok());
   EXPECT_EQ(Count("SELECT count(*) FROM \"my t\" WHERE v = 'later remote'"), 1);
 }
 
@@ -224,7 +239,7 @@ TEST_F(ApplierTest, RowsWithPendingLocalChangesAreNotOverwritten) {
   });
   std::vector<Incoming> msgs;
   msgs.push_back(Msg(1, Rows({{1, "remote"}, {2, "remote"}})));
-  ASSERT_TRUE(applier->Apply(std::move(msgs)).ok());
+  ASSERT_TRUE(ApplyAll(*applier, std::move(msgs)).ok());
   EXPECT_EQ(Count("SELECT count(*) FROM \"my t\""), 1);
   EXPECT_EQ(applier->stats().skipped_pending.load(), 1u);
 }
@@ -244,7 +259,7 @@ TEST_F(ApplierTest, OwnMessagesOfThisEpochAreSkippedWithoutATransaction) {
   std::vector<Incoming> msgs;
   msgs.push_back(Msg(1, own));
   msgs.push_back(Msg(2, own));
-  ASSERT_TRUE((*a)->Apply(std::move(msgs)).ok());
+  ASSERT_TRUE(ApplyAll(**a, std::move(msgs)).ok());
   EXPECT_EQ((*a)->stats().own_skipped.load(), 2u);
   EXPECT_FALSE((*a)->Flush().ok());  // storing the positions does need the lock
   ASSERT_TRUE(app_->Exec("ROLLBACK").ok());
@@ -264,7 +279,7 @@ TEST_F(ApplierTest, OwnMessagesOfAnEarlierEpochAreApplied) {
   change::Batch old = Rows({{1, "from before"}});
   old.node_id = 42;
   old.epoch = 8;
-  ASSERT_TRUE((*a)->Apply(std::vector<Incoming>{Msg(1, old)}).ok());
+  ASSERT_TRUE(ApplyAll(**a, std::vector<Incoming>{Msg(1, old)}).ok());
   EXPECT_EQ(Count("SELECT count(*) FROM \"my t\" WHERE v = 'from before'"), 1);
   EXPECT_EQ((*a)->stats().own_skipped.load(), 0u);
 }
@@ -273,8 +288,8 @@ TEST_F(ApplierTest, LocalChangeIsProtectedUntilItsOwnMessageIsPassed) {
   Value one{int64_t{1}};
   const uint64_t key = change::RowKeyHash("my t", std::span<const Value>(&one, 1));
   OwnProgress progress;
-  // Row 1 changed locally at change-log seq 5; that round was acked at stream seq 3.
-  progress.Published(5, {{1, 3}});
+  // Row 1 changed locally at change-log seq 5; that round was acked at stream seq 2.
+  progress.Published(5, {{1, 2}});
   std::vector<std::optional<uint64_t>> asked;
   auto a = Applier::Open(
       {.db_path = path_, .node_id = 42, .epoch = 9, .own_progress = &progress},
@@ -288,16 +303,138 @@ TEST_F(ApplierTest, LocalChangeIsProtectedUntilItsOwnMessageIsPassed) {
   own.epoch = 9;
   own.last_seq = 5;
   // A remote change stored before our message: older, skipped although already acked.
-  ASSERT_TRUE((*a)->Apply(std::vector<Incoming>{Msg(2, Rows({{1, "older remote"}}))}).ok());
+  ASSERT_TRUE(ApplyAll(**a, std::vector<Incoming>{Msg(1, Rows({{1, "older remote"}}))}).ok());
   EXPECT_EQ(Count("SELECT count(*) FROM \"my t\""), 0);
   // Our own message passes; the remote change after it wins, as on every other node.
-  ASSERT_TRUE((*a)->Apply(std::vector<Incoming>{Msg(3, own)}).ok());
+  ASSERT_TRUE(ApplyAll(**a, std::vector<Incoming>{Msg(2, own)}).ok());
   EXPECT_EQ(progress.seen(), 5u);
-  ASSERT_TRUE((*a)->Apply(std::vector<Incoming>{Msg(4, Rows({{1, "newer remote"}}))}).ok());
+  ASSERT_TRUE(ApplyAll(**a, std::vector<Incoming>{Msg(3, Rows({{1, "newer remote"}}))}).ok());
   EXPECT_EQ(Count("SELECT count(*) FROM \"my t\" WHERE v = 'newer remote'"), 1);
   ASSERT_EQ(asked.size(), 2u);
   EXPECT_EQ(asked[0], std::optional<uint64_t>(0));
   EXPECT_EQ(asked[1], std::optional<uint64_t>(5));
+}
+
+TEST_F(ApplierTest, ChangeRefusedForGoodIsSetAsideAndTheShardMovesOn) {
+  // A CHECK only this node has: the row can never be applied here.
+  ASSERT_TRUE(app_->Exec("CREATE TABLE c(id INTEGER PRIMARY KEY, v INTEGER CHECK (v < 10))").ok());
+  auto applier = Open();
+  change::Batch b;
+  b.node_id = 7;
+  b.tables.push_back({"c", {"id", "v"}, {0}});
+  b.changes.push_back({change::Op::kUpsert, 0, {int64_t{1}, int64_t{5}}});
+  b.changes.push_back({change::Op::kUpsert, 0, {int64_t{2}, int64_t{50}}});  // refused
+  b.changes.push_back({change::Op::kUpsert, 0, {int64_t{3}, int64_t{7}}});
+  ASSERT_TRUE(ApplyAll(*applier, {Msg(1, b), Msg(2, Rows({{1, "next"}}))}).ok());
+  EXPECT_EQ(Count("SELECT group_concat(id, '') FROM c"), 13);
+  EXPECT_EQ(Count("SELECT count(*) FROM \"my t\""), 1);
+  EXPECT_EQ(applier->Position(1), 2u);
+  EXPECT_EQ(applier->stats().dead_letters.load(), 1u);
+  auto listed = state::ListDeadLetters(*app_);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].kind, "change");
+  EXPECT_EQ((*listed)[0].table, "c");
+  EXPECT_EQ((*listed)[0].origin, 7u);
+  EXPECT_NE((*listed)[0].error.find("CHECK constraint failed"), std::string::npos);
+
+  // Once the cause is fixed the operator applies it again.
+  applier.reset();
+  ASSERT_TRUE(app_->Exec("DROP TABLE c; CREATE TABLE c(id INTEGER PRIMARY KEY, v INTEGER)").ok());
+  auto report = RetryDeadLetters(path_, {}, 1000);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->applied, 1);
+  EXPECT_EQ(Count("SELECT v FROM c WHERE id = 2"), 50);
+  EXPECT_EQ(Count("SELECT count(*) FROM __harmony_dead_letters"), 0);
+}
+
+TEST_F(ApplierTest, SetAsideChangeIsSupersededByALaterChangeToItsRow) {
+  ASSERT_TRUE(app_->Exec("CREATE TABLE c(id INTEGER PRIMARY KEY, v INTEGER CHECK (v < 10))").ok());
+  auto applier = Open();
+  change::Batch refused;
+  refused.node_id = 7;
+  refused.tables.push_back({"c", {"id", "v"}, {0}});
+  refused.changes.push_back({change::Op::kUpsert, 0, {int64_t{2}, int64_t{50}}});
+  change::Batch later = refused;
+  later.changes[0].values[1] = int64_t{3};
+  ASSERT_TRUE(ApplyAll(*applier, {Msg(1, refused)}).ok());
+  ASSERT_TRUE(ApplyAll(*applier, {Msg(2, later)}).ok());
+  applier.reset();
+  ASSERT_TRUE(app_->Exec("DROP TABLE c; CREATE TABLE c(id INTEGER PRIMARY KEY, v INTEGER)").ok());
+  ASSERT_TRUE(app_->Exec("INSERT INTO c VALUES(2, 3)").ok());
+  auto report = RetryDeadLetters(path_, {}, 1000);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->superseded, 1);
+  EXPECT_EQ(report->applied, 0);
+  EXPECT_EQ(Count("SELECT v FROM c WHERE id = 2"), 3);  // never rolled back to 50
+}
+
+TEST_F(ApplierTest, AFailedApplyTakesInNothingAndNothingLaterCanJumpAheadOfIt) {
+  // Issue #9 item 4: while the messages of a failed apply wait for their retry, a later message
+  // (here an own one, which needs no transaction) must not move the position past them.
+  OwnProgress progress;
+  auto a = Applier::Open(
+      {.db_path = path_, .node_id = 42, .busy_timeout_ms = 50, .epoch = 9, .own_progress = &progress},
+      nullptr);
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(app_->Exec("BEGIN IMMEDIATE; INSERT INTO audit VALUES(0)").ok());
+  std::vector<Incoming> remote{Msg(1, Rows({{1, "a"}})), Msg(2, Rows({{2, "b"}}))};
+  ASSERT_EQ((*a)->Apply(remote).code(), Status::Code::kUnavailable);
+  change::Batch own = Rows({{3, "mine"}});
+  own.node_id = 42;
+  own.epoch = 9;
+  Status jumped = ApplyAll(**a, {Msg(3, own)});
+  EXPECT_EQ(jumped.code(), Status::Code::kNotFound) << jumped.ToString();
+  EXPECT_EQ((*a)->Position(1), 0u);
+  ASSERT_TRUE(app_->Exec("COMMIT").ok());
+  ASSERT_TRUE((*a)->Apply(remote).ok());
+  ASSERT_TRUE(ApplyAll(**a, {Msg(3, own)}).ok());
+  EXPECT_EQ(Count("SELECT group_concat(id, '') FROM \"my t\""), 12);
+  EXPECT_EQ((*a)->Position(1), 3u);
+}
+
+TEST_F(ApplierTest, AMessageAfterAStreamGapIsNeverApplied) {
+  auto applier = Open();
+  ASSERT_TRUE(ApplyAll(*applier, {Msg(1, Rows({{1, "a"}}))}).ok());
+  Status s = ApplyAll(*applier, {Msg(5, Rows({{2, "b"}}))});
+  EXPECT_EQ(s.code(), Status::Code::kNotFound);
+  EXPECT_NE(s.message().find("messages 2 to 4 were dropped"), std::string::npos) << s.message();
+  EXPECT_EQ(Count("SELECT count(*) FROM \"my t\" WHERE id = 2"), 0);
+  EXPECT_EQ(applier->Position(1), 1u);
+}
+
+TEST_F(ApplierTest, FragmentsWaitInTheDatabaseNotInAnOpenTransaction) {
+  auto applier = Open();
+  change::Batch big = Rows({{1, std::string(5000, 'x')}});
+  const std::string encoded = change::Encode(big, {});
+  std::vector<std::string> pieces = change::Fragment(encoded, 1024, 7);
+  ASSERT_GE(pieces.size(), 3u);
+  uint64_t seq = 0;
+  ASSERT_TRUE(ApplyAll(*applier, {Incoming{1, ++seq, pieces[0], std::nullopt}}).ok());
+  // The app writes while the rest is awaited: no write lock is held.
+  ASSERT_TRUE(app_->Exec("BEGIN IMMEDIATE; INSERT INTO audit VALUES(1); COMMIT").ok());
+  // The sender is killed and restarts: JetStream's duplicate window drops the fragments it sends
+  // again that were stored already, so the rest continues what this node kept, even across a
+  // restart of this node.
+  applier.reset();
+  applier = Open();
+  for (size_t i = 1; i < pieces.size(); ++i) {
+    ASSERT_TRUE(ApplyAll(*applier, {Incoming{1, ++seq, pieces[i], std::nullopt}}).ok());
+  }
+  EXPECT_EQ(Count("SELECT length(v) FROM \"my t\" WHERE id = 1"), 5000);
+  EXPECT_EQ(Count("SELECT count(*) FROM __harmony_partial"), 0);
+
+  // Past the duplicate window the sender's fragments all come again: fragment 0 restarts.
+  change::Batch big2 = Rows({{2, std::string(5000, 'y')}});
+  std::vector<std::string> again = change::Fragment(change::Encode(big2, {}), 1024, 7);
+  ASSERT_TRUE(ApplyAll(*applier, {Incoming{1, ++seq, again[0], std::nullopt},
+                                  Incoming{1, ++seq, again[1], std::nullopt}})
+                  .ok());
+  for (size_t i = 0; i < again.size(); ++i) {
+    ASSERT_TRUE(ApplyAll(*applier, {Incoming{1, ++seq, again[i], std::nullopt}}).ok());
+  }
+  EXPECT_EQ(Count("SELECT length(v) FROM \"my t\" WHERE id = 2"), 5000);
+  EXPECT_EQ(applier->stats().dead_letters.load(), 0u);
 }
 
 }  // namespace

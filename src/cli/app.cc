@@ -9,6 +9,7 @@
 
 #include "cli/logging.h"
 #include "config/config.h"
+#include "node/dead_letter_command.h"
 #include "node/node.h"
 #include "node/signals.h"
 
@@ -77,6 +78,15 @@ int RunApp(int argc, char** argv) {
   app.add_option("--cluster-peers", cluster_peers,
                  "Comma-separated route URLs of the other embedded servers (nats://host:port)");
 
+  CLI::App* dead_letters = app.add_subcommand(
+      "dead-letters",
+      "List the changes this node set aside (list), apply them again after fixing the cause "
+      "(retry [ID...]) or discard some (discard ID...)");
+  std::string dead_letter_action = "list";
+  std::vector<int64_t> dead_letter_ids;
+  dead_letters->add_option("action", dead_letter_action, "list (default), retry or discard");
+  dead_letters->add_option("ids", dead_letter_ids, "Dead-letter ids (all pending when omitted)");
+
   std::vector<std::string> args = NormaliseArgs(argc, argv);
   std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
   try {
@@ -107,6 +117,11 @@ int RunApp(int argc, char** argv) {
   }
 
   if (cleanup && save_snapshot) return Fail("-cleanup and -save-snapshot cannot be combined");
+  if (*dead_letters) {
+    Status s = node::DeadLetterCommand(cfg, dead_letter_action, dead_letter_ids, stdout);
+    if (!s.ok()) return Fail(s.message());
+    return 0;
+  }
   Status s = cleanup         ? node::Cleanup(cfg)
              : save_snapshot ? node::SaveSnapshotNow(cfg)
                              : node::Run(cfg, {cluster_addr, SplitList(cluster_peers)});

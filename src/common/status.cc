@@ -12,6 +12,7 @@ std::string_view CodeName(Status::Code code) {
     case Status::Code::kIoError: return "I/O error";
     case Status::Code::kInternal: return "internal error";
     case Status::Code::kCancelled: return "cancelled";
+    case Status::Code::kRejected: return "rejected";
   }
   return "unknown";
 }

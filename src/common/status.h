@@ -22,6 +22,9 @@ class [[nodiscard]] Status {
     kIoError,          // the operating system said no
     kInternal,         // a library failed in an unexpected way
     kCancelled,        // shutdown requested
+    // The database refused a value for good (a CHECK, NOT NULL or UNIQUE constraint, a type the
+    // column does not accept, a value too big): retrying the same write cannot succeed.
+    kRejected,
   };
 
   Status() = default;
@@ -33,6 +36,7 @@ class [[nodiscard]] Status {
   static Status IoError(std::string msg) { return {Code::kIoError, std::move(msg)}; }
   static Status Internal(std::string msg) { return {Code::kInternal, std::move(msg)}; }
   static Status Cancelled(std::string msg) { return {Code::kCancelled, std::move(msg)}; }
+  static Status Rejected(std::string msg) { return {Code::kRejected, std::move(msg)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

@@ -6,6 +6,12 @@
 
 namespace harmony::node {
 
+bool IsFatalApplyError(const Status& s) {
+  // kNotFound: the stream dropped messages this node never applied (see Applier::Apply), or the
+  // database file is gone.
+  return s.code() == Status::Code::kCorruption || s.code() == Status::Code::kNotFound;
+}
+
 Status ApplyLoop::Start() {
   thread_ = std::thread([this] { Run(); });
   for (uint32_t shard = 1; shard <= options_.shards; ++shard) {
@@ -43,54 +49,57 @@ void ApplyLoop::Enqueue(bus::Delivery&& d) {
 }
 
 void ApplyLoop::Run() {
-  auto last_message = std::chrono::steady_clock::now();
   std::chrono::milliseconds backoff(0);
-  bool failing = false;
+  std::vector<apply::Incoming> batch;  // taken from the queue, not committed yet
+  std::string last_error;
   while (true) {
-    std::vector<apply::Incoming> batch;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      // While retrying after a failure, wake up to retry even if nothing new arrives.
-      auto wait = failing ? backoff : std::chrono::milliseconds(1000);
-      cv_.wait_for(lock, wait, [this] { return stop_ || !queue_.empty(); });
-      if (stop_) break;
-      const size_t n = std::min(queue_.size(), options_.max_messages_per_txn);
-      batch.reserve(n);
-      for (size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+      if (!batch.empty()) {
+        // Retrying after a failure: wait out the back-off, but wake up at once to stop.
+        cv_.wait_for(lock, backoff, [this] { return stop_; });
+      } else {
+        cv_.wait_for(lock, std::chrono::milliseconds(1000),
+                     [this] { return stop_ || !queue_.empty(); });
+        const size_t n = std::min(queue_.size(), options_.max_messages_per_txn);
+        batch.reserve(n);
+        for (size_t i = 0; i < n; ++i) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
       }
+      if (stop_) break;
     }
     cv_.notify_all();
-    auto now = std::chrono::steady_clock::now();
-    if (!batch.empty()) last_message = now;
-    if (batch.empty() && !failing && !applier_->HasOpenBatch() &&
-        !applier_->HeldMayBeReleasable()) {
-      // Idle: store the positions reached by skipped own messages, for lag readers and restarts.
-      Status flushed = applier_->Flush();
-      if (!flushed.ok()) spdlog::debug("store apply positions: {}", flushed.message());
+    if (batch.empty()) {
+      Status s = applier_->HeldMayBeReleasable() ? applier_->Apply(batch) : applier_->Flush();
+      if (!s.ok()) spdlog::debug("idle apply round: {}", s.message());
       continue;
     }
-    const bool force = applier_->HasOpenBatch() && batch.empty() &&
-                       now - last_message >= options_.open_batch_timeout;
-    if (force) spdlog::warn("a multi-part batch stayed incomplete for too long; committing it");
-    Status s = applier_->Apply(std::move(batch), force);
-    if (!s.ok()) {
-      if (!failing) spdlog::error("{}; retrying (replication is paused until it succeeds)",
-                                  s.message());
-      failing = true;
-      backoff = std::min(std::chrono::milliseconds(5000),
-                         std::max(std::chrono::milliseconds(200), backoff * 2));
+    Status s = applier_->Apply(batch);
+    if (s.ok()) {
+      if (!last_error.empty()) spdlog::info("applying resumed");
+      last_error.clear();
+      backoff = std::chrono::milliseconds(0);
+      batch.clear();
       continue;
     }
-    if (failing) spdlog::info("applying resumed");
-    failing = false;
-    backoff = std::chrono::milliseconds(0);
+    if (IsFatalApplyError(s)) {
+      spdlog::critical("{}; replication cannot go on", s.message());
+      if (options_.on_fatal) options_.on_fatal(s);
+      break;
+    }
+    if (s.message() != last_error) {
+      spdlog::error("{}; retrying the same {} message(s) (replication is paused until it "
+                    "succeeds)",
+                    s.message(), batch.size());
+      last_error = s.message();
+    }
+    backoff = std::min(std::chrono::milliseconds(5000),
+                       std::max(std::chrono::milliseconds(200), backoff * 2));
   }
-  if (!applier_->HasOpenBatch()) {
-    Status flushed = applier_->Flush();
-    if (!flushed.ok()) spdlog::warn("store apply positions at stop: {}", flushed.message());
-  }
+  Status flushed = applier_->Flush();
+  if (!flushed.ok()) spdlog::warn("store apply positions at stop: {}", flushed.message());
 }
 
 }  // namespace harmony::node

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -18,14 +19,23 @@ struct ApplyLoopOptions {
   uint32_t shards = 1;
   size_t queue_capacity = 256;       // messages held between the subscriptions and the applier
   size_t max_messages_per_txn = 256;
-  // A sender that stopped in the middle of a multi-part batch never sends the rest; after this
-  // long without any message the partial batch is committed rather than holding the database.
-  std::chrono::milliseconds open_batch_timeout{30000};
+  // Called once, from the applier thread, with an error that retrying cannot fix (a damaged
+  // database); the loop then stops applying. Transient errors (busy, locked, a full disk) are
+  // retried with back-off instead and never reach it.
+  std::function<void(const Status&)> on_fatal;
 };
+
+// True for an apply error that no retry can fix: the database file is damaged (SQLITE_CORRUPT,
+// SQLITE_NOTADB, or state harmony stored that no longer decodes), or a shard stream dropped
+// messages this node never applied (only a snapshot restore, at start-up, can close that gap).
+bool IsFatalApplyError(const Status& s);
 
 // Subscribes to every shard from the applier's stored positions and feeds one applier thread
 // through a bounded queue. Subscription callbacks block when the queue is full, which pushes back
-// on the broker through the consumer's flow control.
+// on the broker through the consumer's flow control. Messages taken from the queue stay with the
+// loop until the applier has committed them: after a failure the very same messages are retried
+// (with back-off) before anything newer, so nothing is skipped whatever happens meanwhile
+// (issue #9, item 4).
 class ApplyLoop {
  public:
   // "applier" and "subscriber" must outlive the loop.

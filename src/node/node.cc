@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "apply/applier.h"
@@ -207,6 +209,10 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
   std::unique_ptr<apply::Applier> applier;
   std::unique_ptr<bus::Subscriber> subscriber;
   std::unique_ptr<ApplyLoop> apply_loop;
+  struct {
+    std::mutex mu;
+    std::optional<Status> error;  // the first error a loop could not recover from
+  } fatal;
   if (config.replicate) {
     apply::PendingKeysFn pending;
     if (config.publish) pending = capture::PendingRowKeys;
@@ -219,6 +225,10 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
     subscriber = bus->NewSubscriber();
     ApplyLoopOptions loop_options;
     loop_options.shards = config.replication_log.shards;
+    loop_options.on_fatal = [&fatal](const Status& s) {
+      std::lock_guard<std::mutex> lock(fatal.mu);
+      if (!fatal.error) fatal.error = s;
+    };
     apply_loop = std::make_unique<ApplyLoop>(loop_options, applier.get(), subscriber.get());
     HARMONY_RETURN_IF_ERROR(apply_loop->Start());
   } else {
@@ -261,9 +271,19 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
   spdlog::info("node {} ready", node_id);
   StopSignals signals;
   int sig = 0;
+  std::optional<Status> failed;
   while ((sig = signals.Wait(std::chrono::milliseconds(500))) == 0) {
+    std::lock_guard<std::mutex> lock(fatal.mu);
+    if (fatal.error) {
+      failed = fatal.error;
+      break;
+    }
   }
-  spdlog::info("received signal {}, shutting down", sig);
+  if (failed) {
+    spdlog::critical("stopping: {}", failed->message());
+  } else {
+    spdlog::info("received signal {}, shutting down", sig);
+  }
   // Stop producers before what they feed, and everything before the broker goes away.
   saver.reset();
   if (publish_loop) publish_loop->Stop();
@@ -276,7 +296,7 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
   bus.reset();
   server.reset();
   spdlog::info("stopped");
-  return Status::Ok();
+  return failed ? *failed : Status::Ok();
 }
 
 Status SaveSnapshotNow(const config::Config& config) {

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "state/positions.h"
 #include "nats/kv_lease.h"
 #include "node/snapshots.h"
 
@@ -39,9 +40,8 @@ Result<std::string> SnapshotSaver::Due() {
     const auto [first, last] = range;
     const uint64_t pos = latest && latest->positions.count(shard) ? latest->positions.at(shard) : 0;
     if (last <= pos) continue;
-    if (last >= first && first > pos + 1) {
-      return "shard " + std::to_string(shard) + " no longer holds every message after the newest " +
-             "snapshot";
+    if (auto gap = state::ReplayGap(shard, pos, {first, last})) {
+      return "the newest snapshot is too old: " + *gap;
     }
     if (last - pos > max_entries / 2) {
       return "shard " + std::to_string(shard) + " is " + std::to_string(last - pos) +

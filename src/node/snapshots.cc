@@ -12,6 +12,7 @@
 #include "snapshot/nats_store.h"
 #include "snapshot/snapshot_file.h"
 #include "sqlite/database.h"
+#include "state/positions.h"
 
 namespace harmony::node {
 namespace {
@@ -119,10 +120,7 @@ std::string ReplayGap(const StreamView& view) {
   for (const auto& [shard, first] : view.first_seq) {
     const uint64_t last = view.last_seq.count(shard) ? view.last_seq.at(shard) : 0;
     const uint64_t applied = view.applied.count(shard) ? view.applied.at(shard) : 0;
-    if (last >= first && first > applied + 1) {
-      return "shard " + std::to_string(shard) + ": this node applied up to stream sequence " +
-             std::to_string(applied) + " but the stream now starts at " + std::to_string(first);
-    }
+    if (auto gap = state::ReplayGap(shard, applied, {first, last})) return *gap;
   }
   return "";
 }
@@ -137,11 +135,9 @@ Status RestoreSnapshot(const config::Config& config, const StreamView& view,
   for (const auto& [shard, first] : view.first_seq) {
     const uint64_t last = view.last_seq.count(shard) ? view.last_seq.at(shard) : 0;
     const uint64_t pos = m.positions.count(shard) ? m.positions.at(shard) : 0;
-    if (last >= first && first > pos + 1) {
-      return Status::Unavailable("the newest snapshot, " + m.name + ", includes shard " +
-                                 std::to_string(shard) + " up to stream sequence " +
-                                 std::to_string(pos) + " but the stream now starts at " +
-                                 std::to_string(first) + "; a newer snapshot is needed");
+    if (auto gap = state::ReplayGap(shard, pos, {first, last})) {
+      return Status::Unavailable("the newest snapshot, " + m.name + ", is too old: " + *gap +
+                                 "; a newer snapshot is needed");
     }
   }
   if (!view.new_node) {
@@ -186,13 +182,8 @@ Result<bool> IsNewDatabase(const std::string& db_path) {
       db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
                   "AND name NOT LIKE '\\_\\_harmony%' ESCAPE '\\'"));
   if (user_objects > 0) return false;
-  HARMONY_ASSIGN_OR_RETURN(
-      int64_t has_positions,
-      db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = '__harmony_apply_position'"));
-  if (has_positions == 0) return true;
-  HARMONY_ASSIGN_OR_RETURN(int64_t positions,
-                           db.QueryInt("SELECT count(*) FROM __harmony_apply_position"));
-  return positions == 0;
+  HARMONY_ASSIGN_OR_RETURN(state::Positions positions, state::LoadPositions(db));
+  return positions.shards().empty();
 }
 
 }  // namespace harmony::node

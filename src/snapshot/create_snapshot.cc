@@ -8,6 +8,8 @@
 #include "snapshot/file_io.h"
 #include "snapshot/snapshot_file.h"
 #include "sqlite/database.h"
+#include "state/held_changes.h"
+#include "state/positions.h"
 
 namespace harmony::snapshot {
 namespace {
@@ -29,29 +31,30 @@ Result<bool> TableExists(sqlite::Database& db, std::string_view table) {
 // Held changes are remote changes the applier has passed (its positions include them) but could
 // not apply yet; dropping __harmony_held would lose them for every node bootstrapped from here.
 Status CheckNothingHeld(sqlite::Database& copy) {
-  HARMONY_ASSIGN_OR_RETURN(bool exists, TableExists(copy, "__harmony_held"));
-  if (!exists) return Status::Ok();
-  HARMONY_ASSIGN_OR_RETURN(int64_t held, copy.QueryInt("SELECT count(*) FROM __harmony_held"));
+  HARMONY_ASSIGN_OR_RETURN(int64_t held, state::CountHeldBatches(copy));
   if (held == 0) return Status::Ok();
   return Status::Unavailable(std::to_string(held) +
                              " batches are held in __harmony_held for tables this database does"
                              " not have yet; a snapshot now would lose them");
 }
 
-Result<std::map<uint32_t, uint64_t>> ReadPositions(sqlite::Database& copy) {
-  std::map<uint32_t, uint64_t> positions;
-  HARMONY_ASSIGN_OR_RETURN(bool exists, TableExists(copy, "__harmony_apply_position"));
-  if (!exists) return positions;  // a database that never applied anything
-  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement q,
-                           copy.Prepare("SELECT shard, stream_seq FROM __harmony_apply_position"));
-  while (true) {
-    HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    positions[static_cast<uint32_t>(q.ColumnInt(0))] = static_cast<uint64_t>(q.ColumnInt(1));
+// Drops harmony's objects from the copy, except the pieces of unfinished messages
+// (__harmony_partial): the positions count them as taken in, so a node restored from the copy
+// needs them to complete those messages when their last pieces arrive.
+Status DropHarmonyObjects(sqlite::Database& copy) {
+  HARMONY_ASSIGN_OR_RETURN(bool partial, TableExists(copy, "__harmony_partial"));
+  constexpr char kKept[] = "harmony_snapshot_kept_partial";
+  if (partial) {
+    HARMONY_RETURN_IF_ERROR(
+        copy.Exec(std::string("ALTER TABLE __harmony_partial RENAME TO ") + kKept));
   }
-  return positions;
+  HARMONY_RETURN_IF_ERROR(sqlite::DropObjectsWithPrefix(copy, "__harmony"));
+  if (partial) {
+    HARMONY_RETURN_IF_ERROR(
+        copy.Exec(std::string("ALTER TABLE ") + kKept + " RENAME TO __harmony_partial"));
+  }
+  return Status::Ok();
 }
-
 
 // Steps 1 and 2: the consistent, harmony-free copy at `copy_path`; fills positions and schema.
 Status MakeCopy(const std::string& db_path, const std::string& copy_path, Manifest* m) {
@@ -69,8 +72,9 @@ Status MakeCopy(const std::string& db_path, const std::string& copy_path, Manife
   // VACUUM INTO writes a rollback-journal database; make sure it stays one self-contained file.
   HARMONY_RETURN_IF_ERROR(copy.Exec("PRAGMA journal_mode=DELETE"));
   HARMONY_RETURN_IF_ERROR(CheckNothingHeld(copy));
-  HARMONY_ASSIGN_OR_RETURN(m->positions, ReadPositions(copy));
-  HARMONY_RETURN_IF_ERROR(sqlite::DropObjectsWithPrefix(copy, "__harmony"));
+  HARMONY_ASSIGN_OR_RETURN(state::Positions positions, state::LoadPositions(copy));
+  m->positions = positions.StreamSeqs();
+  HARMONY_RETURN_IF_ERROR(DropHarmonyObjects(copy));
   HARMONY_RETURN_IF_ERROR(copy.Exec("VACUUM"));  // give back the pages the drops freed
   HARMONY_ASSIGN_OR_RETURN(m->schema, UserSchema(copy));
   return Status::Ok();

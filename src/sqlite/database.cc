@@ -19,6 +19,10 @@ Status FromCode(int rc, std::string msg) {
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
       return Status::Corruption(std::move(msg));
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+    case SQLITE_TOOBIG:
+      return Status::Rejected(std::move(msg));
     case SQLITE_IOERR:
     case SQLITE_FULL:
     case SQLITE_READONLY:

@@ -85,7 +85,7 @@ void ClusterTest::SetUp() {
     n.db_path = dir_.path() + "/node" + std::to_string(i + 1) + ".db";
     n.config_path = dir_.path() + "/node" + std::to_string(i + 1) + ".toml";
     n.log_path = dir_.path() + "/node" + std::to_string(i + 1) + ".log";
-    Exec(i, Schema());
+    Exec(i, NodeSchema(i));
     std::ofstream config(n.config_path);
     config << "db_path = \"" << n.db_path << "\"\n"
            << "node_id = " << (i + 1) << "\n"
@@ -224,18 +224,11 @@ std::map<std::string, std::vector<std::string>> ClusterTest::DumpAll(int i) cons
   return all;
 }
 
-std::string ClusterTest::DataDifference(int a, int b,
-                                        const std::vector<std::string>& tables) const {
-  std::map<std::string, std::vector<std::string>> left, right;
-  if (tables.empty()) {
-    left = DumpAll(a);
-    right = DumpAll(b);
-  } else {
-    for (const std::string& t : tables) {
-      left[t] = Dump(a, t);
-      right[t] = Dump(b, t);
-    }
-  }
+namespace {
+
+using Tables = std::map<std::string, std::vector<std::string>>;
+
+std::string Difference(const Tables& left, const Tables& right, int a, int b) {
   for (const auto& [name, rows] : left) {
     auto it = right.find(name);
     if (it == right.end()) {
@@ -255,14 +248,31 @@ std::string ClusterTest::DataDifference(int a, int b,
   return "";
 }
 
+}  // namespace
+
+Tables ClusterTest::Snapshot(int i, const std::vector<std::string>& tables) const {
+  if (tables.empty()) return DumpAll(i);
+  Tables out;
+  for (const std::string& t : tables) out[t] = Dump(i, t);
+  return out;
+}
+
+std::string ClusterTest::DataDifference(int a, int b,
+                                        const std::vector<std::string>& tables) const {
+  return Difference(Snapshot(a, tables), Snapshot(b, tables), a, b);
+}
+
 bool ClusterTest::WaitForSameData(const std::vector<std::string>& tables,
                                   std::chrono::milliseconds timeout) {
   std::string diff;
   // Dumps are heavier than a single query: poll every 20 ms, not in a tight loop.
   bool ok = PollUntil(
       [&] {
-        diff = DataDifference(0, 1, tables);
-        if (diff.empty()) diff = DataDifference(0, 2, tables);
+        // Each node is read once per round: comparing node 1 read early with node 2 and node 1
+        // read later with node 3 could find "equal" pairs while the three never were.
+        const Tables first = Snapshot(0, tables);
+        diff = Difference(first, Snapshot(1, tables), 0, 1);
+        if (diff.empty()) diff = Difference(first, Snapshot(2, tables), 0, 2);
         return diff.empty();
       },
       timeout, std::chrono::milliseconds(20));

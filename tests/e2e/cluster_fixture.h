@@ -31,6 +31,8 @@ class ClusterTest : public ::testing::Test {
   virtual std::string Schema() const {
     return "CREATE TABLE items(id INTEGER PRIMARY KEY, name TEXT, qty INTEGER);";
   }
+  // Schema of node i's database; Schema() unless a test gives one node a different one.
+  virtual std::string NodeSchema(int node) const { return Schema(); }
   virtual std::string ExtraConfig(int node) const { return ""; }
 
   void SetUp() override;
@@ -61,6 +63,9 @@ class ClusterTest : public ::testing::Test {
   // `tables` is empty); on timeout adds a failure showing the first difference.
   bool WaitForSameData(const std::vector<std::string>& tables = {},
                        std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // Dump() of each of `tables` of node i (DumpAll when empty).
+  std::map<std::string, std::vector<std::string>> Snapshot(
+      int i, const std::vector<std::string>& tables) const;
   // The first difference between node a's and node b's data in `tables` (every user table when
   // empty), or "" when they hold the same rows.
   std::string DataDifference(int a, int b, const std::vector<std::string>& tables = {}) const;

@@ -1,5 +1,7 @@
 #include "tests/support/harmony_process.h"
 
+#include <filesystem>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -33,6 +35,10 @@ HarmonyProcess::~HarmonyProcess() {
 }
 
 bool HarmonyProcess::Start() {
+  // The log file is appended to across restarts: remember where this run's output begins.
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(log_path_, ec);
+  log_offset_ = ec ? 0 : static_cast<size_t>(size);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path_.c_str(),
@@ -90,10 +96,15 @@ bool HarmonyProcess::WaitForLog(const std::string& text, std::chrono::seconds ti
           int status = 0;
           if (waitpid(pid_, &status, WNOHANG) == pid_) pid_ = -1;
         }
-        return Log().find(text) != std::string::npos || pid_ <= 0;
+        return LogSinceStart().find(text) != std::string::npos || pid_ <= 0;
       },
       timeout) &&
-         Log().find(text) != std::string::npos;
+         LogSinceStart().find(text) != std::string::npos;
+}
+
+std::string HarmonyProcess::LogSinceStart() const {
+  const std::string all = Log();
+  return log_offset_ <= all.size() ? all.substr(log_offset_) : all;
 }
 
 int RunHarmony(const std::vector<std::string>& args, const std::string& log_path,
@@ -102,7 +113,7 @@ int RunHarmony(const std::vector<std::string>& args, const std::string& log_path
   if (!p.Start()) return -1;
   int code = p.WaitForExit(timeout);
   if (code == -1) p.Stop();
-  if (output) *output = p.Log();
+  if (output) *output = p.LogSinceStart();
   return code;
 }
 

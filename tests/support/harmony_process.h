@@ -30,12 +30,15 @@ class HarmonyProcess {
   // True once the log contains `text` (checked until `timeout`); false if the process died first.
   bool WaitForLog(const std::string& text, std::chrono::seconds timeout);
   std::string Log() const;
+  // What this run wrote to the log (the file may hold earlier runs' output before it).
+  std::string LogSinceStart() const;
 
  private:
   std::vector<std::string> args_;
   std::string log_path_;
   std::string binary_;
   pid_t pid_ = -1;
+  size_t log_offset_ = 0;  // size of the log file when this run started
 };
 
 // Runs harmony to completion (for -cleanup, -version, bad configs). Returns the exit status and

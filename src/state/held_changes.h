@@ -9,7 +9,7 @@
 #include "common/result.h"
 #include "sqlite/database.h"
 
-namespace harmony::apply {
+namespace harmony::state {
 
 // Changes for tables the local schema cannot take yet (a table or column another node has and
 // this one does not), kept in __harmony_held in arrival order inside the apply transaction, so
@@ -42,4 +42,8 @@ class HeldChanges {
   std::set<std::string> tables_;
 };
 
-}  // namespace harmony::apply
+// Number of batches held in the database `db` (0 when the table does not exist). A snapshot must
+// not be taken while any are held: their stream positions are counted, their rows not written.
+Result<int64_t> CountHeldBatches(sqlite::Database& db);
+
+}  // namespace harmony::state

@@ -1,8 +1,8 @@
-#include "apply/held_changes.h"
+#include "state/held_changes.h"
 
 #include "change/codec.h"
 
-namespace harmony::apply {
+namespace harmony::state {
 
 Status HeldChanges::CreateTable() {
   return db_->Exec(
@@ -75,4 +75,12 @@ Result<int64_t> HeldChanges::CountChanges() {
   return db_->QueryInt("SELECT coalesce(sum(changes), 0) FROM __harmony_held");
 }
 
-}  // namespace harmony::apply
+Result<int64_t> CountHeldBatches(sqlite::Database& db) {
+  HARMONY_ASSIGN_OR_RETURN(
+      int64_t exists, db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
+                                  "name = '__harmony_held'"));
+  if (exists == 0) return int64_t{0};
+  return db.QueryInt("SELECT count(*) FROM __harmony_held");
+}
+
+}  // namespace harmony::state

@@ -1,0 +1,101 @@
+#include "apply/assembler.h"
+
+#include "change/codec.h"
+
+namespace harmony::apply {
+
+using Kind = state::PartialMessage::Kind;
+
+Status Assembler::Reload() {
+  reassembler_.Clear();
+  units_.clear();
+  HARMONY_ASSIGN_OR_RETURN(std::vector<state::PartialMessage> pieces, store_->LoadAll());
+  for (state::PartialMessage& p : pieces) {
+    if (p.kind == Kind::kFragment) {
+      auto added = reassembler_.Add(p.shard, p.payload, p.stream_seq);
+      if (!added.ok()) return added.status().WithContext("stored fragment " + std::to_string(p.stream_seq));
+      continue;
+    }
+    auto batch = change::Decode(p.payload);
+    if (!batch.ok()) return batch.status().WithContext("stored part " + std::to_string(p.stream_seq));
+    OpenUnit& u = units_[{p.shard, p.sender}];
+    u.epoch = batch->epoch;
+    u.first_seq = batch->first_seq;
+    u.next_part = batch->part + 1;
+    u.parts.push_back(std::move(batch).value());
+  }
+  return Status::Ok();
+}
+
+Result<Assembler::FragmentResult> Assembler::TakeFragment(uint32_t shard, uint64_t stream_seq,
+                                                          std::string_view envelope) {
+  FragmentResult out;
+  auto header = change::ParseFragment(envelope);
+  if (!header.ok()) {
+    out.rejected = header.status();
+    return out;
+  }
+  const uint64_t sender = header->sender;
+  // Fragment 0 restarts the sender's message: the stored fragments of the old one go.
+  if (header->index == 0) HARMONY_RETURN_IF_ERROR(store_->Remove(shard, sender, Kind::kFragment));
+  auto added = reassembler_.Add(shard, envelope, stream_seq);
+  if (!added.ok()) {
+    // The reassembler dropped that sender's unfinished message; so does the store.
+    HARMONY_RETURN_IF_ERROR(store_->Remove(shard, sender, Kind::kFragment));
+    out.rejected = added.status();
+    return out;
+  }
+  if (!added->has_value()) {
+    HARMONY_RETURN_IF_ERROR(store_->Add({shard, stream_seq, sender, Kind::kFragment,
+                                         std::string(envelope)}));
+    return out;
+  }
+  HARMONY_RETURN_IF_ERROR(store_->Remove(shard, sender, Kind::kFragment));
+  out.whole = std::move(**added);
+  return out;
+}
+
+Result<Assembler::PartResult> Assembler::TakePart(uint32_t shard, uint64_t stream_seq,
+                                                  change::Batch batch, std::string_view encoded) {
+  PartResult out;
+  const Key key{shard, batch.node_id};
+  auto open = units_.find(key);
+  if (open != units_.end() &&
+      (batch.part != open->second.next_part || open->second.epoch != batch.epoch ||
+       open->second.first_seq != batch.first_seq)) {
+    // The sender restarted and published its range again (from part 0, or a wider range): the
+    // unfinished unit is superseded; its changes come again in the new one.
+    out.abandoned = "node " + std::to_string(batch.node_id) + " abandoned a batch after part " +
+                    std::to_string(open->second.next_part - 1) + "; continuing with its new batch";
+    units_.erase(open);
+    open = units_.end();
+    HARMONY_RETURN_IF_ERROR(store_->Remove(shard, batch.node_id, Kind::kPart));
+  }
+  if (open == units_.end() && batch.part != 0) {
+    out.rejected = Status::Corruption("part " + std::to_string(batch.part) + " of a batch from node " +
+                                      std::to_string(batch.node_id) +
+                                      " arrived without its earlier parts");
+    return out;
+  }
+  if (!batch.last_part) {
+    HARMONY_RETURN_IF_ERROR(
+        store_->Add({shard, stream_seq, batch.node_id, Kind::kPart, std::string(encoded)}));
+    OpenUnit& u = units_[key];
+    u.epoch = batch.epoch;
+    u.first_seq = batch.first_seq;
+    u.next_part = batch.part + 1;
+    u.parts.push_back(std::move(batch));
+    return out;
+  }
+  std::vector<change::Batch> unit;
+  if (open != units_.end()) {
+    unit = std::move(open->second.parts);
+    units_.erase(open);
+    HARMONY_RETURN_IF_ERROR(store_->Remove(shard, key.second, Kind::kPart));
+  }
+  unit.push_back(std::move(batch));
+  out.unit = std::move(unit);
+  return out;
+}
+
+}  // namespace harmony::apply

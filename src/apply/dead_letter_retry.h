@@ -1,0 +1,27 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace harmony::apply {
+
+struct RetryReport {
+  int64_t applied = 0;     // applied now and removed from __harmony_dead_letters
+  int64_t failed = 0;      // refused again; their error text is updated
+  int64_t superseded = 0;  // left alone: a later change to the row was applied since
+  int64_t messages = 0;    // undecodable messages, which cannot be applied (discard them)
+};
+
+// `harmony dead-letters retry`: applies again, oldest first, every pending set-aside change of
+// the database at `db_path` (or only those in `ids`, when not empty), each in its own
+// transaction on a connection with triggers off, exactly as the applier would have. Safe while
+// the node runs (SQLite serialises the writers; busy_timeout_ms applies). A change superseded by
+// a later change to its row is never applied again: that would roll the row back.
+// Errors: kNotFound for an id that does not exist; SQLite errors other than a refusal.
+Result<RetryReport> RetryDeadLetters(const std::string& db_path, const std::vector<int64_t>& ids,
+                                     int busy_timeout_ms);
+
+}  // namespace harmony::apply
