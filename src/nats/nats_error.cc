@@ -76,10 +76,12 @@ Status::Code CodeOf(natsStatus s) {
     case NATS_MISSED_HEARTBEAT:
     case NATS_MISMATCH:
       return Status::Code::kUnavailable;
+    case NATS_SYS_ERROR:
+      // A system call inside nats.c (socket, poll, thread) failed: trouble reaching the broker,
+      // worth retrying. kIoError is kept for storage errors, which stop a node (IsUnrecoverable).
+      return Status::Code::kUnavailable;
     case NATS_CONNECTION_CLOSED:
       return Status::Code::kCancelled;
-    case NATS_SYS_ERROR:
-      return Status::Code::kIoError;
     default:
       return Status::Code::kInternal;
   }
