@@ -132,6 +132,8 @@ Result<std::unique_ptr<NodeIdClaim>> NodeIdClaim::Acquire(
         return AlreadyUsed(options.node_id, current->holder);
       }
     }
+    // Another process's renewals raise no event here; a KV watcher would do, at the cost of a
+    // subscription for a wait of seconds that happens only when ids clash or after a crash.
     std::this_thread::sleep_for(kWatchEvery);
   }
 }

@@ -34,8 +34,8 @@ struct NodeIdClaimOptions {
 // KV bucket whose value describes this process (random instance id, host, pid, start time),
 // renewed by a background thread by compare-and-set, and released on destruction.
 //
-// Thread-safe: the methods are called by the owning thread; the renewal thread only reports
-// through the BackgroundError.
+// Not thread-safe: one thread (Run's) acquires and destroys it. Its own renewal thread touches
+// nothing but the lease and reports only through the BackgroundError.
 class NodeIdClaim {
  public:
   // Claims the node id. Free (never claimed, released, or expired): ours at once. Held by

@@ -88,6 +88,7 @@ TEST_F(GuardsTest, NodeKilledWithSigkillRestartsOnceItsClaimExpires) {
   Restart(0);  // waits for "ready"
   // The claim of the killed process expires 10 s after its last renewal at most.
   EXPECT_LT(std::chrono::steady_clock::now() - restarted, seconds(20));
+  EXPECT_NE(LogLine(0, {"node_id 1 was not renewed by its holder: taken over"}), "");
   Exec(1, "INSERT INTO items VALUES(1, 'after the restart', 1)");
   EXPECT_TRUE(WaitFor(0, "SELECT name FROM items WHERE id = 1", "after the restart"));
 }
@@ -129,6 +130,18 @@ TEST_F(GuardsTest, CleanupOfADatabaseInUseIsRefused) {
                   "SELECT count(*) FROM sqlite_schema WHERE name LIKE '\\_\\_harmony%' "
                   "ESCAPE '\\'"),
             "0");
+}
+
+TEST_F(GuardsTest, LostLockFileStopsTheNode) {
+  // With the file gone, a second harmony could lock a new one and run beside this node.
+  ASSERT_TRUE(std::filesystem::remove(nodes_[0].db_path + "-harmony.lock"));
+  const int code = nodes_[0].process->WaitForExit(seconds(10));
+  const std::string out = nodes_[0].process->Log();
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(ExitLine(out).find("lock file " + nodes_[0].db_path + "-harmony.lock of database " +
+                               nodes_[0].db_path + " was deleted or replaced"),
+            std::string::npos)
+      << out;
 }
 
 TEST_F(GuardsTest, CorruptDatabaseIsRefusedBeforeAnythingIsInstalled) {
