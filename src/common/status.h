@@ -17,9 +17,9 @@ class [[nodiscard]] Status {
     kOk = 0,
     kInvalidArgument,  // bad config, bad flag, bad input from a user
     kNotFound,         // a file, table, stream or key that does not exist
-    kCorruption,       // an undecodable message or inconsistent stored state
-    kUnavailable,      // broker unreachable, database busy: retrying may help
-    kIoError,          // the operating system said no
+    kCorruption,       // an undecodable message, a corrupt database or inconsistent stored state
+    kUnavailable,      // broker unreachable, database busy, disk full: retrying may help
+    kIoError,          // the operating system said no (SQLite: a failed read or write, read-only)
     kInternal,         // a library failed in an unexpected way
     kCancelled,        // shutdown requested
     // The database refused a value for good (a CHECK, NOT NULL or UNIQUE constraint, a type the

@@ -202,4 +202,15 @@ Result<std::optional<std::string>> KvLease::Holder(const std::string& key) {
   return std::optional<std::string>(ValueOf(entry.get()));
 }
 
+Result<std::optional<KvLease::Entry>> KvLease::Read(const std::string& key) {
+  const std::string context = "read lease '" + key + "' in bucket '" + bucket_ + "'";
+  HARMONY_RETURN_IF_ERROR(js_->CheckConnected(context));
+  kvEntry* raw = nullptr;
+  natsStatus s = kvStore_Get(&raw, impl_->kv.get(), key.c_str());
+  KvEntryPtr entry(raw);
+  if (s == NATS_NOT_FOUND) return std::optional<Entry>();
+  if (s != NATS_OK) return FromNats(s, context);
+  return std::optional<Entry>(Entry{ValueOf(entry.get()), kvEntry_Revision(entry.get())});
+}
+
 }  // namespace harmony::nats

@@ -46,6 +46,14 @@ class KvLease {
   // Who holds lease `key`; nullopt if no one.
   Result<std::optional<std::string>> Holder(const std::string& key);
 
+  // The holder of lease `key` and the revision of its last renewal; nullopt if no one holds it.
+  // A revision that moves while the holder stays the same means the holder is alive.
+  struct Entry {
+    std::string holder;
+    uint64_t revision = 0;
+  };
+  Result<std::optional<Entry>> Read(const std::string& key);
+
   const std::string& bucket() const { return bucket_; }
 
   struct Impl;  // the kvStore; defined in kv_lease.cc

@@ -23,6 +23,8 @@ Status Make(Status::Code code, std::string msg) {
       return Status::Internal(std::move(msg));
     case Status::Code::kCancelled:
       return Status::Cancelled(std::move(msg));
+    case Status::Code::kRejected:
+      return Status::Rejected(std::move(msg));
   }
   return Status::Internal(std::move(msg));
 }
@@ -76,10 +78,12 @@ Status::Code CodeOf(natsStatus s) {
     case NATS_MISSED_HEARTBEAT:
     case NATS_MISMATCH:
       return Status::Code::kUnavailable;
+    case NATS_SYS_ERROR:
+      // A system call inside nats.c (socket, poll, thread) failed: trouble reaching the broker,
+      // worth retrying. kIoError is kept for storage errors, which stop a node (IsUnrecoverable).
+      return Status::Code::kUnavailable;
     case NATS_CONNECTION_CLOSED:
       return Status::Code::kCancelled;
-    case NATS_SYS_ERROR:
-      return Status::Code::kIoError;
     default:
       return Status::Code::kInternal;
   }

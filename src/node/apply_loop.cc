@@ -4,12 +4,14 @@
 
 #include <algorithm>
 
+#include "node/background_error.h"
+
 namespace harmony::node {
 
 bool IsFatalApplyError(const Status& s) {
   // kNotFound: the stream dropped messages this node never applied (see Applier::Apply), or the
   // database file is gone.
-  return s.code() == Status::Code::kCorruption || s.code() == Status::Code::kNotFound;
+  return IsUnrecoverable(s) || s.code() == Status::Code::kNotFound;
 }
 
 Status ApplyLoop::Start() {
@@ -85,7 +87,7 @@ void ApplyLoop::Run() {
       continue;
     }
     if (IsFatalApplyError(s)) {
-      spdlog::critical("{}; replication cannot go on", s.message());
+      // Not logged here: the node stops with it as its one-line reason (BackgroundError).
       if (options_.on_fatal) options_.on_fatal(s);
       break;
     }

@@ -25,9 +25,9 @@ struct ApplyLoopOptions {
   std::function<void(const Status&)> on_fatal;
 };
 
-// True for an apply error that no retry can fix: the database file is damaged (SQLITE_CORRUPT,
-// SQLITE_NOTADB, or state harmony stored that no longer decodes), or a shard stream dropped
-// messages this node never applied (only a snapshot restore, at start-up, can close that gap).
+// True for an apply error that no retry can fix: IsUnrecoverable (background_error.h: a damaged
+// database, an I/O error), or a shard stream dropped messages this node never applied (only a
+// snapshot restore, at start-up, can close that gap).
 bool IsFatalApplyError(const Status& s);
 
 // Subscribes to every shard from the applier's stored positions and feeds one applier thread

@@ -9,6 +9,7 @@
 #include "capture/change_log.h"
 #include "capture/scanner.h"
 #include "capture/schema_sync.h"
+#include "node/background_error.h"
 #include "node/snapshots.h"
 #include "sqlite/database.h"
 #include "state/positions.h"
@@ -53,10 +54,14 @@ Status PublishPending(const config::Config& config, uint64_t node_id, int64_t sc
   spdlog::info("publishing {} local change(s) before the restore replaces their rows",
                newest - published);
   std::unique_ptr<bus::Publisher> publisher = bus.NewPublisher();
-  PublishLoop loop(PublishLoopOptionsFor(config, node_id, schema_version), publisher.get());
+  BackgroundError errors;  // before the loop, which records into it
+  PublishLoopOptions options = PublishLoopOptionsFor(config, node_id, schema_version);
+  options.background_error = &errors;
+  PublishLoop loop(options, publisher.get());
   HARMONY_RETURN_IF_ERROR(loop.Start());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
   while (loop.stats().published_seq.load() < newest) {
+    if (errors.failed()) return errors.Get();
     if (std::chrono::steady_clock::now() > deadline) {
       return Status::Unavailable("local changes up to " + std::to_string(newest) +
                                  " could not be published within 2 minutes");

@@ -21,11 +21,15 @@
 #include "nats/embedded_server.h"
 #include "nats/kv_lease.h"
 #include "node/apply_loop.h"
+#include "node/background_error.h"
 #include "node/bootstrap.h"
-#include "node/snapshot_saver.h"
-#include "node/snapshots.h"
+#include "node/database_checks.h"
+#include "node/database_lock.h"
+#include "node/node_id_claim.h"
 #include "node/publish_loop.h"
 #include "node/signals.h"
+#include "node/snapshot_saver.h"
+#include "node/snapshots.h"
 #include "sqlite/database.h"
 
 namespace harmony::node {
@@ -67,6 +71,8 @@ Status ParseHostPort(const std::string& address, std::string* host, int* port) {
 // One node saves a snapshot at a time: it holds this lease while it does (expiring, should it die).
 constexpr char kSnapshotLeaseBucket[] = "harmony-snapshot-lease";
 constexpr std::chrono::seconds kSnapshotLeaseTtl{300};
+// How often the main thread makes sure the database lock file is still the one it locked.
+constexpr std::chrono::seconds kLockCheckEvery{1};
 
 bus::ConnectOptions ConnectOptionsOf(const config::Config& config, std::string name) {
   bus::ConnectOptions connect;
@@ -162,9 +168,25 @@ uint64_t DeriveNodeId(const std::string& db_path) {
 
 Status Run(const config::Config& config, const ClusterFlags& flags) {
   HARMONY_RETURN_IF_ERROR(PrepareDatabaseFile(config));
+  // Before anything touches the database: a second harmony on it would publish every change
+  // twice and fight over its state tables.
+  auto locked = DatabaseLock::Acquire(config.db_path);
+  if (!locked.ok()) {
+    if (locked.status().code() != Status::Code::kUnavailable) return locked.status();
+    return Status::Unavailable(locked.status().message() + ": run one harmony per database");
+  }
+  std::unique_ptr<DatabaseLock> db_lock = std::move(locked).value();
   const uint64_t node_id = config.node_id ? config.node_id : DeriveNodeId(config.db_path);
   spdlog::info("harmony {} on {} (publish={}, replicate={}, shards={})", HARMONY_VERSION,
                config.db_path, config.publish, config.replicate, config.replication_log.shards);
+  StopSignals signals;
+  HARMONY_ASSIGN_OR_RETURN(bool checked, CheckDatabaseAtStart(config.db_path, signals));
+  if (!checked) {
+    spdlog::info("stopped before start-up completed");
+    return Status::Ok();
+  }
+  // The first unrecoverable error of any thread; declared before every thread that records one.
+  BackgroundError errors;
 
   auto capture = PrepareCapture(config);
   if (!capture.ok()) return capture.status().WithContext("install change capture");
@@ -180,6 +202,10 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
   HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<bus::JetStreamBus> bus,
                            bus::JetStreamBus::Connect(connect, streams));
   HARMONY_RETURN_IF_ERROR(bus->EnsureStreams());
+  // Before this node publishes or applies anything under its id.
+  NodeIdClaimOptions claim_options{.node_id = node_id, .replicas = config.replication_log.replicas};
+  HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<NodeIdClaim> claim,
+                           NodeIdClaim::Acquire(bus->connection(), claim_options, &errors));
 
   std::unique_ptr<snapshot::SnapshotStore> snapshots;
   if (config.snapshot.enabled && config.replicate) {
@@ -209,10 +235,6 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
   std::unique_ptr<apply::Applier> applier;
   std::unique_ptr<bus::Subscriber> subscriber;
   std::unique_ptr<ApplyLoop> apply_loop;
-  struct {
-    std::mutex mu;
-    std::optional<Status> error;  // the first error a loop could not recover from
-  } fatal;
   if (config.replicate) {
     apply::PendingKeysFn pending;
     if (config.publish) pending = capture::PendingRowKeys;
@@ -225,9 +247,8 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
     subscriber = bus->NewSubscriber();
     ApplyLoopOptions loop_options;
     loop_options.shards = config.replication_log.shards;
-    loop_options.on_fatal = [&fatal](const Status& s) {
-      std::lock_guard<std::mutex> lock(fatal.mu);
-      if (!fatal.error) fatal.error = s;
+    loop_options.on_fatal = [&errors](const Status& s) {
+      errors.Record(s.WithContext("apply loop"));
     };
     apply_loop = std::make_unique<ApplyLoop>(loop_options, applier.get(), subscriber.get());
     HARMONY_RETURN_IF_ERROR(apply_loop->Start());
@@ -243,6 +264,7 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
         PublishLoopOptionsFor(config, node_id, capture->schema_version);
     publish_options.own_progress = own_progress.get();
     publish_options.stream_ends = stream_ends;
+    publish_options.background_error = &errors;
     publish_loop = std::make_unique<PublishLoop>(publish_options, publisher.get());
     HARMONY_RETURN_IF_ERROR(publish_loop->Start());
   }
@@ -269,20 +291,17 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
   }
 
   spdlog::info("node {} ready", node_id);
-  StopSignals signals;
   int sig = 0;
-  std::optional<Status> failed;
-  while ((sig = signals.Wait(std::chrono::milliseconds(500))) == 0) {
-    std::lock_guard<std::mutex> lock(fatal.mu);
-    if (fatal.error) {
-      failed = fatal.error;
-      break;
-    }
+  while (!errors.failed()) {
+    sig = signals.Wait(kLockCheckEvery, errors.wake_fd());
+    if (sig != 0) break;
+    if (Status held = db_lock->CheckHeld(); !held.ok()) errors.Record(held);
   }
-  if (failed) {
-    spdlog::critical("stopping: {}", failed->message());
-  } else {
+  const Status error = errors.Get();
+  if (error.ok()) {
     spdlog::info("received signal {}, shutting down", sig);
+  } else {
+    spdlog::info("unrecoverable error, shutting down");  // the error itself is the exit line
   }
   // Stop producers before what they feed, and everything before the broker goes away.
   saver.reset();
@@ -293,10 +312,11 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
   publisher.reset();
   subscriber.reset();
   applier.reset();
+  claim.reset();  // released while the broker is still there
   bus.reset();
   server.reset();
   spdlog::info("stopped");
-  return failed ? *failed : Status::Ok();
+  return error;
 }
 
 Status SaveSnapshotNow(const config::Config& config) {
@@ -334,6 +354,13 @@ Status SaveSnapshotNow(const config::Config& config) {
 
 Status Cleanup(const config::Config& config) {
   HARMONY_RETURN_IF_ERROR(CheckDatabaseFile(config.db_path));
+  auto lock = DatabaseLock::Acquire(config.db_path);
+  if (!lock.ok()) {
+    if (lock.status().code() != Status::Code::kUnavailable) return lock.status();
+    return Status::Unavailable("-cleanup refused: " + lock.status().message() +
+                               "; stop that node first (cleanup would delete its triggers, "
+                               "tables and broker data)");
+  }
   sqlite::OpenOptions open;
   open.wal = false;  // leave the journal mode as the application has it
   HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(config.db_path, open));
@@ -346,7 +373,7 @@ Status Cleanup(const config::Config& config) {
     if (ec) return Status::IoError("remove " + store + ": " + ec.message());
     spdlog::info("removed embedded broker data {}", store);
   }
-  return Status::Ok();
+  return (*lock)->RemoveFile();
 }
 
 }  // namespace harmony::node

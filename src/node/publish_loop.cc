@@ -30,6 +30,7 @@ Status PublishLoop::Start() {
     options_.own_progress->Published(published_, options_.stream_ends);
   }
   scanner_ = std::make_unique<capture::Scanner>(db_.get(), options_.scan);
+  busy_alarm_ = std::make_unique<BusyReadAlarm>(options_.db_path);
   if (options_.schema_version < 0) {
     HARMONY_RETURN_IF_ERROR(SyncSchema());
   } else {
@@ -58,7 +59,11 @@ Status PublishLoop::Round(bool* published_any) {
   *published_any = false;
   // A DDL statement adds no change-log row, so look for schema changes before anything else: a
   // table created a moment ago has no triggers yet and its first rows are only found by the sync.
-  HARMONY_ASSIGN_OR_RETURN(int64_t schema_version, capture::SchemaVersion(*db_));
+  // It is also a plain read of the file: busy here means another connection locks out readers.
+  const auto read_started = std::chrono::steady_clock::now();
+  auto read = capture::SchemaVersion(*db_);
+  busy_alarm_->Note(!read.ok() && read.status().code() == Status::Code::kUnavailable, read_started);
+  HARMONY_ASSIGN_OR_RETURN(int64_t schema_version, std::move(read));
   if (schema_version != schema_version_) {
     retry_up_to_ = 0;
     HARMONY_RETURN_IF_ERROR(SyncSchema());
@@ -104,6 +109,17 @@ Status PublishLoop::Round(bool* published_any) {
   stats_.changes.fetch_add(scan.changes, std::memory_order_relaxed);
   *published_any = true;
   return Status::Ok();
+}
+
+bool PublishLoop::Fatal(const Status& s) {
+  if (!IsUnrecoverable(s)) return false;
+  const Status error = s.WithContext("publish loop");
+  if (options_.background_error != nullptr) {
+    options_.background_error->Record(error);
+  } else {
+    spdlog::error("{}; publishing stopped", error.message());
+  }
+  return true;
 }
 
 void PublishLoop::NoteAckedPositions() {
@@ -196,6 +212,7 @@ void PublishLoop::Run() {
       Status s = Round(&published_any);
       if (!s.ok()) {
         stats_.failures.fetch_add(1, std::memory_order_relaxed);
+        if (Fatal(s)) break;
         // One line per outage, not one per retry.
         if (!failing) spdlog::warn("{}; retrying until it succeeds", s.message());
         failing = true;
@@ -217,6 +234,7 @@ void PublishLoop::Run() {
       std::optional<uint64_t> up_to;
       if (options_.own_progress != nullptr) up_to = options_.own_progress->seen();
       auto removed = capture::CleanupPublished(*db_, up_to);
+      if (!removed.ok() && Fatal(removed.status())) break;
       if (!removed.ok()) {
         spdlog::warn("{}", removed.status().message());
       } else if (*removed > 0) {

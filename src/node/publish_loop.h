@@ -13,7 +13,9 @@
 #include "capture/catalog.h"
 #include "capture/scanner.h"
 #include "common/status.h"
+#include "node/background_error.h"
 #include "node/change_watcher.h"
+#include "node/database_checks.h"
 #include "node/wal_index.h"
 #include "sqlite/database.h"
 
@@ -32,6 +34,9 @@ struct PublishLoopOptions {
   apply::OwnProgress* own_progress = nullptr;  // not owned
   // shard -> last stream seq at start-up: where everything published before the start lies.
   std::map<uint32_t, uint64_t> stream_ends;
+  // Where an unrecoverable error (IsUnrecoverable: a corrupt database, a failing disk) goes; the
+  // loop then stops. Null: the loop logs it and stops. Not owned; must outlive the loop.
+  BackgroundError* background_error = nullptr;
 };
 
 struct PublishStats {
@@ -47,6 +52,7 @@ struct PublishStats {
 // each batch asynchronously, waits for all acks, then records the new published seq. A failed
 // round is retried with exactly the same range (same message ids), so JetStream's duplicate
 // window drops whatever had already been stored; nothing is marked published before its ack.
+// An unrecoverable error stops the loop and is recorded in options.background_error.
 class PublishLoop {
  public:
   // "publisher" must outlive the loop; only the loop's thread uses it.
@@ -66,6 +72,8 @@ class PublishLoop {
   bool Sleep(std::chrono::milliseconds d);
   void Checkpoint();
   void NoteAckedPositions();  // merges the last acked group's positions into round_positions_
+  // Records `s` (with context) and returns true if it must stop the loop.
+  bool Fatal(const Status& s);
 
   PublishLoopOptions options_;
   bus::Publisher* publisher_;  // not owned
@@ -74,10 +82,12 @@ class PublishLoop {
   std::unique_ptr<ChangeWatcher> watcher_;
   std::unique_ptr<WalIndex> wal_index_;
   std::set<std::string> reported_skipped_;  // tables whose skip was already logged
+  // Says, once, why reads stay locked for long.
+  std::unique_ptr<BusyReadAlarm> busy_alarm_;
   int64_t schema_version_ = -1;  // what the installed triggers match
   uint64_t published_ = 0;
-  uint64_t retry_up_to_ = 0;
-  std::map<uint32_t, uint64_t> round_positions_;  // shard -> stream seq acked in this round  // non-zero: the range of a failed round, to be sent again as it was
+  uint64_t retry_up_to_ = 0;  // non-zero: the range of a failed round, to be sent again as it was
+  std::map<uint32_t, uint64_t> round_positions_;  // shard -> stream seq acked in this round
   std::chrono::steady_clock::time_point last_cleanup_;
   std::chrono::steady_clock::time_point last_checkpoint_;
   PublishStats stats_;

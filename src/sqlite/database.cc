@@ -23,8 +23,14 @@ Status FromCode(int rc, std::string msg) {
     case SQLITE_MISMATCH:
     case SQLITE_TOOBIG:
       return Status::Rejected(std::move(msg));
-    case SQLITE_IOERR:
     case SQLITE_FULL:
+      // A full disk (or max_page_count reached) clears once space is freed: retrying may help,
+      // unlike a failed read or write.
+      return Status::Unavailable(std::move(msg));
+    case SQLITE_IOERR:
+      // SQLITE_IOERR_NOMEM is memory, not the disk: worth retrying like SQLITE_NOMEM.
+      if (rc == SQLITE_IOERR_NOMEM) return Status::Internal(std::move(msg));
+      return Status::IoError(std::move(msg));
     case SQLITE_READONLY:
       return Status::IoError(std::move(msg));
     default:
@@ -134,6 +140,13 @@ Status Statement::Error(std::string_view what) const {
   std::string msg(what);
   msg += ": ";
   msg += sqlite3_errmsg(db_);
+  // Which file, so that the one line harmony may stop with says where.
+  const char* file = sqlite3_db_filename(db_, "main");
+  if (file != nullptr && file[0] != '\0') {
+    msg += " (";
+    msg += file;
+    msg += ")";
+  }
   std::string_view text = sql();
   msg += ", in: ";
   msg += text.substr(0, 120);
@@ -285,6 +298,19 @@ std::string QuoteString(std::string_view text) {
   }
   out.push_back('\'');
   return out;
+}
+
+Status QuickCheck(Database& db) {
+  // One complaint is enough to refuse the file, and stops the check early.
+  HARMONY_ASSIGN_OR_RETURN(Statement check, db.Prepare("PRAGMA quick_check(1)"));
+  HARMONY_ASSIGN_OR_RETURN(bool row, check.Step());
+  std::string verdict = row ? check.ColumnText(0) : "no result";
+  if (verdict == "ok") return Status::Ok();
+  // "*** in database main ***\nTree 2 page 2: ...": one line, for a one-line error.
+  for (char& c : verdict) {
+    if (c == '\n') c = ' ';
+  }
+  return Status::Corruption("PRAGMA quick_check: " + verdict);
 }
 
 Status DropObjectsWithPrefix(Database& db, std::string_view prefix) {

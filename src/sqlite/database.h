@@ -116,6 +116,11 @@ class Transaction {
   Database* db_;  // not owned; null once finished
 };
 
+// PRAGMA quick_check: Ok, or kCorruption carrying SQLite's first complaint (an error reading the
+// file passes through with its own code: kUnavailable while another connection locks it).
+// Reads every page, so it takes time in proportion to the file's size.
+Status QuickCheck(Database& db);
+
 // Drops, in one IMMEDIATE transaction, every trigger, view, index and table whose name starts with
 // `prefix` (matched literally), triggers first. Indexes SQLite created itself go with their table.
 Status DropObjectsWithPrefix(Database& db, std::string_view prefix);

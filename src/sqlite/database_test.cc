@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "tests/support/database_file.h"
 #include "tests/support/temp_dir.h"
 
 namespace harmony::sqlite {
@@ -99,6 +100,63 @@ TEST_F(DatabaseTest, NotADatabaseIsReportedAtOpen) {
   auto db = Database::Open(path, OpenOptions{});
   ASSERT_FALSE(db.ok());
   EXPECT_NE(db.status().message().find("junk.db"), std::string::npos);
+}
+
+TEST_F(DatabaseTest, QuickCheckReportsTheFirstComplaintOfACorruptPage) {
+  int64_t root = 0, page_size = 0;
+  {
+    Database db = OpenDb();
+    ASSERT_TRUE(db.Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);"
+                        "INSERT INTO t(v) VALUES('a'), ('b')")
+                    .ok());
+    EXPECT_TRUE(QuickCheck(db).ok());
+    root = *db.QueryInt("SELECT rootpage FROM sqlite_schema WHERE name = 't'");
+    page_size = *db.QueryInt("PRAGMA page_size");
+  }  // the last connection checkpoints the WAL into the file
+  ASSERT_TRUE(test::CorruptPage(dir_.path() + "/t.db", root, static_cast<int>(page_size)));
+  Database db = OpenDb();  // page 1 is intact: opening works
+  Status s = QuickCheck(db);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption) << s.ToString();
+  EXPECT_NE(s.message().find("quick_check"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("Page " + std::to_string(root)), std::string::npos) << s.message();
+  // Reading the page is corruption too, not an I/O error.
+  EXPECT_EQ(db.QueryInt("SELECT count(*) FROM t").status().code(), Status::Code::kCorruption);
+}
+
+TEST_F(DatabaseTest, FullDatabaseIsUnavailableNotAnIoError) {
+  // max_page_count gives the same SQLITE_FULL as a full disk, which clears once space is freed.
+  Database db = OpenDb();
+  ASSERT_TRUE(db.Exec("CREATE TABLE t(v); PRAGMA max_page_count = 3").ok());
+  Status s = db.Exec("INSERT INTO t VALUES(zeroblob(100000))");
+  EXPECT_EQ(s.code(), Status::Code::kUnavailable) << s.ToString();
+  EXPECT_NE(s.message().find("full"), std::string::npos) << s.message();
+}
+
+TEST_F(DatabaseTest, WritingADeletedDatabaseIsAnIoError) {
+  // In rollback-journal mode SQLite notices the file is gone when it opens the journal
+  // (SQLITE_READONLY_DBMOVED); in WAL mode it writes on into the unlinked file.
+  OpenOptions rollback;
+  rollback.wal = false;
+  Database db = OpenDb(rollback);
+  ASSERT_TRUE(db.Exec("CREATE TABLE t(v)").ok());
+  std::filesystem::remove(dir_.path() + "/t.db");
+  Status s = db.Exec("INSERT INTO t VALUES(1)");  // SQLITE_READONLY_DBMOVED
+  EXPECT_EQ(s.code(), Status::Code::kIoError) << s.ToString();
+}
+
+TEST_F(DatabaseTest, ExclusiveLockingModeCannotWriteBesideAnotherConnection) {
+  // docs/applications.md: an app connection in exclusive mode cannot write while harmony's
+  // connections have the WAL database open.
+  Database harmony = OpenDb();
+  ASSERT_TRUE(harmony.Exec("CREATE TABLE t(v)").ok());
+  OpenOptions app_options;
+  app_options.wal = false;
+  app_options.busy_timeout_ms = 200;
+  Database app = OpenDb(app_options);
+  ASSERT_TRUE(app.Exec("PRAGMA locking_mode=EXCLUSIVE").ok());
+  Status s = app.Exec("INSERT INTO t VALUES(1)");
+  EXPECT_EQ(s.code(), Status::Code::kUnavailable) << s.ToString();
+  EXPECT_NE(s.message().find("database is locked"), std::string::npos) << s.message();
 }
 
 TEST(QuoteTest, QuotesAreDoubled) {

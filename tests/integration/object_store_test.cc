@@ -336,6 +336,23 @@ TEST_F(KvLeaseTest, LeaseIsExclusiveRenewableAndReleasable) {
   EXPECT_FALSE(Acquire(*a, "node-a"));
 }
 
+TEST_F(KvLeaseTest, ReadShowsTheRevisionMoveWithEachRenewal) {
+  auto lease = OpenLease(conn_, seconds(30));
+  ASSERT_NE(lease, nullptr);
+  EXPECT_EQ(lease->Read("snapshot").value(), std::nullopt);
+  ASSERT_TRUE(Acquire(*lease, "node-a"));
+  auto first = lease->Read("snapshot");
+  ASSERT_TRUE(IsOk(first));
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ((*first)->holder, "node-a");
+  ASSERT_TRUE(Acquire(*lease, "node-a"));  // renew
+  auto second = lease->Read("snapshot");
+  ASSERT_TRUE(IsOk(second));
+  ASSERT_TRUE(second->has_value());
+  EXPECT_EQ((*second)->holder, "node-a");
+  EXPECT_GT((*second)->revision, (*first)->revision);
+}
+
 TEST_F(KvLeaseTest, LeaseOfACrashedHolderExpiresAfterItsTtl) {
   auto a = OpenLease(conn_, seconds(1));
   auto b = OpenLease(conn_, seconds(1));
