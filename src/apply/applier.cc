@@ -22,15 +22,6 @@ Status CreateApplyTables(sqlite::Database& db) {
       "  PRIMARY KEY(shard, stream_seq));");
 }
 
-// The primary-key values of a change, in key order.
-std::vector<Value> KeyOf(const change::TableSchema& table, const change::Change& c) {
-  if (c.op == change::Op::kDelete) return c.values;
-  std::vector<Value> key;
-  key.reserve(table.pk.size());
-  for (uint32_t i : table.pk) key.push_back(c.values[i]);
-  return key;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Applier>> Applier::Open(const ApplyOptions& options,
@@ -270,9 +261,10 @@ Status Applier::ApplyBatch(const change::Batch& batch) {
 }
 
 Status Applier::ApplyChange(const change::TableSchema& table, const change::Change& c) {
-  if (!pending_.empty()) {
-    const std::vector<Value> key = KeyOf(table, c);
-    const uint64_t hash = change::RowKeyHash(table.name, key);
+  // A change with whole-row identity is never skipped: its row is named by its content, and
+  // such changes commute with the local ones.
+  if (!pending_.empty() && change::IdentityOf(c.op) == change::Identity::kKey) {
+    const uint64_t hash = change::ChangeRowHash(table, c);
     auto it = pending_.find(hash);
     if (it != pending_.end()) {
       // The row has a local change; skip this one unless that change is already in the stream
@@ -284,8 +276,7 @@ Status Applier::ApplyChange(const change::TableSchema& table, const change::Chan
       }
     }
   }
-  HARMONY_RETURN_IF_ERROR(c.op == change::Op::kUpsert ? writer_.Upsert(table, c.values)
-                                                      : writer_.Delete(table, c.values));
+  HARMONY_RETURN_IF_ERROR(writer_.Apply(table, c));
   stats_.changes.fetch_add(1, std::memory_order_relaxed);
   return Status::Ok();
 }
