@@ -224,18 +224,12 @@ std::map<std::string, std::vector<std::string>> ClusterTest::DumpAll(int i) cons
   return all;
 }
 
-std::string ClusterTest::DataDifference(int a, int b,
-                                        const std::vector<std::string>& tables) const {
-  std::map<std::string, std::vector<std::string>> left, right;
-  if (tables.empty()) {
-    left = DumpAll(a);
-    right = DumpAll(b);
-  } else {
-    for (const std::string& t : tables) {
-      left[t] = Dump(a, t);
-      right[t] = Dump(b, t);
-    }
-  }
+namespace {
+
+using TableRows = std::map<std::string, std::vector<std::string>>;
+
+// The first difference between the dumps of node a and node b, or "".
+std::string DumpDifference(int a, const TableRows& left, int b, const TableRows& right) {
   for (const auto& [name, rows] : left) {
     auto it = right.find(name);
     if (it == right.end()) {
@@ -255,14 +249,34 @@ std::string ClusterTest::DataDifference(int a, int b,
   return "";
 }
 
+}  // namespace
+
+std::map<std::string, std::vector<std::string>> ClusterTest::DumpTables(
+    int i, const std::vector<std::string>& tables) const {
+  if (tables.empty()) return DumpAll(i);
+  TableRows out;
+  for (const std::string& t : tables) out[t] = Dump(i, t);
+  return out;
+}
+
+std::string ClusterTest::DataDifference(int a, int b,
+                                        const std::vector<std::string>& tables) const {
+  return DumpDifference(a, DumpTables(a, tables), b, DumpTables(b, tables));
+}
+
 bool ClusterTest::WaitForSameData(const std::vector<std::string>& tables,
                                   std::chrono::milliseconds timeout) {
   std::string diff;
-  // Dumps are heavier than a single query: poll every 20 ms, not in a tight loop.
+  // Dumps are heavier than a single query: poll every 20 ms, not in a tight loop. Each node is
+  // dumped once per round: comparing 0 with 1 and then a newer dump of 0 with 2 could pass while
+  // node 2 still lags (0 and 1 both old, then 0 caught up with 2).
   bool ok = PollUntil(
       [&] {
-        diff = DataDifference(0, 1, tables);
-        if (diff.empty()) diff = DataDifference(0, 2, tables);
+        const TableRows first = DumpTables(0, tables);
+        const TableRows second = DumpTables(1, tables);
+        const TableRows third = DumpTables(2, tables);
+        diff = DumpDifference(0, first, 1, second);
+        if (diff.empty()) diff = DumpDifference(0, first, 2, third);
         return diff.empty();
       },
       timeout, std::chrono::milliseconds(20));

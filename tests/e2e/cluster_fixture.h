@@ -61,6 +61,9 @@ class ClusterTest : public ::testing::Test {
   // `tables` is empty); on timeout adds a failure showing the first difference.
   bool WaitForSameData(const std::vector<std::string>& tables = {},
                        std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // Dump() of each of `tables` of node i, or DumpAll(i) when `tables` is empty.
+  std::map<std::string, std::vector<std::string>> DumpTables(
+      int i, const std::vector<std::string>& tables) const;
   // The first difference between node a's and node b's data in `tables` (every user table when
   // empty), or "" when they hold the same rows.
   std::string DataDifference(int a, int b, const std::vector<std::string>& tables = {}) const;
