@@ -25,8 +25,9 @@ std::string Params(size_t n) {
   return out;
 }
 
-// SQLite's column affinity rules (https://sqlite.org/datatype3.html, 3.1): is `declared` of BLOB
-// affinity, the only one in which INTEGER 1 and REAL 1.0 can both be stored (and are one key)?
+// SQLite's column affinity rules (https://sqlite.org/datatype3.html, 3.1): is a column declared
+// with `type` of BLOB affinity, the only one that can store both INTEGER 1 and REAL 1.0 (which
+// are one key)?
 bool IsBlobAffinity(std::string type) {
   for (char& c : type) c = c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
   auto has = [&](const char* part) { return type.find(part) != std::string::npos; };

@@ -4,6 +4,7 @@
 
 #include "capture/capture_test_util.h"
 #include "capture/catalog.h"
+#include "capture/schema_sync.h"
 #include "capture/triggers.h"
 #include "change/shard.h"
 
@@ -120,7 +121,8 @@ TEST_F(ScannerTest, PendingRowKeysCoverUnpublishedOldAndNewKeys) {
 
 // A short rendering of a change for comparisons: op letter and values.
 std::string Render(const change::Change& c) {
-  static constexpr const char* kOps[] = {"?", "upsert", "delete", "insert_row", "delete_row"};
+  static constexpr const char* kOps[] = {"?",          "upsert",     "delete",
+                                         "insert_row", "delete_row", "ensure_row"};
   std::string out = kOps[static_cast<int>(c.op)];
   for (const Value& v : c.values) out += " " + DebugString(v);
   return out;
@@ -151,6 +153,17 @@ TEST_F(ScannerTest, UpdatesBetweenAKeyAndNullMoveTheRowBetweenIdentities) {
   EXPECT_EQ(RenderAll(Scan({.shards = 1})),
             (std::vector<std::string>{"upsert 'x' 'a'", "delete 'x'", "insert_row NULL 'a'",
                                       "delete_row NULL 'a'", "upsert 'y' 'a'"}));
+}
+
+// A backfill states that rows exist: a peer that has a NULL-key row already must not get a copy.
+TEST_F(ScannerTest, BackfilledRowsWhoseKeyHasNullAreEnsuredNotInserted) {
+  Exec(*db_, "CREATE TABLE late(k TEXT PRIMARY KEY, v); INSERT INTO late VALUES(NULL, 'x');"
+             "INSERT INTO late VALUES('k', 'y')");
+  auto sync = SyncCapture(*db_, {}, /*backfill=*/true);
+  ASSERT_TRUE(sync.ok()) << sync.status().ToString();
+  EXPECT_EQ(sync->backfilled_rows, 2u);
+  EXPECT_EQ(RenderAll(Scan({.shards = 1})),
+            (std::vector<std::string>{"ensure_row NULL 'x'", "upsert 'k' 'y'"}));
 }
 
 // Regression (#9): 'A' -> 'a' keeps the row for NOCASE, and 1 -> 1.0 in an untyped key: one
