@@ -157,8 +157,9 @@ TEST_F(ScannerTest, UpdatesBetweenAKeyAndNullMoveTheRowBetweenIdentities) {
 
 // A backfill states that rows exist: a peer that has a NULL-key row already must not get a copy.
 TEST_F(ScannerTest, BackfilledRowsWhoseKeyHasNullAreEnsuredNotInserted) {
-  Exec(*db_, "CREATE TABLE late(k TEXT PRIMARY KEY, v); INSERT INTO late VALUES(NULL, 'x');"
-             "INSERT INTO late VALUES('k', 'y')");
+  Exec(*db_,
+       "CREATE TABLE late(k TEXT PRIMARY KEY, v); INSERT INTO late VALUES(NULL, 'x');"
+       "INSERT INTO late VALUES('k', 'y')");
   auto sync = SyncCapture(*db_, {}, /*backfill=*/true);
   ASSERT_TRUE(sync.ok()) << sync.status().ToString();
   EXPECT_EQ(sync->backfilled_rows, 2u);
