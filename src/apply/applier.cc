@@ -12,15 +12,6 @@ namespace {
 // anyway (so that a restart does not re-read too many of them).
 constexpr uint64_t kPersistEvery = 1000;
 
-// The primary-key values of a change, in key order.
-std::vector<Value> KeyOf(const change::TableSchema& table, const change::Change& c) {
-  if (c.op == change::Op::kDelete) return c.values;
-  std::vector<Value> key;
-  key.reserve(table.pk.size());
-  for (uint32_t i : table.pk) key.push_back(c.values[i]);
-  return key;
-}
-
 // JetStream numbers a stream's messages 1, 2, 3 ... and drops only the oldest ones (limits), so a
 // message that does not follow the last one taken in means the stream dropped messages this node
 // never took in: replaying past them would diverge for good.
@@ -215,8 +206,7 @@ Status Applier::TakeDecoded(const Incoming& m, change::Batch batch, std::string_
     if (batch.last_part) work_.NoteOwn(m.shard, batch.last_seq);
     if (dead_letters_.AnyPending()) {
       for (const change::Change& c : batch.changes) {
-        const uint64_t hash = change::RowKeyHash(batch.tables[c.table].name,
-                                                 KeyOf(batch.tables[c.table], c));
+        const uint64_t hash = change::ChangeRowHash(batch.tables[c.table], c);
         if (dead_letters_.HasPending(hash)) HARMONY_RETURN_IF_ERROR(dead_letters_.Supersede(hash));
       }
     }
@@ -272,8 +262,10 @@ Status Applier::ApplyUnit(const std::vector<change::Batch>& unit, const Incoming
 
 Status Applier::ApplyChange(const change::TableSchema& table, const change::Change& c,
                             const Incoming* m, uint64_t origin, bool careful) {
-  const uint64_t hash = change::RowKeyHash(table.name, KeyOf(table, c));
-  if (!pending_.empty()) {
+  const uint64_t hash = change::ChangeRowHash(table, c);
+  // A change with whole-row identity is never skipped: its row is named by its content, and
+  // such changes commute with the local ones.
+  if (!pending_.empty() && change::IdentityOf(c.op) == change::Identity::kKey) {
     auto it = pending_.find(hash);
     if (it != pending_.end()) {
       // The row has a local change; skip this one unless that change is already in the stream
@@ -285,10 +277,7 @@ Status Applier::ApplyChange(const change::TableSchema& table, const change::Chan
       }
     }
   }
-  auto write = [&] {
-    return c.op == change::Op::kUpsert ? writer_.Upsert(table, c.values)
-                                       : writer_.Delete(table, c.values);
-  };
+  auto write = [&] { return writer_.Apply(table, c); };
   if (!careful) {
     HARMONY_RETURN_IF_ERROR(write());
   } else {

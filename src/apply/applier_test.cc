@@ -200,7 +200,8 @@ TEST_F(ApplierTest, UpsertKeepsColumnsTheSenderDoesNotKnow) {
 
 TEST_F(ApplierTest, OwnMessageEndsTheProtectionOfItsPendingRows) {
   Value one{int64_t{1}};
-  const uint64_t key = change::RowKeyHash("my t", std::span<const Value>(&one, 1));
+  const uint64_t key = change::RowKeyHash(change::TableSchema{"my t", {"id", "v"}, {0}},
+                                          std::span<const Value>(&one, 1));
   // Row 1 was changed locally at change-log seq 5, published (message 1 below) but the publish
   // progress is not recorded yet, so it still looks pending.
   auto applier = Open([key](sqlite::Database&, std::optional<uint64_t>) -> Result<PendingKeys> {
@@ -233,7 +234,8 @@ TEST_F(ApplierTest, OwnMessageEndsTheProtectionOfItsPendingRows) {
 
 TEST_F(ApplierTest, RowsWithPendingLocalChangesAreNotOverwritten) {
   Value one{int64_t{1}};
-  const uint64_t key = change::RowKeyHash("my t", std::span<const Value>(&one, 1));
+  const uint64_t key = change::RowKeyHash(change::TableSchema{"my t", {"id", "v"}, {0}},
+                                          std::span<const Value>(&one, 1));
   auto applier = Open([key](sqlite::Database&, std::optional<uint64_t>) -> Result<PendingKeys> {
     return PendingKeys{{key, 5}};
   });
@@ -286,7 +288,8 @@ TEST_F(ApplierTest, OwnMessagesOfAnEarlierEpochAreApplied) {
 
 TEST_F(ApplierTest, LocalChangeIsProtectedUntilItsOwnMessageIsPassed) {
   Value one{int64_t{1}};
-  const uint64_t key = change::RowKeyHash("my t", std::span<const Value>(&one, 1));
+  const uint64_t key = change::RowKeyHash(change::TableSchema{"my t", {"id", "v"}, {0}},
+                                          std::span<const Value>(&one, 1));
   OwnProgress progress;
   // Row 1 changed locally at change-log seq 5; that round was acked at stream seq 2.
   progress.Published(5, {{1, 2}});

@@ -44,9 +44,7 @@ Result<RetryReport> RetryDeadLetters(const std::string& db_path, const std::vect
     const change::TableSchema& table = batch->tables[0];
     const change::Change& c = batch->changes[0];
     HARMONY_ASSIGN_OR_RETURN(std::optional<std::string> missing, writer.Incompatibility(table));
-    Status s = missing ? Status::Rejected(*missing)
-               : c.op == change::Op::kUpsert ? writer.Upsert(table, c.values)
-                                             : writer.Delete(table, c.values);
+    Status s = missing ? Status::Rejected(*missing) : writer.Apply(table, c);
     if (s.code() == Status::Code::kRejected) {
       tx.Rollback();
       HARMONY_RETURN_IF_ERROR(state::UpdateDeadLetterError(db, d.id, s.message()));

@@ -1,6 +1,9 @@
 #include "apply/row_writer.h"
 
 #include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
 
 namespace harmony::apply {
 namespace {
@@ -22,7 +25,65 @@ std::string Params(size_t n) {
   return out;
 }
 
-std::string UpsertSql(const change::TableSchema& t) {
+// SQLite's column affinity rules (https://sqlite.org/datatype3.html, 3.1): is a column declared
+// with `type` of BLOB affinity, the only one that can store both INTEGER 1 and REAL 1.0 (which
+// are one key)?
+bool IsBlobAffinity(std::string type) {
+  for (char& c : type) c = c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+  auto has = [&](const char* part) { return type.find(part) != std::string::npos; };
+  if (has("INT") || has("CHAR") || has("CLOB") || has("TEXT")) return false;
+  return type.empty() || has("BLOB");
+}
+
+// `"c" IS ?n` for every column, exact: BINARY and the same storage class, so that 'a' never
+// matches 'A' in a NOCASE column and 1 never matches 1.0.
+std::string IdenticalRowWhere(const change::TableSchema& t) {
+  std::string where;
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    const std::string c = QuoteIdentifier(t.columns[i]);
+    const std::string p = "?" + std::to_string(i + 1);
+    where += (i ? " AND " : "") + c + " IS " + p + " COLLATE BINARY AND typeof(" + c +
+             ") = typeof(" + p + ")";
+  }
+  return where.empty() ? "1" : where;
+}
+
+std::string InsertSql(const change::TableSchema& t) {
+  return "INSERT INTO " + QuoteIdentifier(t.name) + "(" + ColumnList(t) + ") VALUES(" +
+         Params(t.columns.size()) + ")";
+}
+
+std::string EnsureRowSql(const change::TableSchema& t) {
+  std::string values;
+  for (size_t i = 0; i < t.columns.size(); ++i) values += (i ? ", ?" : "?") + std::to_string(i + 1);
+  return "INSERT INTO " + QuoteIdentifier(t.name) + "(" + ColumnList(t) + ") SELECT " + values +
+         " WHERE NOT EXISTS(SELECT 1 FROM " + QuoteIdentifier(t.name) + " WHERE " +
+         IdenticalRowWhere(t) + ")";
+}
+
+// The name under which the local table's rowid is reachable (a column may be called "rowid").
+std::string RowidName(const std::map<std::string, std::string>& local) {
+  for (const char* name : {"rowid", "_rowid_", "oid"}) {
+    bool taken = false;
+    for (const auto& [column, type] : local) {
+      taken = taken || std::equal(column.begin(), column.end(), name, name + std::strlen(name),
+                                  [](char a, char b) {
+                                    return (a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) == b;
+                                  });
+    }
+    if (!taken) return name;
+  }
+  return "rowid";  // all three taken: the prepare fails and says so
+}
+
+std::string DeleteRowSql(const change::TableSchema& t, const std::string& rowid) {
+  const std::string table = QuoteIdentifier(t.name);
+  return "DELETE FROM " + table + " WHERE " + rowid + " = (SELECT " + rowid + " FROM " + table +
+         " WHERE " + IdenticalRowWhere(t) + " LIMIT 1)";
+}
+
+// `rewrite_key[i]`: also SET key column pk[i] on conflict (see RowWriter::Upsert).
+std::string UpsertSql(const change::TableSchema& t, const std::vector<bool>& rewrite_key) {
   std::string sql = "INSERT INTO " + QuoteIdentifier(t.name) + "(" + ColumnList(t) + ") VALUES(" +
                     Params(t.columns.size()) + ") ON CONFLICT(";
   for (size_t i = 0; i < t.pk.size(); ++i) {
@@ -30,7 +91,8 @@ std::string UpsertSql(const change::TableSchema& t) {
   }
   std::string set;
   for (uint32_t i = 0; i < t.columns.size(); ++i) {
-    if (std::find(t.pk.begin(), t.pk.end(), i) != t.pk.end()) continue;
+    auto pk_it = std::find(t.pk.begin(), t.pk.end(), i);
+    if (pk_it != t.pk.end() && !rewrite_key[pk_it - t.pk.begin()]) continue;
     const std::string c = QuoteIdentifier(t.columns[i]);
     set += (set.empty() ? "" : ", ") + c + " = excluded." + c;
   }
@@ -57,6 +119,8 @@ std::string CacheKey(const change::TableSchema& t, char kind) {
   for (const std::string& c : t.columns) key += '\x1f' + c;
   key += '\x1e';
   for (uint32_t p : t.pk) key += std::to_string(p) + ",";
+  key += '\x1e';
+  for (size_t i = 0; i < t.pk.size(); ++i) key += static_cast<char>('0' + int(t.KeyCollation(i)));
   return key;
 }
 
@@ -74,25 +138,30 @@ Status RowWriter::RefreshSchema() {
   return Status::Ok();
 }
 
-Result<std::optional<std::string>> RowWriter::Incompatibility(const change::TableSchema& table) {
-  auto it = columns_.find(table.name);
+Result<const RowWriter::LocalColumns*> RowWriter::ColumnsOf(const std::string& table) {
+  auto it = columns_.find(table);
   if (it == columns_.end()) {
-    HARMONY_ASSIGN_OR_RETURN(
-        sqlite::Statement q, db_->Prepare("SELECT name FROM pragma_table_info(?1, 'main')"));
-    HARMONY_RETURN_IF_ERROR(q.BindText(1, table.name));
-    std::set<std::string> names;
+    HARMONY_ASSIGN_OR_RETURN(sqlite::Statement q,
+                             db_->Prepare("SELECT name, type FROM pragma_table_info(?1, 'main')"));
+    HARMONY_RETURN_IF_ERROR(q.BindText(1, table));
+    std::map<std::string, std::string> names;
     while (true) {
       HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) break;
-      names.insert(q.ColumnText(0));
+      names[q.ColumnText(0)] = q.ColumnText(1);
     }
-    std::optional<std::set<std::string>> entry;
+    LocalColumns entry;
     if (!names.empty()) entry = std::move(names);
-    it = columns_.emplace(table.name, std::move(entry)).first;
+    it = columns_.emplace(table, std::move(entry)).first;
   }
-  if (!it->second) return std::optional<std::string>("no table " + QuoteIdentifier(table.name));
+  return &it->second;
+}
+
+Result<std::optional<std::string>> RowWriter::Incompatibility(const change::TableSchema& table) {
+  HARMONY_ASSIGN_OR_RETURN(const LocalColumns* local, ColumnsOf(table.name));
+  if (!*local) return std::optional<std::string>("no table " + QuoteIdentifier(table.name));
   for (const std::string& c : table.columns) {
-    if (!it->second->count(c)) {
+    if (!(*local)->count(c)) {
       return std::optional<std::string>("table " + QuoteIdentifier(table.name) + " has no column " +
                                         QuoteIdentifier(c));
     }
@@ -100,14 +169,40 @@ Result<std::optional<std::string>> RowWriter::Incompatibility(const change::Tabl
   return std::optional<std::string>();
 }
 
+Result<std::string> RowWriter::SqlFor(const change::TableSchema& table, Kind kind) {
+  switch (kind) {
+    case Kind::kReplace:
+      return ReplaceSql(table);
+    case Kind::kDelete:
+      return DeleteSql(table);
+    case Kind::kInsertRow:
+      return InsertSql(table);
+    case Kind::kEnsureRow:
+      return EnsureRowSql(table);
+    default:
+      break;
+  }
+  HARMONY_ASSIGN_OR_RETURN(const LocalColumns* local, ColumnsOf(table.name));
+  if (kind == Kind::kDeleteRow) {
+    return DeleteRowSql(table, *local ? RowidName(**local) : "rowid");
+  }
+  std::vector<bool> rewrite_key(table.pk.size());
+  for (size_t i = 0; i < table.pk.size(); ++i) {
+    const std::string& column = table.columns[table.pk[i]];
+    auto type =
+        *local ? (*local)->find(column) : std::map<std::string, std::string>::const_iterator{};
+    rewrite_key[i] = table.KeyCollation(i) != change::Collation::kBinary ||
+                     (*local && type != (*local)->end() && IsBlobAffinity(type->second));
+  }
+  return UpsertSql(table, rewrite_key);
+}
+
 Result<sqlite::Statement*> RowWriter::StatementFor(const change::TableSchema& table, Kind kind) {
-  const char tag = kind == Kind::kUpsert ? 'u' : kind == Kind::kReplace ? 'r' : 'd';
-  std::string key = CacheKey(table, tag);
+  static constexpr char kTags[] = "urdixe";  // one per Kind, in order
+  std::string key = CacheKey(table, kTags[static_cast<int>(kind)]);
   auto it = statements_.find(key);
   if (it == statements_.end()) {
-    const std::string sql = kind == Kind::kUpsert    ? UpsertSql(table)
-                            : kind == Kind::kReplace ? ReplaceSql(table)
-                                                     : DeleteSql(table);
+    HARMONY_ASSIGN_OR_RETURN(std::string sql, SqlFor(table, kind));
     HARMONY_ASSIGN_OR_RETURN(sqlite::Statement stmt, db_->Prepare(sql));
     it = statements_.emplace(std::move(key), std::move(stmt)).first;
   }
@@ -121,21 +216,56 @@ Status RowWriter::Run(sqlite::Statement* stmt, const std::vector<Value>& values)
   return stmt->Run();
 }
 
-Status RowWriter::Upsert(const change::TableSchema& table, const std::vector<Value>& values) {
-  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement * upsert, StatementFor(table, Kind::kUpsert));
-  Status s = Run(upsert, values);
+Status RowWriter::Apply(const change::TableSchema& table, const change::Change& change) {
+  switch (change.op) {
+    case change::Op::kUpsert:
+      return Upsert(table, change.values);
+    case change::Op::kDelete:
+      return Delete(table, change.values);
+    case change::Op::kInsertRow:
+      return InsertRow(table, change.values);
+    case change::Op::kDeleteRow:
+      return DeleteRow(table, change.values);
+    case change::Op::kEnsureRow:
+      return EnsureRow(table, change.values);
+  }
+  return Status::Internal("unknown op " + std::to_string(static_cast<int>(change.op)));
+}
+
+Status RowWriter::InsertOrReplace(const change::TableSchema& table, Kind kind,
+                                  const std::vector<Value>& values) {
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement * insert, StatementFor(table, kind));
+  Status s = Run(insert, values);
   if (s.ok()) return s;
-  upsert->Reset();
+  insert->Reset();
+  const char* what = kind == Kind::kUpsert ? "upsert into " : "insert into ";
   if (s.message().find("UNIQUE constraint failed") == std::string::npos) {
-    return s.WithContext("upsert into " + QuoteIdentifier(table.name));
+    return s.WithContext(what + QuoteIdentifier(table.name));
   }
   HARMONY_ASSIGN_OR_RETURN(sqlite::Statement * replace, StatementFor(table, Kind::kReplace));
   return Run(replace, values).WithContext("replace into " + QuoteIdentifier(table.name));
 }
 
+Status RowWriter::Upsert(const change::TableSchema& table, const std::vector<Value>& values) {
+  return InsertOrReplace(table, Kind::kUpsert, values);
+}
+
+Status RowWriter::InsertRow(const change::TableSchema& table, const std::vector<Value>& values) {
+  return InsertOrReplace(table, Kind::kInsertRow, values);
+}
+
+Status RowWriter::EnsureRow(const change::TableSchema& table, const std::vector<Value>& values) {
+  return InsertOrReplace(table, Kind::kEnsureRow, values);
+}
+
 Status RowWriter::Delete(const change::TableSchema& table, const std::vector<Value>& pk) {
   HARMONY_ASSIGN_OR_RETURN(sqlite::Statement * del, StatementFor(table, Kind::kDelete));
   return Run(del, pk).WithContext("delete from " + QuoteIdentifier(table.name));
+}
+
+Status RowWriter::DeleteRow(const change::TableSchema& table, const std::vector<Value>& values) {
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement * del, StatementFor(table, Kind::kDeleteRow));
+  return Run(del, values).WithContext("delete a row from " + QuoteIdentifier(table.name));
 }
 
 }  // namespace harmony::apply

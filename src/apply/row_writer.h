@@ -22,26 +22,44 @@ class RowWriter {
   // when it can. Cached per table until the local schema_version changes.
   Result<std::optional<std::string>> Incompatibility(const change::TableSchema& table);
 
+  // Applies one change by its op (the four below).
+  Status Apply(const change::TableSchema& table, const change::Change& change);
+
   // Upsert: insert, or update the listed columns of the row with the same key, leaving columns the
   // sender does not know untouched. Only when another UNIQUE constraint conflicts does it fall back
-  // to INSERT OR REPLACE, which deletes the conflicting rows exactly as on the origin.
+  // to INSERT OR REPLACE, which deletes the conflicting rows exactly as on the origin. Key columns
+  // whose equal values can be spelled differently (a NOCASE or RTRIM key, or a key column of BLOB
+  // affinity, where 1 = 1.0) are updated too, so the last writer's spelling wins everywhere.
   Status Upsert(const change::TableSchema& table, const std::vector<Value>& values);
   // Deletes the row with these primary-key values (missing rows are fine).
   Status Delete(const change::TableSchema& table, const std::vector<Value>& pk);
+  // Whole-row identity: inserts a row with exactly these values (a copy if identical rows exist).
+  Status InsertRow(const change::TableSchema& table, const std::vector<Value>& values);
+  // Whole-row identity: inserts a row with exactly these values unless an identical one exists
+  // (same storage class and value in every column the sender knows).
+  Status EnsureRow(const change::TableSchema& table, const std::vector<Value>& values);
+  // Whole-row identity: deletes one row identical to these values (none is fine).
+  Status DeleteRow(const change::TableSchema& table, const std::vector<Value>& values);
 
   // Drops cached column lists if the schema changed; call at the start of each transaction.
   Status RefreshSchema();
   int64_t schema_version() const { return schema_version_; }
 
  private:
-  enum class Kind { kUpsert, kReplace, kDelete };
+  enum class Kind { kUpsert, kReplace, kDelete, kInsertRow, kDeleteRow, kEnsureRow };
+  // Local column name -> declared type of `table`, nullopt when there is no such table.
+  using LocalColumns = std::optional<std::map<std::string, std::string>>;
+  Result<const LocalColumns*> ColumnsOf(const std::string& table);
   Result<sqlite::Statement*> StatementFor(const change::TableSchema& table, Kind kind);
+  Result<std::string> SqlFor(const change::TableSchema& table, Kind kind);
   Status Run(sqlite::Statement* stmt, const std::vector<Value>& values);
+  Status InsertOrReplace(const change::TableSchema& table, Kind kind,
+                         const std::vector<Value>& values);
 
   sqlite::Database* db_;  // not owned
   int64_t schema_version_ = -1;
   std::map<std::string, sqlite::Statement> statements_;
-  std::map<std::string, std::optional<std::set<std::string>>> columns_;  // nullopt: no table
+  std::map<std::string, LocalColumns> columns_;
 };
 
 }  // namespace harmony::apply

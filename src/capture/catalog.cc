@@ -3,6 +3,8 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -36,6 +38,52 @@ Result<std::string> ExclusionReason(const std::string& name, const CatalogOption
   return std::string();
 }
 
+// The collation SQLite's key index uses for each column, by column name. A rowid alias (INTEGER
+// PRIMARY KEY) has no index and compares integers only, so it is absent (BINARY).
+Result<std::map<std::string, std::string>> KeyIndexCollations(sqlite::Database& db,
+                                                              const std::string& table) {
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement q,
+      db.Prepare("SELECT x.name, x.coll FROM pragma_index_list(?1, 'main') AS l, "
+                 "pragma_index_xinfo(l.name, 'main') AS x WHERE l.origin = 'pk' AND x.key = 1"));
+  HARMONY_RETURN_IF_ERROR(q.BindText(1, table));
+  std::map<std::string, std::string> out;
+  while (true) {
+    HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    if (!q.ColumnIsNull(0)) out[q.ColumnText(0)] = q.ColumnText(1);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<change::Collation> CollationNamed(std::string_view name) {
+  auto equals = [&](std::string_view want) {
+    return name.size() == want.size() &&
+           std::equal(name.begin(), name.end(), want.begin(), [](char a, char b) {
+             return (a >= 'a' && a <= 'z' ? a - 'a' + 'A' : a) == b;
+           });
+  };
+  if (name.empty() || equals("BINARY")) return change::Collation::kBinary;
+  if (equals("NOCASE")) return change::Collation::kNocase;
+  if (equals("RTRIM")) return change::Collation::kRtrim;
+  return std::nullopt;
+}
+
+const char* CollationName(change::Collation collation) {
+  switch (collation) {
+    case change::Collation::kNocase:
+      return "NOCASE";
+    case change::Collation::kRtrim:
+      return "RTRIM";
+    default:
+      return "BINARY";
+  }
+}
+
+namespace {
+
 Result<change::TableSchema> ReadTable(sqlite::Database& db, const std::string& name,
                                       std::string* skip_reason) {
   HARMONY_ASSIGN_OR_RETURN(
@@ -60,6 +108,23 @@ Result<change::TableSchema> ReadTable(sqlite::Database& db, const std::string& n
     *skip_reason =
         "no declared PRIMARY KEY (rowids are assigned independently on each node and would "
         "collide); add a PRIMARY KEY to replicate it";
+    return table;
+  }
+  // Which keys are one row depends on the key's collation; every node must reproduce it.
+  HARMONY_ASSIGN_OR_RETURN(auto collations, KeyIndexCollations(db, name));
+  for (uint32_t index : table.pk) {
+    const std::string& column = table.columns[index];
+    auto it = collations.find(column);
+    const std::string declared = it == collations.end() ? "" : it->second;
+    std::optional<change::Collation> collation = CollationNamed(declared);
+    if (!collation) {
+      *skip_reason = "PRIMARY KEY column \"" + column + "\" uses collation \"" + declared +
+                     "\", which only the application defines: other nodes cannot tell which "
+                     "keys it considers equal; declare the key with BINARY, NOCASE or RTRIM to "
+                     "replicate it";
+      return table;
+    }
+    table.pk_collations.push_back(*collation);
   }
   return table;
 }

@@ -5,7 +5,9 @@
 // they run on an unmodified app connection with trusted_schema=OFF and defensive mode on.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "change/change.h"
@@ -38,10 +40,18 @@ struct Catalog {
   std::vector<SkippedTable> skipped;        // user tables harmony will not track, and why
 };
 
+// SQLite's built-in collation named `name` (ASCII-case-insensitive; "" is BINARY), or nullopt for
+// any other (application-defined) collation.
+std::optional<change::Collation> CollationNamed(std::string_view name);
+// "BINARY", "NOCASE" or "RTRIM".
+const char* CollationName(change::Collation collation);
+
 // Reads the user tables of the main schema: ordinary tables only (not sqlite_*, not harmony's,
 // not virtual tables or their shadow tables, not views). Generated columns are left out of the
 // column list because each node computes them itself. Tables without a declared PRIMARY KEY are
-// skipped: their rowids are assigned independently on each node and would collide. Tables left
+// skipped: their rowids are assigned independently on each node and would collide. So are tables
+// whose key uses an application-defined collation, naming the column: no other node could tell
+// which keys it considers equal. Each table's key collations are in pk_collations. Tables left
 // out by `options` are skipped too, with the pattern that excluded them as the reason; that
 // check comes first, so a deliberately excluded table is not also reported as unreplicable.
 Result<Catalog> ReadCatalog(sqlite::Database& db, const CatalogOptions& options = {});

@@ -1,6 +1,7 @@
 #include "capture/catalog.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "capture/capture_test_util.h"
 
@@ -49,11 +50,12 @@ void CreateKeyedTables(sqlite::Database& db, const std::vector<std::string>& nam
 TEST(CatalogTest, ListsOrdinaryTablesWithColumnsAndKeyOrder) {
   test::TempDir dir;
   sqlite::Database db = testing_util::OpenApp(dir);
-  Exec(db,
-       "CREATE TABLE \"order items\"(\"select\" TEXT, id INTEGER, qty, PRIMARY KEY(id, \"select\"));"
-       "CREATE TABLE t(a INTEGER PRIMARY KEY, b, c AS (b * 2) STORED, d AS (b + 1));"
-       "CREATE TABLE w(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
-       "CREATE VIEW v AS SELECT * FROM t;");
+  Exec(
+      db,
+      "CREATE TABLE \"order items\"(\"select\" TEXT, id INTEGER, qty, PRIMARY KEY(id, \"select\"));"
+      "CREATE TABLE t(a INTEGER PRIMARY KEY, b, c AS (b * 2) STORED, d AS (b + 1));"
+      "CREATE TABLE w(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
+      "CREATE VIEW v AS SELECT * FROM t;");
   auto catalog = ReadCatalog(db);
   ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
   ASSERT_EQ(catalog->tables.size(), 3u);
@@ -91,6 +93,58 @@ TEST(CatalogTest, SkipsTablesItCannotReplicateAndSaysWhy) {
   }
   EXPECT_TRUE(saw_nokey);
   EXPECT_TRUE(saw_fts);
+}
+
+TEST(CatalogTest, ReadsEachKeyColumnsCollationFromTheKeyIndex) {
+  test::TempDir dir;
+  sqlite::Database db = testing_util::OpenApp(dir);
+  Exec(db,
+       "CREATE TABLE n(k TEXT COLLATE NOCASE PRIMARY KEY, v);"
+       "CREATE TABLE r(a, b TEXT COLLATE rtrim, PRIMARY KEY(b, a)) WITHOUT ROWID;"
+       "CREATE TABLE o(k TEXT COLLATE NOCASE, PRIMARY KEY(k COLLATE BINARY));"  // the key's wins
+       "CREATE TABLE i(id INTEGER PRIMARY KEY, v TEXT COLLATE NOCASE)");
+  auto catalog = ReadCatalog(db);
+  ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
+  using change::Collation;
+  EXPECT_EQ(Find(*catalog, "n")->pk_collations, (std::vector<Collation>{Collation::kNocase}));
+  EXPECT_EQ(Find(*catalog, "r")->pk_collations,
+            (std::vector<Collation>{Collation::kRtrim, Collation::kBinary}));
+  EXPECT_EQ(Find(*catalog, "o")->pk_collations, (std::vector<Collation>{Collation::kBinary}));
+  EXPECT_EQ(Find(*catalog, "i")->pk_collations, (std::vector<Collation>{Collation::kBinary}));
+}
+
+int ReverseCompare(void*, int a_len, const void* a, int b_len, const void* b) {
+  const std::string x(static_cast<const char*>(a), a_len), y(static_cast<const char*>(b), b_len);
+  return y.compare(x);
+}
+
+// Regression (#9): other nodes cannot reproduce an application's collation, so they could not
+// tell which keys are one row: the table is refused, naming table and column, never replicated
+// wrongly.
+TEST(CatalogTest, RefusesATableWhoseKeyUsesAnApplicationCollation) {
+  test::TempDir dir;
+  sqlite::Database db = testing_util::OpenApp(dir);
+  ASSERT_EQ(sqlite3_create_collation(db.raw(), "reverse", SQLITE_UTF8, nullptr, ReverseCompare),
+            SQLITE_OK);
+  Exec(db,
+       "CREATE TABLE custom(id INTEGER, name TEXT COLLATE reverse, PRIMARY KEY(id, name));"
+       "CREATE TABLE value_only(id INTEGER PRIMARY KEY, name TEXT COLLATE reverse)");
+  // Harmony's own connection does not know the collation.
+  sqlite::Database harmony = testing_util::OpenApp(dir);
+  auto catalog = ReadCatalog(harmony);
+  ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
+  EXPECT_EQ(TableNames(*catalog), (std::vector<std::string>{"value_only"}));
+  const std::string reason = SkipReason(*catalog, "custom");
+  EXPECT_NE(reason.find("PRIMARY KEY column \"name\""), std::string::npos) << reason;
+  EXPECT_NE(reason.find("\"reverse\""), std::string::npos) << reason;
+}
+
+TEST(CatalogTest, CollationNamesAreBuiltInOnes) {
+  EXPECT_EQ(CollationNamed("nocase"), change::Collation::kNocase);
+  EXPECT_EQ(CollationNamed("RTRIM"), change::Collation::kRtrim);
+  EXPECT_EQ(CollationNamed("Binary"), change::Collation::kBinary);
+  EXPECT_EQ(CollationNamed(""), change::Collation::kBinary);
+  EXPECT_EQ(CollationNamed("reverse"), std::nullopt);
 }
 
 TEST(CatalogTest, NoPatternsReplicateEveryTable) {

@@ -1,7 +1,6 @@
 #include "capture/change_log.h"
 
 #include <algorithm>
-
 #include <cstdlib>
 #include <random>
 #include <string>
@@ -19,6 +18,15 @@ Status CreateLogTables(sqlite::Database& db) {
       "  tid INTEGER NOT NULL, idx INTEGER NOT NULL, name TEXT NOT NULL, pk_pos INTEGER,"
       "  PRIMARY KEY(tid, idx)) WITHOUT ROWID;"
       "CREATE TABLE IF NOT EXISTS __harmony_state(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"));
+  // Logs created before key collations were recorded lack the column; their shapes read as
+  // BINARY, so a table with another key collation gets a new shape at the next install.
+  HARMONY_ASSIGN_OR_RETURN(
+      int64_t has_collation,
+      db.QueryInt("SELECT count(*) FROM pragma_table_info('__harmony_columns') "
+                  "WHERE name = 'collation'"));
+  if (has_collation == 0) {
+    HARMONY_RETURN_IF_ERROR(db.Exec("ALTER TABLE __harmony_columns ADD COLUMN collation TEXT"));
+  }
   std::random_device rd;
   // 62 bits keeps it positive as an SQLite INTEGER.
   uint64_t epoch = ((uint64_t{rd()} << 32) | rd()) & ((uint64_t{1} << 62) - 1);
@@ -110,10 +118,9 @@ Status WritePublishedSeq(sqlite::Database& db, uint64_t seq) {
 Result<int64_t> CleanupPublished(sqlite::Database& db, std::optional<uint64_t> up_to) {
   HARMONY_ASSIGN_OR_RETURN(uint64_t published, ReadPublishedSeq(db));
   if (up_to) published = std::min(published, *up_to);
-  HARMONY_ASSIGN_OR_RETURN(
-      sqlite::Statement del,
-      db.Prepare("DELETE FROM __harmony_change_log WHERE seq <= ?1 AND "
-                 "seq < (SELECT max(seq) FROM __harmony_change_log)"));
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement del,
+                           db.Prepare("DELETE FROM __harmony_change_log WHERE seq <= ?1 AND "
+                                      "seq < (SELECT max(seq) FROM __harmony_change_log)"));
   HARMONY_RETURN_IF_ERROR(del.BindInt(1, static_cast<int64_t>(published)));
   HARMONY_RETURN_IF_ERROR(del.Run().WithContext("clean up published changes"));
   return db.Changes();

@@ -12,13 +12,24 @@ namespace harmony::capture {
 // Harmony's bookkeeping tables in the application database:
 //   __harmony_change_log(seq, tid, op, k0.., c0..)  one row per captured row change
 //   __harmony_tables(tid, name, active)              one row per tracked table shape
-//   __harmony_columns(tid, idx, name, pk_pos)        the columns of each shape
+//   __harmony_columns(tid, idx, name, pk_pos, collation)  the columns of each shape; collation
+//                                                    of key columns (NULL: BINARY)
 //   __harmony_state(key, value)                      publish progress and the log's epoch
-// k<i> hold the old primary-key values (UPDATE, DELETE), c<i> the new row (INSERT, UPDATE). Both
-// are untyped, so every value keeps its storage class exactly.
+// k<i> hold the old primary-key values (UPDATE, DELETE), c<i> the new row (INSERT, UPDATE) or, for
+// kDeleteRow, the whole old row. Both are untyped, so every value keeps its storage class exactly.
 inline constexpr char kChangeLogTable[] = "__harmony_change_log";
 
-enum class LogOp : int64_t { kInsert = 1, kUpdate = 2, kDelete = 3 };
+enum class LogOp : int64_t {
+  kInsert = 1,
+  kUpdate = 2,  // never with a NULL in the old key: that is kDeleteRow + kInsert
+  kDelete = 3,  // never with a NULL in the old key: that is kDeleteRow
+  // The old row, whose key has a NULL, was deleted (or updated away): it has no identity by key,
+  // so the whole old row is logged in c<i> (change::Op::kDeleteRow).
+  kDeleteRow = 4,
+  // A row that exists, captured by a backfill (not by a trigger): an upsert for a row with a key,
+  // change::Op::kEnsureRow for one whose key has a NULL.
+  kBackfill = 5,
+};
 
 // Creates the tables if absent and, the first time, a random epoch that makes message ids unique
 // even if the change log is later dropped and its sequence numbers start again.

@@ -82,23 +82,28 @@ Result<ScanResult> Scanner::Scan(uint64_t after_seq, uint64_t up_to, const Batch
   };
   auto add = [&](const change::TableSchema* shape, change::Op op,
                  std::vector<Value> values) -> Status {
-    std::vector<Value> key;
-    if (op == change::Op::kUpsert) {
-      for (uint32_t i : shape->pk) key.push_back(values[i]);
-    }
-    const std::vector<Value>& pk = op == change::Op::kUpsert ? key : values;
-    uint32_t shard = change::ShardOf(change::RowKeyHash(shape->name, pk), options_.shards) - 1;
+    change::Change change{op, 0, std::move(values)};
+    const uint32_t shard =
+        change::ShardOf(change::ShardHash(*shape, change), options_.shards) - 1;
     ShardBuffer& s = shards[shard];
     auto [it, inserted] =
         s.table_index.emplace(shape, static_cast<uint32_t>(s.batch.tables.size()));
     if (inserted) s.batch.tables.push_back(*shape);
-    s.batch.changes.push_back({op, it->second, std::move(values)});
+    change.table = it->second;
+    s.batch.changes.push_back(std::move(change));
     result.changes++;
     if (s.batch.changes.size() >= options_.max_changes_per_batch) return emit(shard, false);
     return Status::Ok();
   };
+  // A new row whose key has a NULL is distinct from every other row for SQLite: it is sent with
+  // whole-row identity (docs/architecture.md, "Row identity").
+  auto add_new_row = [&](const change::TableSchema* shape, std::vector<Value> values,
+                         change::Op whole_row_op) {
+    const bool null_key = change::KeyHasNull(*shape, values);
+    return add(shape, null_key ? whole_row_op : change::Op::kUpsert, std::move(values));
+  };
 
-  std::vector<Value> old_key, row;
+  std::vector<Value> old_key, new_key, row;
   while (true) {
     HARMONY_ASSIGN_OR_RETURN(bool has_row, rows.Step());
     if (!has_row) break;
@@ -110,7 +115,15 @@ Result<ScanResult> Scanner::Scan(uint64_t after_seq, uint64_t up_to, const Batch
     switch (op) {
       case LogOp::kInsert:
         ReadLogValues(rows, cols.values, shape->columns.size(), &row);
-        HARMONY_RETURN_IF_ERROR(add(shape, change::Op::kUpsert, row));
+        HARMONY_RETURN_IF_ERROR(add_new_row(shape, row, change::Op::kInsertRow));
+        break;
+      case LogOp::kBackfill:
+        ReadLogValues(rows, cols.values, shape->columns.size(), &row);
+        HARMONY_RETURN_IF_ERROR(add_new_row(shape, row, change::Op::kEnsureRow));
+        break;
+      case LogOp::kDeleteRow:
+        ReadLogValues(rows, cols.values, shape->columns.size(), &row);
+        HARMONY_RETURN_IF_ERROR(add(shape, change::Op::kDeleteRow, row));
         break;
       case LogOp::kDelete:
         ReadLogValues(rows, cols.keys, shape->pk.size(), &old_key);
@@ -119,12 +132,15 @@ Result<ScanResult> Scanner::Scan(uint64_t after_seq, uint64_t up_to, const Batch
       case LogOp::kUpdate: {
         ReadLogValues(rows, cols.keys, shape->pk.size(), &old_key);
         ReadLogValues(rows, cols.values, shape->columns.size(), &row);
-        bool key_changed = false;
-        for (size_t i = 0; i < shape->pk.size(); ++i) {
-          if (!SameValue(old_key[i], row[shape->pk[i]])) key_changed = true;
+        new_key.clear();
+        for (uint32_t i : shape->pk) new_key.push_back(row[i]);
+        // A key SQLite still considers equal ('A' -> 'a' under NOCASE, 1 -> 1.0) is the same
+        // row: one upsert, which also writes the key's new spelling. Only another key moves
+        // the row, as a delete of the old key (in its shard) and the new row.
+        if (change::KeyHasNull(*shape, row) || !change::SameKey(*shape, old_key, new_key)) {
+          HARMONY_RETURN_IF_ERROR(add(shape, change::Op::kDelete, old_key));
         }
-        if (key_changed) HARMONY_RETURN_IF_ERROR(add(shape, change::Op::kDelete, old_key));
-        HARMONY_RETURN_IF_ERROR(add(shape, change::Op::kUpsert, row));
+        HARMONY_RETURN_IF_ERROR(add_new_row(shape, row, change::Op::kInsertRow));
         break;
       }
       default:
@@ -169,15 +185,20 @@ Result<std::unordered_map<uint64_t, uint64_t>> PendingRowKeys(sqlite::Database& 
     }
     const change::TableSchema& shape = it->second;
     const auto op = static_cast<LogOp>(rows.ColumnInt(2));
-    if (op != LogOp::kInsert) {  // the old key of an update or delete
+    // Rows with whole-row identity (kDeleteRow, a new row whose key has a NULL) are never
+    // protected: their changes commute, and a key with a NULL names no row.
+    if (op == LogOp::kUpdate || op == LogOp::kDelete) {  // the old key
       ReadLogValues(rows, cols.keys, shape.pk.size(), &key);
-      keys[change::RowKeyHash(shape.name, key)] = seq;  // rows come in seq order
+      keys[change::RowKeyHash(shape, key)] = seq;  // rows come in seq order
     }
-    if (op != LogOp::kDelete) {  // the new key of an insert or update
+    if (op == LogOp::kInsert || op == LogOp::kUpdate || op == LogOp::kBackfill) {  // new key
       std::vector<int> pk_positions;
-      for (uint32_t i : shape.pk) pk_positions.push_back(i < cols.values.size() ? cols.values[i] : -1);
+      for (uint32_t i : shape.pk)
+        pk_positions.push_back(i < cols.values.size() ? cols.values[i] : -1);
       ReadLogValues(rows, pk_positions, shape.pk.size(), &key);
-      keys[change::RowKeyHash(shape.name, key)] = seq;
+      bool null_key = false;
+      for (const Value& v : key) null_key = null_key || std::holds_alternative<Null>(v);
+      if (!null_key) keys[change::RowKeyHash(shape, key)] = seq;
     }
   }
   return keys;

@@ -56,7 +56,7 @@ class Scanner {
   sqlite::Database* db_;  // not owned
   ScanOptions options_;
   uint64_t epoch_ = 0;
-  int64_t schema_version_ = -1;  // -1: not checked
+  int64_t schema_version_ = -1;                    // -1: not checked
   std::map<int64_t, change::TableSchema> shapes_;  // registered shapes never change
 };
 

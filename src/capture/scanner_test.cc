@@ -4,6 +4,7 @@
 
 #include "capture/capture_test_util.h"
 #include "capture/catalog.h"
+#include "capture/schema_sync.h"
 #include "capture/triggers.h"
 #include "change/shard.h"
 
@@ -21,7 +22,9 @@ class ScannerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = std::make_unique<sqlite::Database>(testing_util::OpenApp(dir_));
-    Exec(*db_, "CREATE TABLE t(id INTEGER PRIMARY KEY, v); CREATE TABLE u(k TEXT PRIMARY KEY)");
+    Exec(*db_,
+         "CREATE TABLE t(id INTEGER PRIMARY KEY, v); CREATE TABLE u(k TEXT PRIMARY KEY);"
+         "CREATE TABLE n(k TEXT COLLATE NOCASE PRIMARY KEY, v); CREATE TABLE z(k PRIMARY KEY, v)");
     auto catalog = ReadCatalog(*db_);
     ASSERT_TRUE(catalog.ok());
     ASSERT_TRUE(InstallTriggers(*db_, catalog->tables).ok());
@@ -42,7 +45,9 @@ class ScannerTest : public ::testing::Test {
 };
 
 TEST_F(ScannerTest, OneBatchPerShardCoveringEveryChange) {
-  Exec(*db_, "INSERT INTO t VALUES(1, 'a'), (2, 'b'); INSERT INTO u VALUES('x'); DELETE FROM t WHERE id = 1");
+  Exec(*db_,
+       "INSERT INTO t VALUES(1, 'a'), (2, 'b'); INSERT INTO u VALUES('x'); DELETE FROM t WHERE id "
+       "= 1");
   ScanResult result;
   auto out = Scan({.shards = 1, .max_changes_per_batch = 100, .node_id = 9}, 0, &result);
   ASSERT_EQ(out.size(), 1u);
@@ -79,7 +84,7 @@ TEST_F(ScannerTest, ChangesGoToTheShardOfTheirRowKey) {
   size_t total = 0;
   for (const Emitted& e : out) {
     for (const auto& c : e.batch.changes) {
-      uint64_t h = change::RowKeyHash("t", std::span<const Value>(&c.values[0], 1));
+      uint64_t h = change::ShardHash(e.batch.tables[c.table], c);
       EXPECT_EQ(change::ShardOf(h, 4), e.shard);
       ++total;
     }
@@ -89,8 +94,9 @@ TEST_F(ScannerTest, ChangesGoToTheShardOfTheirRowKey) {
 }
 
 TEST_F(ScannerTest, LargeBatchesAreSplitIntoPartsEndingWithLastPart) {
-  Exec(*db_, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 25)"
-             " INSERT INTO t SELECT i, i FROM n");
+  Exec(*db_,
+       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 25)"
+       " INSERT INTO t SELECT i, i FROM n");
   auto out = Scan({.shards = 1, .max_changes_per_batch = 10});
   ASSERT_EQ(out.size(), 3u);
   for (uint32_t i = 0; i < 3; ++i) {
@@ -107,9 +113,101 @@ TEST_F(ScannerTest, PendingRowKeysCoverUnpublishedOldAndNewKeys) {
   auto keys = PendingRowKeys(*db_);
   ASSERT_TRUE(keys.ok()) << keys.status().ToString();
   Value one{int64_t{1}}, two{int64_t{2}}, three{int64_t{3}};
-  EXPECT_EQ(keys->at(change::RowKeyHash("t", std::span<const Value>(&one, 1))), 2u);
-  EXPECT_EQ(keys->at(change::RowKeyHash("t", std::span<const Value>(&two, 1))), 2u);
-  EXPECT_FALSE(keys->count(change::RowKeyHash("t", std::span<const Value>(&three, 1))));
+  const change::TableSchema t{"t", {"id", "v"}, {0}};
+  EXPECT_EQ(keys->at(change::RowKeyHash(t, std::span<const Value>(&one, 1))), 2u);
+  EXPECT_EQ(keys->at(change::RowKeyHash(t, std::span<const Value>(&two, 1))), 2u);
+  EXPECT_FALSE(keys->count(change::RowKeyHash(t, std::span<const Value>(&three, 1))));
+}
+
+// A short rendering of a change for comparisons: op letter and values.
+std::string Render(const change::Change& c) {
+  static constexpr const char* kOps[] = {"?",          "upsert",     "delete",
+                                         "insert_row", "delete_row", "ensure_row"};
+  std::string out = kOps[static_cast<int>(c.op)];
+  for (const Value& v : c.values) out += " " + DebugString(v);
+  return out;
+}
+
+std::vector<std::string> RenderAll(const std::vector<Emitted>& out) {
+  std::vector<std::string> all;
+  for (const Emitted& e : out) {
+    for (const auto& c : e.batch.changes) all.push_back(Render(c));
+  }
+  return all;
+}
+
+// Regression (#9): SQLite allows NULL in this key and every NULL-key row is distinct, so such
+// rows travel with whole-row identity: an upsert ON CONFLICT(k) or a delete WHERE k IS NULL
+// would merge or remove other NULL-key rows on the peers.
+TEST_F(ScannerTest, RowsWhoseKeyHasNullTravelWithWholeRowIdentity) {
+  Exec(*db_,
+       "INSERT INTO z VALUES(NULL, 'a'); UPDATE z SET v = 'b' WHERE k IS NULL;"
+       "DELETE FROM z WHERE k IS NULL");
+  EXPECT_EQ(RenderAll(Scan({.shards = 1})),
+            (std::vector<std::string>{"insert_row NULL 'a'", "delete_row NULL 'a'",
+                                      "insert_row NULL 'b'", "delete_row NULL 'b'"}));
+}
+
+TEST_F(ScannerTest, UpdatesBetweenAKeyAndNullMoveTheRowBetweenIdentities) {
+  Exec(*db_, "INSERT INTO z VALUES('x', 'a'); UPDATE z SET k = NULL; UPDATE z SET k = 'y'");
+  EXPECT_EQ(RenderAll(Scan({.shards = 1})),
+            (std::vector<std::string>{"upsert 'x' 'a'", "delete 'x'", "insert_row NULL 'a'",
+                                      "delete_row NULL 'a'", "upsert 'y' 'a'"}));
+}
+
+// A backfill states that rows exist: a peer that has a NULL-key row already must not get a copy.
+TEST_F(ScannerTest, BackfilledRowsWhoseKeyHasNullAreEnsuredNotInserted) {
+  Exec(*db_,
+       "CREATE TABLE late(k TEXT PRIMARY KEY, v); INSERT INTO late VALUES(NULL, 'x');"
+       "INSERT INTO late VALUES('k', 'y')");
+  auto sync = SyncCapture(*db_, {}, /*backfill=*/true);
+  ASSERT_TRUE(sync.ok()) << sync.status().ToString();
+  EXPECT_EQ(sync->backfilled_rows, 2u);
+  EXPECT_EQ(RenderAll(Scan({.shards = 1})),
+            (std::vector<std::string>{"ensure_row NULL 'x'", "upsert 'k' 'y'"}));
+}
+
+// Regression (#9): 'A' -> 'a' keeps the row for NOCASE, and 1 -> 1.0 in an untyped key: one
+// upsert (in the row's one shard), not a delete that could overtake it from another shard.
+TEST_F(ScannerTest, KeyChangesSqliteSeesAsTheSameKeyAreOneUpsert) {
+  Exec(*db_,
+       "INSERT INTO n VALUES('A', 1); UPDATE n SET k = 'a';"
+       "INSERT INTO z VALUES(1, 1); UPDATE z SET k = 1.0 WHERE k = 1;"
+       "INSERT INTO u VALUES('A'); UPDATE u SET k = 'a'");
+  EXPECT_EQ(RenderAll(Scan({.shards = 1})),
+            (std::vector<std::string>{"upsert 'A' 1", "upsert 'a' 1", "upsert 1 1", "upsert 1 1",
+                                      "upsert 'A'", "delete 'A'", "upsert 'a'"}));
+  auto out = Scan({.shards = 4});
+  for (const Emitted& e : out) {
+    for (const auto& c : e.batch.changes) {
+      EXPECT_EQ(change::ShardOf(change::ChangeRowHash(e.batch.tables[c.table], c), 4), e.shard);
+    }
+  }
+}
+
+TEST_F(ScannerTest, ScannedShapesCarryTheKeyCollation) {
+  Exec(*db_, "INSERT INTO n VALUES('A', 1)");
+  auto out = Scan({.shards = 1});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].batch.tables[0].pk_collations,
+            (std::vector<change::Collation>{change::Collation::kNocase}));
+}
+
+// Regression (#9): the applier's protection of unpublished local changes finds the row under
+// every spelling SQLite considers the same key; rows whose key has a NULL are never protected.
+TEST_F(ScannerTest, PendingRowKeysUseTheCanonicalKeyAndSkipNullKeys) {
+  Exec(*db_,
+       "INSERT INTO n VALUES('Hello', 1); INSERT INTO z VALUES(NULL, 1);"
+       "INSERT INTO z VALUES(2.0, 1)");
+  auto keys = PendingRowKeys(*db_);
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  EXPECT_EQ(keys->size(), 2u);
+  const change::TableSchema n{"N", {"k", "v"}, {0}, {change::Collation::kNocase}};
+  const change::TableSchema z{"z", {"k", "v"}, {0}};
+  const std::vector<Value> hello = {Text{"hELLO"}};
+  const std::vector<Value> two = {int64_t{2}};
+  EXPECT_EQ(keys->count(change::RowKeyHash(n, hello)), 1u);
+  EXPECT_EQ(keys->count(change::RowKeyHash(z, two)), 1u);
 }
 
 }  // namespace

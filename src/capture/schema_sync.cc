@@ -24,12 +24,13 @@ std::string SelectColumns(const change::TableSchema& t) {
   return out;
 }
 
-// Captures every current row of `t` as an insert (an upsert on the receivers).
+// Captures every current row of `t` as a backfill (an upsert on the receivers, or for a row
+// whose key has a NULL an insert unless an identical row exists: peers may have it already).
 Result<size_t> Backfill(sqlite::Database& db, const TrackedTable& t) {
-  HARMONY_RETURN_IF_ERROR(db.Exec(
-      "INSERT INTO __harmony_change_log(tid, op" + ValueColumns(t.schema.columns.size()) +
-      ") SELECT " + std::to_string(t.tid) + ", 1, " + SelectColumns(t.schema) + " FROM " +
-      QuoteIdentifier(t.schema.name)));
+  HARMONY_RETURN_IF_ERROR(db.Exec("INSERT INTO __harmony_change_log(tid, op" +
+                                  ValueColumns(t.schema.columns.size()) + ") SELECT " +
+                                  std::to_string(t.tid) + ", 5, " + SelectColumns(t.schema) +
+                                  " FROM " + QuoteIdentifier(t.schema.name)));
   return static_cast<size_t>(db.Changes());
 }
 
@@ -52,28 +53,38 @@ Result<size_t> Recapture(sqlite::Database& db, const TrackedTable& t) {
       new_key_positions.push_back(i < cols.values.size() ? cols.values[i] : -1);
     }
     auto remember = [&](std::vector<Value> key) {
-      if (seen.insert(change::RowKeyHash(t.schema.name, key)).second) keys.push_back(std::move(key));
+      if (seen.insert(change::RowKeyHash(t.schema, key)).second) keys.push_back(std::move(key));
     };
+    auto has_null = [](const std::vector<Value>& key) {
+      for (const Value& v : key) {
+        if (std::holds_alternative<Null>(v)) return true;
+      }
+      return false;
+    };
+    // Changes of rows whose key has a NULL cannot be re-read by key: they stay in the log as
+    // captured, under their old shape (registered shapes never change, so they still decode).
+    std::vector<int64_t> recaptured;
     while (true) {
       HARMONY_ASSIGN_OR_RETURN(bool row, rows.Step());
       if (!row) break;
       const auto op = static_cast<LogOp>(rows.ColumnInt(2));
-      std::vector<Value> key;
-      if (op != LogOp::kInsert) {  // the old key of an update or delete
-        ReadLogValues(rows, cols.keys, old.pk.size(), &key);
-        remember(std::move(key));
-      }
-      if (op != LogOp::kDelete) {  // the new key of an insert or update
-        ReadLogValues(rows, new_key_positions, old.pk.size(), &key);
-        remember(std::move(key));
-      }
+      std::vector<Value> old_key, new_key;
+      if (op == LogOp::kDeleteRow) continue;
+      const bool has_old = op == LogOp::kUpdate || op == LogOp::kDelete;
+      const bool has_new = op == LogOp::kInsert || op == LogOp::kUpdate || op == LogOp::kBackfill;
+      if (has_old) ReadLogValues(rows, cols.keys, old.pk.size(), &old_key);
+      if (has_new) ReadLogValues(rows, new_key_positions, old.pk.size(), &new_key);
+      if (has_null(old_key) || has_null(new_key)) continue;
+      recaptured.push_back(rows.ColumnInt(0));
+      if (has_old) remember(std::move(old_key));
+      if (has_new) remember(std::move(new_key));
     }
-    HARMONY_ASSIGN_OR_RETURN(
-        sqlite::Statement del,
-        db.Prepare("DELETE FROM __harmony_change_log WHERE tid = ?1 AND seq > ?2"));
-    HARMONY_RETURN_IF_ERROR(del.BindInt(1, old_tid));
-    HARMONY_RETURN_IF_ERROR(del.BindInt(2, static_cast<int64_t>(published)));
-    HARMONY_RETURN_IF_ERROR(del.Run());
+    HARMONY_ASSIGN_OR_RETURN(sqlite::Statement del,
+                             db.Prepare("DELETE FROM __harmony_change_log WHERE seq = ?1"));
+    for (int64_t seq : recaptured) {
+      HARMONY_RETURN_IF_ERROR(del.BindInt(1, seq));
+      HARMONY_RETURN_IF_ERROR(del.Run());
+    }
   }
   if (keys.empty() || t.schema.pk.empty()) return size_t{0};
 
@@ -87,15 +98,14 @@ Result<size_t> Recapture(sqlite::Database& db, const TrackedTable& t) {
   std::string key_params;
   for (size_t i = 0; i < t.schema.pk.size(); ++i) key_params += ", ?" + std::to_string(i + 1);
   const std::string tid = std::to_string(t.tid);
-  HARMONY_ASSIGN_OR_RETURN(
-      sqlite::Statement upsert,
-      db.Prepare("INSERT INTO __harmony_change_log(tid, op" + ValueColumns(t.schema.columns.size()) +
-                 ") SELECT " + tid + ", 1, " + SelectColumns(t.schema) + " FROM " +
-                 QuoteIdentifier(t.schema.name) + " WHERE " + where));
-  HARMONY_ASSIGN_OR_RETURN(
-      sqlite::Statement remove,
-      db.Prepare("INSERT INTO __harmony_change_log(tid, op" + key_cols + ") VALUES(" + tid +
-                 ", 3" + key_params + ")"));
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement upsert,
+                           db.Prepare("INSERT INTO __harmony_change_log(tid, op" +
+                                      ValueColumns(t.schema.columns.size()) + ") SELECT " + tid +
+                                      ", 1, " + SelectColumns(t.schema) + " FROM " +
+                                      QuoteIdentifier(t.schema.name) + " WHERE " + where));
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement remove,
+                           db.Prepare("INSERT INTO __harmony_change_log(tid, op" + key_cols +
+                                      ") VALUES(" + tid + ", 3" + key_params + ")"));
   for (const std::vector<Value>& key : keys) {
     for (size_t i = 0; i < key.size(); ++i) {
       HARMONY_RETURN_IF_ERROR(upsert.Bind(static_cast<int>(i + 1), key[i]));
@@ -116,8 +126,7 @@ Result<int64_t> SchemaVersion(sqlite::Database& db) { return db.QueryInt("PRAGMA
 
 Result<bool> CaptureInstalled(sqlite::Database& db) {
   HARMONY_ASSIGN_OR_RETURN(
-      int64_t n,
-      db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = '__harmony_tables'"));
+      int64_t n, db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = '__harmony_tables'"));
   return n > 0;
 }
 

@@ -39,7 +39,7 @@ TEST_F(SchemaSyncTest, FirstInstallDoesNotBackfillButANewTableIs) {
   Exec(*db_, "CREATE TABLE n(k TEXT PRIMARY KEY, v); INSERT INTO n VALUES('a', 1), ('b', 2)");
   SyncResult second = Sync(true);
   EXPECT_EQ(second.backfilled_rows, 2u);
-  EXPECT_EQ(Int(*db_, "SELECT count(*) FROM __harmony_change_log WHERE op = 1"), 2);
+  EXPECT_EQ(Int(*db_, "SELECT count(*) FROM __harmony_change_log WHERE op = 5"), 2);  // backfill
   EXPECT_NE(second.schema_version, first.schema_version);
 }
 

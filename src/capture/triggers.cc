@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 
+#include "capture/catalog.h"
 #include "capture/change_log.h"
 
 namespace harmony::capture {
@@ -41,23 +44,53 @@ std::vector<uint32_t> AllColumns(const change::TableSchema& t) {
   return all;
 }
 
+constexpr const char* kBaseKinds[] = {"insert", "update", "delete"};
+constexpr const char* kNullKeyKinds[] = {"update_null_key", "delete_null_key"};
+
 Status DropTriggersOfTid(sqlite::Database& db, int64_t tid) {
-  for (const char* kind : {"insert", "update", "delete"}) {
+  for (const char* kind : {"insert", "update", "delete", "update_null_key", "delete_null_key"}) {
     HARMONY_RETURN_IF_ERROR(
         db.Exec("DROP TRIGGER IF EXISTS " + QuoteIdentifier(TriggerName(tid, kind))));
   }
   return Status::Ok();
 }
 
-Result<int> CountTriggersOfTid(sqlite::Database& db, int64_t tid) {
+// How many of the triggers of `kinds` exist for shape `tid`.
+template <size_t N>
+Result<int> CountTriggersOfTid(sqlite::Database& db, int64_t tid, const char* const (&kinds)[N]) {
   HARMONY_ASSIGN_OR_RETURN(
       sqlite::Statement q,
-      db.Prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name IN (?1, ?2, ?3)"));
-  HARMONY_RETURN_IF_ERROR(q.BindText(1, TriggerName(tid, "insert")));
-  HARMONY_RETURN_IF_ERROR(q.BindText(2, TriggerName(tid, "update")));
-  HARMONY_RETURN_IF_ERROR(q.BindText(3, TriggerName(tid, "delete")));
+      db.Prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name = ?1"));
+  int count = 0;
+  for (const char* kind : kinds) {
+    HARMONY_RETURN_IF_ERROR(q.BindText(1, TriggerName(tid, kind)));
+    HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (row) count += static_cast<int>(q.ColumnInt(0));
+    q.Reset();
+  }
+  return count;
+}
+
+// Whether the triggers of `table` are exactly the ones TriggerSql creates for it.
+Result<bool> TriggersComplete(sqlite::Database& db, const TrackedTable& table) {
+  HARMONY_ASSIGN_OR_RETURN(int base, CountTriggersOfTid(db, table.tid, kBaseKinds));
+  HARMONY_ASSIGN_OR_RETURN(int null_key, CountTriggersOfTid(db, table.tid, kNullKeyKinds));
+  return base == 3 && null_key == (table.key_may_be_null ? 2 : 0);
+}
+
+// See TrackedTable::key_may_be_null. A rowid alias has no key index (and is never NULL);
+// WITHOUT ROWID tables make every key column NOT NULL.
+Result<bool> KeyMayBeNull(sqlite::Database& db, const change::TableSchema& t) {
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement q,
+      db.Prepare(
+          "SELECT (SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?1) = 0 AND "
+          "EXISTS(SELECT 1 FROM pragma_index_list(?1, 'main') WHERE origin = 'pk') AND "
+          "EXISTS(SELECT 1 FROM pragma_table_xinfo(?1, 'main') WHERE pk > 0 AND "
+          "\"notnull\" = 0)"));
+  HARMONY_RETURN_IF_ERROR(q.BindText(1, t.name));
   HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
-  return row ? static_cast<int>(q.ColumnInt(0)) : 0;
+  return row && q.ColumnInt(0) != 0;
 }
 
 Result<int64_t> RegisterShape(sqlite::Database& db, const change::TableSchema& t) {
@@ -71,14 +104,18 @@ Result<int64_t> RegisterShape(sqlite::Database& db, const change::TableSchema& t
   ins.Reset();
   HARMONY_ASSIGN_OR_RETURN(
       sqlite::Statement col,
-      db.Prepare("INSERT INTO __harmony_columns(tid, idx, name, pk_pos) VALUES(?1, ?2, ?3, ?4)"));
+      db.Prepare("INSERT INTO __harmony_columns(tid, idx, name, pk_pos, collation) "
+                 "VALUES(?1, ?2, ?3, ?4, ?5)"));
   for (size_t i = 0; i < t.columns.size(); ++i) {
     auto pk_it = std::find(t.pk.begin(), t.pk.end(), static_cast<uint32_t>(i));
     HARMONY_RETURN_IF_ERROR(col.BindInt(1, tid));
     HARMONY_RETURN_IF_ERROR(col.BindInt(2, static_cast<int64_t>(i)));
     HARMONY_RETURN_IF_ERROR(col.BindText(3, t.columns[i]));
+    HARMONY_RETURN_IF_ERROR(
+        col.Bind(4, pk_it == t.pk.end() ? Value{Null{}} : Value{int64_t(pk_it - t.pk.begin())}));
     HARMONY_RETURN_IF_ERROR(col.Bind(
-        4, pk_it == t.pk.end() ? Value{Null{}} : Value{int64_t(pk_it - t.pk.begin())}));
+        5, pk_it == t.pk.end() ? Value{Null{}}
+                               : Value{Text{CollationName(t.KeyCollation(pk_it - t.pk.begin()))}}));
     HARMONY_RETURN_IF_ERROR(col.Run());
   }
   return tid;
@@ -89,19 +126,36 @@ Result<int64_t> RegisterShape(sqlite::Database& db, const change::TableSchema& t
 std::string TriggerSql(const TrackedTable& table) {
   const change::TableSchema& t = table.schema;
   const std::string tid = std::to_string(table.tid);
-  const std::string on = " ON " + QuoteIdentifier(t.name) + " BEGIN INSERT INTO " +
-                         kChangeLogTable + "(tid, op";
+  const std::string into = " INSERT INTO " + std::string(kChangeLogTable) + "(tid, op";
   const std::string ncols = List(t.columns.size(), "c");
   const std::string nkeys = List(t.pk.size(), "k");
+  auto create = [&](const char* kind, const char* event, const std::string& when) {
+    return "CREATE TRIGGER " + QuoteIdentifier(TriggerName(table.tid, kind)) + " AFTER " + event +
+           " ON " + QuoteIdentifier(t.name) + when + " BEGIN";
+  };
+  // "OLD."a" IS NULL OR OLD."b" IS NULL": the old row has no identity by key.
+  std::string old_key_null;
+  for (size_t i = 0; i < t.pk.size(); ++i) {
+    old_key_null += (i ? " OR OLD." : "OLD.") + QuoteIdentifier(t.columns[t.pk[i]]) + " IS NULL";
+  }
+  const std::string keyed = table.key_may_be_null ? " WHEN NOT (" + old_key_null + ")" : "";
+  const std::string log_old_row =
+      into + ", " + ncols + ") VALUES(" + tid + ", 4, " + Refs(t, AllColumns(t), "OLD") + ");";
+  const std::string log_new_row =
+      into + ", " + ncols + ") VALUES(" + tid + ", 1, " + Refs(t, AllColumns(t), "NEW") + ");";
   std::string sql;
-  sql += "CREATE TRIGGER " + QuoteIdentifier(TriggerName(table.tid, "insert")) + " AFTER INSERT" +
-         on + ", " + ncols + ") VALUES(" + tid + ", 1, " + Refs(t, AllColumns(t), "NEW") +
-         "); END;\n";
-  sql += "CREATE TRIGGER " + QuoteIdentifier(TriggerName(table.tid, "update")) + " AFTER UPDATE" +
-         on + ", " + nkeys + ", " + ncols + ") VALUES(" + tid + ", 2, " + Refs(t, t.pk, "OLD") +
-         ", " + Refs(t, AllColumns(t), "NEW") + "); END;\n";
-  sql += "CREATE TRIGGER " + QuoteIdentifier(TriggerName(table.tid, "delete")) + " AFTER DELETE" +
-         on + ", " + nkeys + ") VALUES(" + tid + ", 3, " + Refs(t, t.pk, "OLD") + "); END;\n";
+  sql += create("insert", "INSERT", "") + log_new_row + " END;\n";
+  sql += create("update", "UPDATE", keyed) + into + ", " + nkeys + ", " + ncols + ") VALUES(" +
+         tid + ", 2, " + Refs(t, t.pk, "OLD") + ", " + Refs(t, AllColumns(t), "NEW") + "); END;\n";
+  sql += create("delete", "DELETE", keyed) + into + ", " + nkeys + ") VALUES(" + tid + ", 3, " +
+         Refs(t, t.pk, "OLD") + "); END;\n";
+  if (table.key_may_be_null) {
+    // An update of such a row is the removal of the old row and the insertion of the new one,
+    // logged in this order inside the application's statement.
+    const std::string when = " WHEN " + old_key_null;
+    sql += create("update_null_key", "UPDATE", when) + log_old_row + log_new_row + " END;\n";
+    sql += create("delete_null_key", "DELETE", when) + log_old_row + " END;\n";
+  }
   return sql;
 }
 
@@ -115,16 +169,28 @@ Result<change::TableSchema> LoadShape(sqlite::Database& db, int64_t tid) {
   t.name = name_q.ColumnText(0);
   HARMONY_ASSIGN_OR_RETURN(
       sqlite::Statement cols,
-      db.Prepare("SELECT name, pk_pos FROM __harmony_columns WHERE tid = ?1 ORDER BY idx"));
+      db.Prepare("SELECT name, pk_pos, collation FROM __harmony_columns WHERE tid = ?1 "
+                 "ORDER BY idx"));
   HARMONY_RETURN_IF_ERROR(cols.BindInt(1, tid));
-  std::map<int64_t, uint32_t> pk;
+  std::map<int64_t, std::pair<uint32_t, change::Collation>> pk;
   while (true) {
     HARMONY_ASSIGN_OR_RETURN(bool row, cols.Step());
     if (!row) break;
-    if (!cols.ColumnIsNull(1)) pk[cols.ColumnInt(1)] = static_cast<uint32_t>(t.columns.size());
+    if (!cols.ColumnIsNull(1)) {
+      const std::string name = cols.ColumnIsNull(2) ? "" : cols.ColumnText(2);
+      std::optional<change::Collation> collation = CollationNamed(name);
+      if (!collation) {
+        return Status::Corruption("table shape " + std::to_string(tid) + ": unknown collation " +
+                                  name);
+      }
+      pk[cols.ColumnInt(1)] = {static_cast<uint32_t>(t.columns.size()), *collation};
+    }
     t.columns.push_back(cols.ColumnText(0));
   }
-  for (const auto& [pos, index] : pk) t.pk.push_back(index);
+  for (const auto& [pos, key] : pk) {
+    t.pk.push_back(key.first);
+    t.pk_collations.push_back(key.second);
+  }
   return t;
 }
 
@@ -165,16 +231,19 @@ Result<std::vector<TrackedTable>> InstallTriggersInTransaction(
     TrackedTable entry;
     entry.schema = t;
     entry.install = TrackedTable::Install::kNew;
+    HARMONY_ASSIGN_OR_RETURN(entry.key_may_be_null, KeyMayBeNull(db, t));
     if (it != active.end()) {
       HARMONY_ASSIGN_OR_RETURN(change::TableSchema old, LoadShape(db, it->second));
-      HARMONY_ASSIGN_OR_RETURN(int triggers, CountTriggersOfTid(db, it->second));
+      // Only a missing base trigger lost changes; missing null-key triggers (a log installed by
+      // an older build) are simply added, replacing the old unconditional ones.
+      HARMONY_ASSIGN_OR_RETURN(int triggers, CountTriggersOfTid(db, it->second, kBaseKinds));
       int64_t tid = it->second;
       active.erase(it);
       entry.triggers_were_missing = triggers != 3;
       if (old == t) {
         entry.tid = tid;
-        entry.install = triggers == 3 ? TrackedTable::Install::kUnchanged
-                                      : TrackedTable::Install::kRepaired;
+        entry.install =
+            triggers == 3 ? TrackedTable::Install::kUnchanged : TrackedTable::Install::kRepaired;
         tracked.push_back(std::move(entry));
         continue;
       }
@@ -190,8 +259,8 @@ Result<std::vector<TrackedTable>> InstallTriggersInTransaction(
   HARMONY_RETURN_IF_ERROR(WidenLog(db, want));
   // Triggers are created after the log is wide enough for them to be valid.
   for (const TrackedTable& table : tracked) {
-    HARMONY_ASSIGN_OR_RETURN(int triggers, CountTriggersOfTid(db, table.tid));
-    if (triggers == 3) continue;
+    HARMONY_ASSIGN_OR_RETURN(bool complete, TriggersComplete(db, table));
+    if (complete) continue;
     HARMONY_RETURN_IF_ERROR(DropTriggersOfTid(db, table.tid));
     HARMONY_RETURN_IF_ERROR(
         db.Exec(TriggerSql(table)).WithContext("install triggers on " + table.schema.name));
@@ -209,10 +278,9 @@ Status RemoveTriggers(sqlite::Database& db) {
   HARMONY_ASSIGN_OR_RETURN(auto tx,
                            sqlite::Transaction::Begin(db, sqlite::Transaction::Mode::kImmediate));
   HARMONY_RETURN_IF_ERROR(CreateLogTables(db));
-  HARMONY_ASSIGN_OR_RETURN(
-      sqlite::Statement list,
-      db.Prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND "
-                 "name LIKE '\\_\\_harmony\\_%' ESCAPE '\\'"));
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement list,
+                           db.Prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND "
+                                      "name LIKE '\\_\\_harmony\\_%' ESCAPE '\\'"));
   std::vector<std::string> names;
   while (true) {
     HARMONY_ASSIGN_OR_RETURN(bool row, list.Step());

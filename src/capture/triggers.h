@@ -23,11 +23,20 @@ struct TrackedTable {
   int64_t tid = 0;
   change::TableSchema schema;
   Install install = Install::kUnchanged;
-  std::vector<int64_t> retired_tids;  // kReshaped: the shape(s) this one replaced
+  std::vector<int64_t> retired_tids;   // kReshaped: the shape(s) this one replaced
   bool triggers_were_missing = false;  // kRepaired, or kReshaped after triggers were dropped
+  // Some key column can hold NULL (a rowid table's key that is not INTEGER PRIMARY KEY and not
+  // NOT NULL). SQLite treats each such row as distinct, so UPDATE and DELETE of a row whose old
+  // key has a NULL get their own triggers that log the whole old row (LogOp::kDeleteRow).
+  bool key_may_be_null = false;
 };
 
-// The three CREATE TRIGGER statements for one tracked table (exposed for tests and docs).
+// The CREATE TRIGGER statements for one tracked table (exposed for tests and docs): insert,
+// update and delete, and with key_may_be_null update_null_key and delete_null_key, whose WHEN
+// clauses split updates and deletes by whether the old key has a NULL.
+//
+// Trigger bodies stay plain INSERTs of column references (no function calls) so that they run
+// with trusted_schema=OFF.
 std::string TriggerSql(const TrackedTable& table);
 
 // Makes the database track exactly `tables`: creates harmony's tables, reuses the shape of a table

@@ -11,6 +11,16 @@
 
 namespace harmony::change {
 
+// How SQLite compares the TEXT values of one primary-key column: the collation its key index
+// uses. Only SQLite's built-in collations are representable; a table whose key uses an
+// application-registered collation is not replicated (capture::ReadCatalog refuses it), because
+// no other node could reproduce which keys it considers equal. The numbers are on the wire.
+enum class Collation : uint8_t {
+  kBinary = 0,  // bytes as they are
+  kNocase = 1,  // ASCII A-Z folded to a-z (and nothing else), exactly like SQLite's NOCASE
+  kRtrim = 2,   // trailing spaces (0x20) ignored
+};
+
 // The shape of a replicated table as the sending node saw it when it captured the change.
 // Columns are in declaration order (generated columns excluded); `pk` indexes into `columns`
 // in primary-key order.
@@ -18,20 +28,52 @@ struct TableSchema {
   std::string name;
   std::vector<std::string> columns;
   std::vector<uint32_t> pk;
-  bool operator==(const TableSchema&) const = default;
+  // The collation of each key column, parallel to `pk`. Empty means every key column is BINARY
+  // (so schemas built without it stay valid); use KeyCollation() to read it.
+  std::vector<Collation> pk_collations = {};
+
+  Collation KeyCollation(size_t pk_index) const {
+    return pk_index < pk_collations.size() ? pk_collations[pk_index] : Collation::kBinary;
+  }
+  // True when some key column is not BINARY (the table needs wire version 2).
+  bool HasKeyCollation() const;
+  // Equal shapes: an empty pk_collations equals one that lists only BINARY.
+  bool operator==(const TableSchema& other) const;
 };
 
 enum class Op : uint8_t {
+  // Key identity (the row is the one with this primary key, as SQLite compares keys):
   // Make the row exist with exactly these values (INSERT, or UPDATE that keeps the key).
   kUpsert = 1,
   // Remove the row with these primary-key values (DELETE, or the old key of a key-changing UPDATE).
   kDelete = 2,
+  // Whole-row identity (the row is identified by all its values; used for rows whose key holds
+  // a NULL, which SQLite treats as distinct from every other key):
+  // Add one row with exactly these values (every column), even if identical rows exist: the
+  // origin may hold several identical rows (UPDATE t SET v = 1 WHERE k IS NULL makes them).
+  kInsertRow = 3,
+  // Remove one row whose every column is identical (same storage class and value) to these.
+  kDeleteRow = 4,
+  // Add a row with exactly these values unless an identical one exists: a backfill, which
+  // states that the row exists rather than that it was inserted, so repeating it adds nothing.
+  kEnsureRow = 5,
 };
+
+// How a change names the row it affects. Key: by its canonical primary key (docs/architecture.md,
+// "Row identity"); such changes are ordered per key and last writer wins. Row: by its content;
+// such changes commute (add one copy, remove one copy) and need no ordering against each other.
+enum class Identity : uint8_t { kKey, kRow };
+
+inline Identity IdentityOf(Op op) {
+  return op == Op::kInsertRow || op == Op::kDeleteRow || op == Op::kEnsureRow ? Identity::kRow
+                                                                              : Identity::kKey;
+}
 
 struct Change {
   Op op = Op::kUpsert;
-  uint32_t table = 0;         // index into Batch::tables
-  std::vector<Value> values;  // kUpsert: one per TableSchema::columns; kDelete: one per pk column
+  uint32_t table = 0;  // index into Batch::tables
+  // kDelete: one per pk column; every other op: one per TableSchema::columns.
+  std::vector<Value> values;
 };
 
 // The changes of one shard taken from one scan of a node's change log. A scan covers whole

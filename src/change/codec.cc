@@ -29,18 +29,33 @@ constexpr size_t kMinChangeBytes = 2;  // op and table index (a table may have n
   std::abort();
 }
 
-bool IsKnownOp(uint8_t op) {
-  return op == static_cast<uint8_t>(Op::kUpsert) || op == static_cast<uint8_t>(Op::kDelete);
+bool IsKnownOp(uint8_t op, uint8_t version) {
+  const uint8_t newest =
+      static_cast<uint8_t>(version >= kWireVersion2 ? Op::kEnsureRow : Op::kDelete);
+  return op >= static_cast<uint8_t>(Op::kUpsert) && op <= newest;
 }
 
 size_t ValueCountFor(Op op, const TableSchema& table) {
-  return op == Op::kUpsert ? table.columns.size() : table.pk.size();
+  return op == Op::kDelete ? table.pk.size() : table.columns.size();
+}
+
+bool IsKnownCollation(uint8_t c) { return c <= static_cast<uint8_t>(Collation::kRtrim); }
+
+// Version 2 only when the batch carries something version 1 cannot say.
+uint8_t VersionFor(const Batch& batch) {
+  for (const TableSchema& table : batch.tables) {
+    if (table.HasKeyCollation()) return kWireVersion2;
+  }
+  for (const Change& change : batch.changes) {
+    if (IdentityOf(change.op) == Identity::kRow) return kWireVersion2;
+  }
+  return kWireVersion;
 }
 
 size_t StringSize(const std::string& s) { return VarintSize(s.size()) + s.size(); }
 
 // Returns the exact body size, aborting on a batch Decode would reject.
-size_t BodySize(const Batch& batch) {
+size_t BodySize(const Batch& batch, uint8_t version) {
   size_t n = VarintSize(batch.node_id) + VarintSize(batch.epoch) + VarintSize(batch.first_seq) +
              VarintSize(batch.last_seq) + VarintSize(batch.part) + 1;
   n += VarintSize(batch.tables.size());
@@ -57,11 +72,16 @@ size_t BodySize(const Batch& batch) {
       seen[index] = true;
       n += VarintSize(index);
     }
+    if (version >= kWireVersion2) n += table.pk.size();  // one collation byte per key column
+    if (!table.pk_collations.empty() && table.pk_collations.size() != table.pk.size()) {
+      Die("malformed batch: table \"" + table.name + "\": pk_collations and pk differ in size");
+    }
   }
   n += VarintSize(batch.changes.size());
   for (size_t i = 0; i < batch.changes.size(); ++i) {
     const Change& change = batch.changes[i];
-    if (!IsKnownOp(static_cast<uint8_t>(change.op)) || change.table >= batch.tables.size() ||
+    if (!IsKnownOp(static_cast<uint8_t>(change.op), version) ||
+        change.table >= batch.tables.size() ||
         change.values.size() != ValueCountFor(change.op, batch.tables[change.table])) {
       Die("malformed batch: change " + std::to_string(i) + ": bad op, table index or value count");
     }
@@ -76,7 +96,7 @@ void AppendString(std::string* out, const std::string& s) {
   out->append(s);
 }
 
-void AppendBody(const Batch& batch, std::string* out) {
+void AppendBody(const Batch& batch, uint8_t version, std::string* out) {
   AppendVarint(out, batch.node_id);
   AppendVarint(out, batch.epoch);
   AppendVarint(out, batch.first_seq);
@@ -90,6 +110,11 @@ void AppendBody(const Batch& batch, std::string* out) {
     for (const std::string& column : table.columns) AppendString(out, column);
     AppendVarint(out, table.pk.size());
     for (uint32_t index : table.pk) AppendVarint(out, index);
+    if (version >= kWireVersion2) {
+      for (size_t i = 0; i < table.pk.size(); ++i) {
+        out->push_back(static_cast<char>(table.KeyCollation(i)));
+      }
+    }
   }
   AppendVarint(out, batch.changes.size());
   for (const Change& change : batch.changes) {
@@ -105,7 +130,7 @@ Status CorruptAt(std::string what, size_t offset) {
   return Status::Corruption(std::move(what));
 }
 
-bool ReadTable(Reader& r, TableSchema* table) {
+bool ReadTable(Reader& r, uint8_t version, TableSchema* table) {
   std::string_view name;
   if (!r.ReadLengthPrefixed(&name, "table name")) return false;
   table->name = name;
@@ -127,14 +152,25 @@ bool ReadTable(Reader& r, TableSchema* table) {
     if (seen[index]) return r.Fail(at, "repeated pk index " + std::to_string(index));
     seen[index] = true;
   }
+  if (version >= kWireVersion2) {
+    table->pk_collations.resize(pk_count);
+    for (Collation& collation : table->pk_collations) {
+      const size_t at = r.offset();
+      uint8_t c;
+      if (!r.ReadByte(&c, "pk collation")) return false;
+      if (!IsKnownCollation(c)) return r.Fail(at, "unknown collation " + std::to_string(c));
+      collation = static_cast<Collation>(c);
+    }
+  }
   return true;
 }
 
-bool ReadChange(Reader& r, const std::vector<TableSchema>& tables, Change* change) {
+bool ReadChange(Reader& r, uint8_t version, const std::vector<TableSchema>& tables,
+                Change* change) {
   const size_t op_at = r.offset();
   uint8_t op;
   if (!r.ReadByte(&op, "op")) return false;
-  if (!IsKnownOp(op)) return r.Fail(op_at, "unknown op " + std::to_string(op));
+  if (!IsKnownOp(op, version)) return r.Fail(op_at, "unknown op " + std::to_string(op));
   change->op = static_cast<Op>(op);
   if (!r.ReadIndex(&change->table, tables.size(), "table index")) return false;
   // The value count is implied by the op and the table; each value takes at least one byte.
@@ -150,7 +186,7 @@ bool ReadChange(Reader& r, const std::vector<TableSchema>& tables, Change* chang
   return true;
 }
 
-Result<Batch> DecodeBody(Reader& r) {
+Result<Batch> DecodeBody(Reader& r, uint8_t version) {
   Batch batch;
   uint8_t last_part;
   if (!r.ReadVarint(&batch.node_id, "node_id") || !r.ReadVarint(&batch.epoch, "epoch") ||
@@ -169,7 +205,7 @@ Result<Batch> DecodeBody(Reader& r) {
   if (!r.ReadCount(&table_count, kMinTableBytes, "table_count")) return r.status();
   batch.tables.resize(table_count);
   for (size_t i = 0; i < batch.tables.size(); ++i) {
-    if (!ReadTable(r, &batch.tables[i])) {
+    if (!ReadTable(r, version, &batch.tables[i])) {
       return r.status().WithContext("table " + std::to_string(i));
     }
   }
@@ -178,7 +214,7 @@ Result<Batch> DecodeBody(Reader& r) {
   if (!r.ReadCount(&change_count, kMinChangeBytes, "change_count")) return r.status();
   batch.changes.resize(change_count);
   for (size_t i = 0; i < batch.changes.size(); ++i) {
-    if (!ReadChange(r, batch.tables, &batch.changes[i])) {
+    if (!ReadChange(r, version, batch.tables, &batch.changes[i])) {
       return r.status().WithContext("change " + std::to_string(i));
     }
   }
@@ -228,23 +264,24 @@ Status Decompress(std::string_view frame, std::string* body) {
 }  // namespace
 
 std::string Encode(const Batch& batch, const EncodeOptions& options) {
-  const size_t body_size = BodySize(batch);
+  const uint8_t version = VersionFor(batch);
+  const size_t body_size = BodySize(batch, version);
   const bool compress = options.compress && body_size <= kMaxDecompressedBodyBytes;
   std::string out;
   if (!compress) {
     out.reserve(2 + body_size);
-    out.push_back(static_cast<char>(kWireVersion));
+    out.push_back(static_cast<char>(version));
     out.push_back(0);
-    AppendBody(batch, &out);
+    AppendBody(batch, version, &out);
     if (out.size() != 2 + body_size) Die("BodySize disagrees with AppendBody");
     return out;
   }
   std::string body;
   body.reserve(body_size);
-  AppendBody(batch, &body);
+  AppendBody(batch, version, &body);
   if (body.size() != body_size) Die("BodySize disagrees with AppendBody");
   out.resize(2 + ZSTD_compressBound(body.size()));
-  out[0] = static_cast<char>(kWireVersion);
+  out[0] = static_cast<char>(version);
   out[1] = static_cast<char>(kFlagCompressed);
   // ZSTD_compress writes the content size into the frame header, which Decode requires.
   const size_t n =
@@ -261,9 +298,10 @@ std::string Encode(const Batch& batch, const EncodeOptions& options) {
 Result<Batch> Decode(std::string_view payload) {
   if (payload.empty()) return Status::Corruption("empty payload");
   const uint8_t version = static_cast<uint8_t>(payload[0]);
-  if (version != kWireVersion) {
+  if (version != kWireVersion && version != kWireVersion2) {
     return Status::Corruption("unsupported wire version " + std::to_string(version) +
-                              " (this build reads " + std::to_string(kWireVersion) + ")");
+                              " (this build reads " + std::to_string(kWireVersion) + " and " +
+                              std::to_string(kWireVersion2) + ")");
   }
   if (payload.size() < 2) return CorruptAt("truncated flags", 1);
   const uint8_t flags = static_cast<uint8_t>(payload[1]);
@@ -277,12 +315,12 @@ Result<Batch> Decode(std::string_view payload) {
   }
   if ((flags & kFlagCompressed) == 0) {
     Reader r(payload.substr(2), 2, "");
-    return DecodeBody(r);
+    return DecodeBody(r, version);
   }
   std::string body;
   HARMONY_RETURN_IF_ERROR(Decompress(payload.substr(2), &body));
   Reader r(body, 0, " of the decompressed body");
-  return DecodeBody(r);
+  return DecodeBody(r, version);
 }
 
 std::string MessageId(const Batch& batch, uint32_t shard) {

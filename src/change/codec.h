@@ -10,8 +10,13 @@
 
 namespace harmony::change {
 
-// Wire format version 1; see docs/wire-format.md for the exact byte layout.
+// Wire format versions; see docs/wire-format.md for the exact byte layout. Version 1 is the
+// original message and the fragment envelope. Version 2 is version 1 plus each table's key
+// collations and the whole-row ops (kInsertRow, kDeleteRow, kEnsureRow). Encode writes version 2
+// only for a batch that needs it, so batches of tables with BINARY keys stay readable by version-1
+// builds; Decode reads both.
 inline constexpr uint8_t kWireVersion = 1;
+inline constexpr uint8_t kWireVersion2 = 2;
 
 // Header flag bits (byte 1). Any other bit set makes Decode fail.
 inline constexpr uint8_t kFlagCompressed = 0x01;

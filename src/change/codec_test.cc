@@ -192,6 +192,77 @@ TEST(CodecTest, RoundTripsMultipleTablesWithUpsertsAndDeletes) {
   ExpectRoundTrip(b);
 }
 
+// The version-2 worked example in docs/wire-format.md: a NOCASE key and the whole-row ops.
+Batch NocaseBatch() {
+  Batch b;
+  b.node_id = 3;
+  b.epoch = 300;
+  b.first_seq = 10;
+  b.last_seq = 11;
+  b.tables = {{"t", {"k", "v"}, {0}, {Collation::kNocase}}};
+  b.changes = {{Op::kInsertRow, 0, {Null{}, Text{"a"}}},
+               {Op::kDeleteRow, 0, {Null{}, Text{"a"}}},
+               {Op::kUpsert, 0, {Text{"A"}, Text{"b"}}}};
+  return b;
+}
+
+TEST(CodecTest, EncodesVersionTwoWorkedExampleFromDocsExactly) {
+  EXPECT_EQ(Hex(Encode(NocaseBatch(), {})),
+            "02 00 03 ac 02 0a 0b 00 01 01 01 74 02 01 6b 01 76 01 00 01 03 "
+            "03 00 00 03 01 61 04 00 00 03 01 61 01 00 03 01 41 03 01 62");
+}
+
+TEST(CodecTest, RoundTripsKeyCollationsAndWholeRowOps) {
+  ExpectRoundTrip(NocaseBatch());
+  Batch b;
+  b.tables = {{"a", {"x", "y", "z"}, {2, 0}, {Collation::kRtrim, Collation::kBinary}},
+              {"b", {"x"}, {0}, {Collation::kBinary}}};
+  b.changes = {{Op::kDelete, 0, {Text{"r  "}, int64_t{1}}},
+               {Op::kDeleteRow, 1, {Null{}}},
+               {Op::kEnsureRow, 1, {Text{"e"}}},
+               {Op::kUpsert, 0, {int64_t{1}, 2.0, Text{"r"}}}};
+  ExpectRoundTrip(b);
+  Result<Batch> got = Decode(Encode(b, {}));
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->tables[0].pk_collations,
+            (std::vector<Collation>{Collation::kRtrim, Collation::kBinary}));
+}
+
+// Backward compatibility: what a version-1 reader understands is still written as version 1.
+TEST(CodecTest, BatchesWithOnlyBinaryKeysAndKeyOpsStayVersionOne) {
+  Batch b = BooksBatch();
+  EXPECT_EQ(Encode(b, {})[0], kWireVersion);
+  b.tables[0].pk_collations = {Collation::kBinary};
+  EXPECT_EQ(Encode(b, {})[0], kWireVersion);
+  EXPECT_EQ(Encode(b, {.compress = true})[0], kWireVersion);
+  b.tables[0].pk_collations = {Collation::kNocase};
+  EXPECT_EQ(Encode(b, {})[0], kWireVersion2);
+  b = BooksBatch();
+  b.changes.push_back({Op::kInsertRow, 0, {Null{}, Text{"x"}, Null{}}});
+  EXPECT_EQ(Encode(b, {.compress = true})[0], kWireVersion2);
+}
+
+TEST(CodecTest, EmptyCollationListEqualsAllBinary) {
+  const TableSchema plain{"t", {"k"}, {0}};
+  const TableSchema binary{"t", {"k"}, {0}, {Collation::kBinary}};
+  const TableSchema nocase{"t", {"k"}, {0}, {Collation::kNocase}};
+  EXPECT_EQ(plain, binary);
+  EXPECT_NE(plain, nocase);
+}
+
+TEST(CodecCorruptionTest, VersionTwoRejectsUnknownCollationAndOp) {
+  std::string p = Encode(NocaseBatch(), {});
+  constexpr size_t kCollationAt = 19;
+  constexpr size_t kFirstOpAt = 21;
+  ASSERT_EQ(p[kCollationAt], 1);
+  p[kCollationAt] = 3;
+  EXPECT_EQ(DecodeError(p), "table 0: unknown collation 3 at byte 19");
+  p = Encode(NocaseBatch(), {});
+  ASSERT_EQ(p[kFirstOpAt], 3);
+  p[kFirstOpAt] = 6;
+  EXPECT_EQ(DecodeError(p), "change 0: unknown op 6 at byte 21");
+}
+
 TEST(CodecTest, RoundTripsEmptyBatch) { ExpectRoundTrip(Batch{}); }
 
 TEST(CodecTest, RoundTripsMultiPartFieldsAtTheirLimits) {
@@ -272,9 +343,9 @@ TEST(CodecCorruptionTest, EmptyPayload) { EXPECT_EQ(DecodeError(""), "empty payl
 TEST(CodecCorruptionTest, WrongVersion) {
   std::string p = BooksPayload();
   p[0] = 7;
-  EXPECT_EQ(DecodeError(p), "unsupported wire version 7 (this build reads 1)");
+  EXPECT_EQ(DecodeError(p), "unsupported wire version 7 (this build reads 1 and 2)");
   p[0] = 0;
-  EXPECT_EQ(DecodeError(p), "unsupported wire version 0 (this build reads 1)");
+  EXPECT_EQ(DecodeError(p), "unsupported wire version 0 (this build reads 1 and 2)");
 }
 
 TEST(CodecCorruptionTest, UnknownFlagBits) {

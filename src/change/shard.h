@@ -4,14 +4,40 @@
 #include <span>
 #include <string_view>
 
+#include "change/change.h"
 #include "common/value.h"
 
 namespace harmony::change {
 
-// XXH3-64 (seed 0) over: the table name's UTF-8 bytes, one 0x00 byte, then each primary-key value
-// in primary-key order, each encoded exactly as the wire codec encodes a value
-// (docs/wire-format.md, "Values"). Every node and every future version must agree on this.
-uint64_t RowKeyHash(std::string_view table, std::span<const Value> pk_values);
+// Row identity (docs/architecture.md, "Row identity"; bytes in docs/wire-format.md, "Row-key
+// hash and shards"). Two keys SQLite considers equal for the table's PRIMARY KEY hash alike, on
+// every node: the hash is XXH3-64 (seed 0) over the ASCII-lowercased table name, one 0x00 byte,
+// then each key value in primary-key order in its canonical form, encoded as the wire codec
+// encodes a value. Canonical form: a REAL with an exact 64-bit integer value becomes that
+// INTEGER (SQLite compares numbers by value in every column affinity); TEXT is folded by the
+// column's collation (NOCASE: A-Z to a-z; RTRIM: trailing spaces dropped); other values as they
+// are. Every node must agree on this; changing it moves rows between shards.
+uint64_t RowKeyHash(const TableSchema& table, std::span<const Value> pk_values);
+
+// Whole-row identity: the same, but with one 0xff byte after the 0x00 (no value tag is 0xff, so a
+// row never hashes like a key) and every column's value, TEXT taken as BINARY.
+uint64_t WholeRowHash(const TableSchema& table, std::span<const Value> row);
+
+// The identity hash of the row `change` affects: RowKeyHash of its key, or WholeRowHash of its
+// values for Identity::kRow.
+uint64_t ChangeRowHash(const TableSchema& table, const Change& change);
+
+// The hash that picks the shard of `change`: ChangeRowHash for changes with key identity; for
+// whole-row identity, RowKeyHash of the row's key values, NULLs included (so every change of a
+// row with a NULL key stays in one shard stream, in order).
+uint64_t ShardHash(const TableSchema& table, const Change& change);
+
+// True when some primary-key value of `row` (all columns, in column order) is NULL: SQLite treats
+// every such row as distinct, so it has no identity by key.
+bool KeyHasNull(const TableSchema& table, std::span<const Value> row);
+
+// True when the canonical forms of two keys of `table` are equal (same hash input).
+bool SameKey(const TableSchema& table, std::span<const Value> a, std::span<const Value> b);
 
 // Shard number in 1..shards for a row-key hash: (hash % shards) + 1.
 uint32_t ShardOf(uint64_t row_key_hash, uint32_t shards);

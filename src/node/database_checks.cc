@@ -11,7 +11,16 @@ Status CheckOnce(const std::string& db_path) {
   sqlite::OpenOptions open;
   open.wal = false;  // change nothing before the file is known to be sound
   HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(db_path, open));
-  return sqlite::QuickCheck(db);
+  Status s = sqlite::QuickCheck(db);
+  if (!s.ok() && s.message().find("no such collation sequence") != std::string::npos) {
+    // An index uses a collation only the application registers: SQLite cannot check the file
+    // without it (and harmony does not replicate such tables; see capture::ReadCatalog).
+    spdlog::warn("database {}: PRAGMA quick_check cannot run here ({}); its integrity was not "
+                 "checked at start",
+                 db_path, s.message());
+    return Status::Ok();
+  }
+  return s;
 }
 
 }  // namespace

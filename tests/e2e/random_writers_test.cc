@@ -1,10 +1,14 @@
 // End-to-end: concurrent random writers on all three nodes over a small hot key space; once they
-// stop, every node ends with the same data. Prints how long convergence took.
+// stop, every node ends with the same data. Prints how long convergence took. Besides plain
+// INTEGER and TEXT keys, the tables' keys exercise row identity (#9): NOCASE and RTRIM keys
+// written in spellings SQLite considers equal, an untyped key written as INTEGER or equal REAL,
+// and keys that are NULL (each such row distinct).
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <iterator>
 #include <ostream>
 #include <random>
 #include <string>
@@ -53,12 +57,59 @@ Value RandomValue(std::mt19937_64& rng) {
   }
 }
 
+// One table of the mix: its name, key column and second value column.
+struct MixTable {
+  const char* name;
+  const char* pk;
+  const char* c2;
+};
+
+constexpr MixTable kTables[] = {
+    {"a", "id", "n"},  // INTEGER PRIMARY KEY
+    {"b", "k", "w"},   // TEXT key
+    {"c", "k", "w"},   // TEXT COLLATE NOCASE key
+    {"d", "k", "w"},   // TEXT COLLATE RTRIM key
+    {"e", "k", "w"},   // untyped key: INTEGER, equal REAL, or NULL
+    {"f", "k", "w"},   // TEXT key that is sometimes NULL
+};
+
+// Key number `n` of table `t`, spelled one of the ways SQLite considers the same key.
+Value RandomKey(int t, int n, std::mt19937_64& rng) {
+  const std::string name = "k" + std::to_string(n);
+  switch (t) {
+    case 0:
+      return int64_t{n};
+    case 2: {  // NOCASE: random ASCII case
+      std::string k = name;
+      for (char& ch : k) {
+        if (rng() % 2 && ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+      }
+      return Text{k};
+    }
+    case 3:  // RTRIM: up to two trailing spaces
+      return Text{name + std::string(rng() % 3, ' ')};
+    case 4:
+      if (rng() % 8 == 0) return Null{};
+      if (rng() % 2) return static_cast<double>(n);
+      return int64_t{n};
+    case 5:
+      if (rng() % 4 == 0) return Null{};
+      return Text{name};
+    default:
+      return Text{name};
+  }
+}
+
 class RandomWritersTest : public ClusterTest,
                           public ::testing::WithParamInterface<ConvergenceParam> {
  protected:
   std::string Schema() const override {
     return "CREATE TABLE a(id INTEGER PRIMARY KEY, v, n INTEGER);"
-           "CREATE TABLE b(k TEXT PRIMARY KEY, v INTEGER, w);";
+           "CREATE TABLE b(k TEXT PRIMARY KEY, v INTEGER, w);"
+           "CREATE TABLE c(k TEXT COLLATE NOCASE PRIMARY KEY, v, w);"
+           "CREATE TABLE d(k TEXT COLLATE RTRIM PRIMARY KEY, v, w);"
+           "CREATE TABLE e(k PRIMARY KEY, v, w);"
+           "CREATE TABLE f(k TEXT PRIMARY KEY, v, w);";
   }
   std::string ExtraConfig(int) const override {
     return "[replication_log]\nshards = " + std::to_string(GetParam().shards) + "\n";
@@ -66,15 +117,15 @@ class RandomWritersTest : public ClusterTest,
 
   // One statement of the random mix, bound and run on `db`.
   static Status RandomStatement(sqlite::Database& db, std::mt19937_64& rng) {
-    const bool table_a = rng() % 2 == 0;
+    const int table = static_cast<int>(rng() % std::size(kTables));
     const int key = 1 + static_cast<int>(rng() % kKeys);
     const int other = 1 + static_cast<int>(rng() % kKeys);
-    Value k = table_a ? Value{int64_t{key}} : Value{Text{"k" + std::to_string(key)}};
-    Value k2 = table_a ? Value{int64_t{other}} : Value{Text{"k" + std::to_string(other)}};
-    const std::string t = table_a ? "a" : "b";
-    const std::string pk = table_a ? "id" : "k";
+    Value k = RandomKey(table, key, rng);
+    Value k2 = RandomKey(table, other, rng);
+    const std::string t = kTables[table].name;
+    const std::string pk = kTables[table].pk;
     const std::string c1 = "v";
-    const std::string c2 = table_a ? "n" : "w";
+    const std::string c2 = kTables[table].c2;
     std::string sql;
     std::vector<Value> args;
     switch (rng() % 7) {
@@ -83,14 +134,15 @@ class RandomWritersTest : public ClusterTest,
         args = {k, RandomValue(rng), int64_t(rng() % 100)};
         break;
       case 1:
-        sql = "UPDATE " + t + " SET " + c1 + " = ?2, " + c2 + " = ?3 WHERE " + pk + " = ?1";
+        // IS: with a NULL key this updates every NULL-key row, which may leave identical rows.
+        sql = "UPDATE " + t + " SET " + c1 + " = ?2, " + c2 + " = ?3 WHERE " + pk + " IS ?1";
         args = {k, RandomValue(rng), RandomValue(rng)};
         break;
       case 2:
-        sql = "DELETE FROM " + t + " WHERE " + pk + " = ?1";
+        sql = "DELETE FROM " + t + " WHERE " + pk + " IS ?1";
         args = {k};
         break;
-      case 3:  // key change, only when the new key is free
+      case 3:  // key change of one keyed row, only when the new key is free
         sql = "UPDATE " + t + " SET " + pk + " = ?2 WHERE " + pk +
               " = ?1 AND NOT EXISTS "
               "(SELECT 1 FROM " +
@@ -98,7 +150,7 @@ class RandomWritersTest : public ClusterTest,
         args = {k, k2};
         break;
       case 4:  // key change replacing whatever row holds the new key
-        sql = "UPDATE OR REPLACE " + t + " SET " + pk + " = ?2 WHERE " + pk + " = ?1";
+        sql = "UPDATE OR REPLACE " + t + " SET " + pk + " = ?2 WHERE " + pk + " IS ?1";
         args = {k, k2};
         break;
       case 5:
@@ -202,12 +254,14 @@ TEST_P(RandomWritersTest, ConcurrentRandomWritersConverge) {
   std::printf(
       "convergence: seed %u, shards %d: writes took %.0f ms (%d/%d/%d transactions, %d retries); "
       "identical on all nodes %.0f ms after the writes stopped, fully applied after %.0f ms; "
-      "final rows a=%s b=%s\n",
+      "final rows a=%s b=%s c=%s d=%s e=%s f=%s\n",
       p.seed, p.shards, ms(stopped - start).count(), reports[0].transactions,
       reports[1].transactions, reports[2].transactions,
       reports[0].retries + reports[1].retries + reports[2].retries, ms(same - stopped).count(),
       ms(quiet - stopped).count(), Query(0, "SELECT count(*) FROM a").c_str(),
-      Query(0, "SELECT count(*) FROM b").c_str());
+      Query(0, "SELECT count(*) FROM b").c_str(), Query(0, "SELECT count(*) FROM c").c_str(),
+      Query(0, "SELECT count(*) FROM d").c_str(), Query(0, "SELECT count(*) FROM e").c_str(),
+      Query(0, "SELECT count(*) FROM f").c_str());
   std::fflush(stdout);
 }
 
