@@ -119,7 +119,7 @@ Status ChaosCluster::StartNode(int i, std::chrono::seconds timeout) {
   Process& p = *nodes_[i].harmony;
   const size_t from = p.LogSize();
   if (!p.Start()) return Status::Internal("cannot start harmony on node " + std::to_string(i + 1));
-  if (!p.WaitForLog("ready", timeout, from)) {
+  if (!p.WaitForLog("node " + std::to_string(i + 1) + " ready", timeout, from)) {
     return Status::Unavailable("node " + std::to_string(i + 1) + " did not become ready within " +
                                std::to_string(timeout.count()) + " s" +
                                (p.Running() ? "" : " (exited " + std::to_string(p.last_status()) +

@@ -3,6 +3,7 @@
 // scenarios.cc); after healing, checks identical data, zero lost committed rows, no crash.
 // `harmony-chaos writer ...` is the writer app itself (the driver starts it as a child).
 // scripts/chaos.sh builds and runs it; docs/reliability.md describes it and the latest results.
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -70,6 +71,8 @@ int Run(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (writer->parsed()) return harmony::chaos::RunWriter(w);
 
+  // The driver's own NATS connections (stream positions) would log every connect.
+  spdlog::set_level(spdlog::level::warn);
   if (list) {
     for (const auto& s : harmony::chaos::Scenarios()) {
       std::cout << s.name << "\t" << s.description << "\n";

@@ -180,14 +180,16 @@ Status DownPastRetention(Fault& f) {
 }
 
 Status HoldWriteLock(Fault& f) {
-  const milliseconds held = f.Between(8000, 12000);
+  // Long enough for one of the holds past harmony's busy timeout (writer.h).
+  const milliseconds held = f.Between(17000, 21000);
   const int w = f.cluster.StartWriter(f.node, {.lock_holder = true});
   Sleep(held);
   Process& p = f.cluster.writer(w);
   const int code = p.Terminate(seconds(30));
   if (code != 0) f.problems += "lock-holding app exited " + std::to_string(code) + "; ";
   f.description = "an app on node " + std::to_string(f.node + 1) +
-                  " holding the write lock 1.5-3.5 s per transaction for " + Seconds(held);
+                  " holding the write lock 1.5-3.5 s per transaction (every third 10.5-12.5 s) "
+                  "for " + Seconds(held);
   return Status::Ok();
 }
 
@@ -217,10 +219,12 @@ const std::vector<ScenarioDef>& Definitions() {
                 "one sidecar down (kill -9 or SIGTERM) until the streams (max_entries = 300) "
                 "dropped what it missed; it restarts from a snapshot while the others write"},
        .max_entries = 300,
+       // Fast: the streams pass retention within seconds, and snapshots age quickly.
+       .writer = [](int, int) { return WriterKind{.min_pause_ms = 1, .max_pause_ms = 8}; },
        .inject = DownPastRetention},
       {.info = {"lock-holder",
-                "an app holding the write lock 1.5-3.5 s per transaction for 8-12 s, while "
-                "remote changes arrive"},
+                "an app holding the write lock 1.5-3.5 s per transaction (every third past "
+                "harmony's 10 s busy timeout) for 17-21 s, while remote changes arrive"},
        .inject = HoldWriteLock},
   };
   return *defs;
