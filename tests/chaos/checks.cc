@@ -137,8 +137,8 @@ std::string Difference(const TableRows& a, const TableRows& b, const std::string
     for (const std::string& r : right) {
       if (!left.count(r)) only_b.push_back(r);
     }
-    out += "table " + name + ": " + a_name + " " + std::to_string(ia->second.size()) +
-           " rows, " + b_name + " " + std::to_string(ib->second.size()) + " rows; " +
+    out += "table " + name + ": " + a_name + " " + std::to_string(ia->second.size()) + " rows, " +
+           b_name + " " + std::to_string(ib->second.size()) + " rows; " +
            std::to_string(only_a.size()) + " only on " + a_name + ", " +
            std::to_string(only_b.size()) + " only on " + b_name;
     for (size_t k = 0; k < only_a.size() && k < kShown; ++k) {
@@ -222,8 +222,8 @@ LedgerCheck CheckLedger(const JournalSummary& journal, const std::vector<Ledger>
       if (row.payload != LedgerPayload(id)) {
         ++check.bad_payload_rows;
         if (check.example.empty()) {
-          check.example = "payload of " + id + " on node " + std::to_string(n + 1) + ": " +
-                          row.payload;
+          check.example =
+              "payload of " + id + " on node " + std::to_string(n + 1) + ": " + row.payload;
         }
       }
     }

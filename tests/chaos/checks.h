@@ -41,8 +41,8 @@ Status ReadJournal(const std::string& path, JournalSummary* summary);
 
 struct LedgerCheck {
   int64_t committed_rows = 0;
-  int64_t lost_rows = 0;        // committed rows missing on at least one node
-  int64_t phantom_rows = 0;     // rows of never-committed transactions, on any node
+  int64_t lost_rows = 0;     // committed rows missing on at least one node
+  int64_t phantom_rows = 0;  // rows of never-committed transactions, on any node
   int64_t bad_payload_rows = 0;
   std::vector<int64_t> missing_per_node;
   std::string example;  // the first lost / phantom / bad row, for the report

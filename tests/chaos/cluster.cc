@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -33,22 +34,23 @@ Result<std::unique_ptr<ChaosCluster>> ChaosCluster::Create(ClusterOptions option
     Broker broker;
     broker.port = ports[2 * b];
     broker.cluster_port = ports[2 * b + 1];
-    routes += (b > 0 ? "," : "") + std::string("nats://127.0.0.1:") +
-              std::to_string(broker.cluster_port);
+    routes +=
+        (b > 0 ? "," : "") + std::string("nats://127.0.0.1:") + std::to_string(broker.cluster_port);
     c->brokers_.push_back(std::move(broker));
   }
   for (int b = 0; b < o.brokers; ++b) {
     Broker& broker = c->brokers_[b];
     const std::string name = "chaos-" + std::to_string(b + 1);
-    std::vector<std::string> args = {"-js",  "-a", "127.0.0.1", "-p", std::to_string(broker.port),
-                                     "-sd",  o.dir + "/" + name, "-n", name};
+    std::vector<std::string> args = {
+        "-js", "-a", "127.0.0.1", "-p", std::to_string(broker.port), "-sd", o.dir + "/" + name,
+        "-n",  name};
     if (o.brokers > 1) {
-      args.insert(args.end(), {"--cluster", "nats://127.0.0.1:" +
-                                                std::to_string(broker.cluster_port),
-                               "--cluster_name", "chaos", "--routes", routes});
+      args.insert(args.end(),
+                  {"--cluster", "nats://127.0.0.1:" + std::to_string(broker.cluster_port),
+                   "--cluster_name", "chaos", "--routes", routes});
     }
-    broker.process = std::make_unique<Process>(o.nats_binary, std::move(args),
-                                               o.dir + "/" + name + ".log");
+    broker.process =
+        std::make_unique<Process>(o.nats_binary, std::move(args), o.dir + "/" + name + ".log");
   }
   // A cluster elects its JetStream meta leader only once a quorum runs: start them all first.
   for (int b = 0; b < o.brokers; ++b) {
@@ -81,9 +83,8 @@ Result<std::unique_ptr<ChaosCluster>> ChaosCluster::Create(ClusterOptions option
            << "reconnect_wait_seconds = 1\n"
            << "[snapshot]\nenabled = true\n[snapshot.nats]\nreplicas = " << o.replicas << "\n";
     if (!config) return Status::IoError("cannot write " + n.config_path);
-    n.harmony = std::make_unique<Process>(o.harmony_binary,
-                                          std::vector<std::string>{"-config", n.config_path},
-                                          n.log_path);
+    n.harmony = std::make_unique<Process>(
+        o.harmony_binary, std::vector<std::string>{"-config", n.config_path}, n.log_path);
     c->nodes_.push_back(std::move(n));
   }
   return c;
@@ -120,11 +121,11 @@ Status ChaosCluster::StartNode(int i, std::chrono::seconds timeout) {
   const size_t from = p.LogSize();
   if (!p.Start()) return Status::Internal("cannot start harmony on node " + std::to_string(i + 1));
   if (!p.WaitForLog("node " + std::to_string(i + 1) + " ready", timeout, from)) {
-    return Status::Unavailable("node " + std::to_string(i + 1) + " did not become ready within " +
-                               std::to_string(timeout.count()) + " s" +
-                               (p.Running() ? "" : " (exited " + std::to_string(p.last_status()) +
-                                                       ")") +
-                               "; log " + p.log_path());
+    return Status::Unavailable(
+        "node " + std::to_string(i + 1) + " did not become ready within " +
+        std::to_string(timeout.count()) + " s" +
+        (p.Running() ? "" : " (exited " + std::to_string(p.last_status()) + ")") + "; log " +
+        p.log_path());
   }
   return Status::Ok();
 }
@@ -134,31 +135,43 @@ int ChaosCluster::StartWriter(int i, const WriterKind& kind) {
   Writer w;
   w.node = i;
   w.journal = nodes_[i].dir + "/writer" + std::to_string(generation) + ".journal";
-  std::vector<std::string> args = {
-      "writer",       "--db",           nodes_[i].db_path,
-      "--journal",    w.journal,        "--node",
-      std::to_string(i + 1),           "--generation",
-      std::to_string(generation),      "--seed",
-      std::to_string(options_.seed * 1000 + generation), "--hold-ms",
-      std::to_string(kind.hold_ms),    "--min-pause-ms",
-      std::to_string(kind.min_pause_ms), "--max-pause-ms",
-      std::to_string(kind.max_pause_ms)};
+  std::vector<std::string> args = {"writer",
+                                   "--db",
+                                   nodes_[i].db_path,
+                                   "--journal",
+                                   w.journal,
+                                   "--node",
+                                   std::to_string(i + 1),
+                                   "--generation",
+                                   std::to_string(generation),
+                                   "--seed",
+                                   std::to_string(options_.seed * 1000 + generation),
+                                   "--hold-ms",
+                                   std::to_string(kind.hold_ms),
+                                   "--min-pause-ms",
+                                   std::to_string(kind.min_pause_ms),
+                                   "--max-pause-ms",
+                                   std::to_string(kind.max_pause_ms)};
   if (kind.lock_holder) args.push_back("--lock-holder");
-  w.process = std::make_unique<Process>(options_.self_binary, std::move(args),
-                                        nodes_[i].dir + "/writer" + std::to_string(generation) +
-                                            ".log");
+  w.process =
+      std::make_unique<Process>(options_.self_binary, std::move(args),
+                                nodes_[i].dir + "/writer" + std::to_string(generation) + ".log");
   w.process->Start();
   writers_.push_back(std::move(w));
   return static_cast<int>(writers_.size()) - 1;
 }
 
 std::string ChaosCluster::LastJournalLine(int w) const {
-  const std::string text = ReadFile(writers_[w].journal);
-  if (text.empty()) return "";
-  const size_t end = text.back() == '\n' ? text.size() - 1 : text.size();
-  const size_t start = text.rfind('\n', end == 0 ? 0 : end - 1);
-  return text.substr(start == std::string::npos ? 0 : start + 1,
-                     end - (start == std::string::npos ? 0 : start + 1));
+  // Only the tail: the driver polls this every millisecond while waiting to kill the app.
+  std::ifstream in(writers_[w].journal, std::ios::binary | std::ios::ate);
+  const std::streamoff size = in ? static_cast<std::streamoff>(in.tellg()) : 0;
+  const std::streamoff from = std::max<std::streamoff>(0, size - 512);
+  std::string text(static_cast<size_t>(size - from), '\0');
+  in.seekg(from);
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  const size_t start = text.rfind('\n');
+  return start == std::string::npos ? text : text.substr(start + 1);
 }
 
 Status ChaosCluster::PauseWriter(int w) {
@@ -210,9 +223,9 @@ Result<std::vector<ChaosCluster::StreamState>> ChaosCluster::Streams() {
   HARMONY_ASSIGN_OR_RETURN(auto js, nats::JetStream::Create(conn));
   std::vector<StreamState> streams;
   for (int shard = 1; shard <= options_.shards; ++shard) {
-    HARMONY_ASSIGN_OR_RETURN(nats::StreamInfo info,
-                             js->GetStreamInfo("harmony-changes-" + std::to_string(shard),
-                                               milliseconds(5000)));
+    HARMONY_ASSIGN_OR_RETURN(
+        nats::StreamInfo info,
+        js->GetStreamInfo("harmony-changes-" + std::to_string(shard), milliseconds(5000)));
     streams.push_back({info.first_seq, info.last_seq});
   }
   return streams;
@@ -224,8 +237,8 @@ std::string ChaosCluster::UnexpectedExits() {
     Process& p = *brokers_[b].process;
     p.Running();
     if (p.unexpected_exits() > 0) {
-      out += "nats-server " + std::to_string(b + 1) + " exited " +
-             std::to_string(p.last_status()) + "; ";
+      out += "nats-server " + std::to_string(b + 1) + " exited " + std::to_string(p.last_status()) +
+             "; ";
     }
   }
   for (int i = 0; i < kNodes; ++i) {

@@ -23,7 +23,7 @@ struct ClusterOptions {
   std::string dir;          // the run's directory (must exist)
   int brokers = 1;          // 1, or 3 for a NATS cluster
   int shards = 1;
-  int replicas = 1;          // [replication_log] and [snapshot.nats] replicas
+  int replicas = 1;  // [replication_log] and [snapshot.nats] replicas
   int64_t max_entries = 1'000'000;
   uint64_t seed = 1;
 };

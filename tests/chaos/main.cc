@@ -122,12 +122,12 @@ int Run(int argc, char** argv) {
   }
   const std::string summary = harmony::chaos::SummaryTable(results);
   char header[256];
-  std::snprintf(header, sizeof header,
-                "%s run of %zu run(s) started %s, %.1f min; %d failed.\n", quick ? "Quick" : "Full",
-                results.size(), started.c_str(), minutes, failed);
+  std::snprintf(header, sizeof header, "%s run of %zu run(s) started %s, %.1f min; %d failed.\n",
+                quick ? "Quick" : "Full", results.size(), started.c_str(), minutes, failed);
   std::cout << "\n" << header << "\n" << summary;
-  std::ofstream(options.out_dir + "/results.md")
-      << header << "\n## Summary\n\n" << summary << "\n## Runs\n\n" << runs;
+  std::ofstream(options.out_dir + "/results.md") << header << "\n## Summary\n\n"
+                                                 << summary << "\n## Runs\n\n"
+                                                 << runs;
   return failed == 0 ? 0 : 1;
 }
 

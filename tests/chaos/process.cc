@@ -129,8 +129,7 @@ size_t Process::LogSize() const {
   return ::stat(log_path_.c_str(), &st) == 0 ? static_cast<size_t>(st.st_size) : 0;
 }
 
-bool Process::WaitForLog(const std::string& text, std::chrono::milliseconds timeout,
-                         size_t from) {
+bool Process::WaitForLog(const std::string& text, std::chrono::milliseconds timeout, size_t from) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     const std::string log = ReadFile(log_path_);

@@ -21,7 +21,7 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr milliseconds kWarmup{3000};    // writers run this long before the fault
+constexpr milliseconds kWarmup{3000};     // writers run this long before the fault
 constexpr milliseconds kAfterHeal{2000};  // and this long after it is healed
 
 void Sleep(milliseconds d) { std::this_thread::sleep_for(d); }
@@ -56,8 +56,7 @@ struct ScenarioDef {
   int replicas = 1;
   int64_t max_entries = 1'000'000;
   // The writer started on `node` (the fault's target is `target`).
-  std::function<WriterKind(int node, int target)> writer =
-      [](int, int) { return NormalWriter(); };
+  std::function<WriterKind(int node, int target)> writer = [](int, int) { return NormalWriter(); };
   std::function<Status(Fault&)> inject;  // injects the fault and heals it
 };
 
@@ -65,8 +64,8 @@ Status KillSidecar(Fault& f) {
   const milliseconds down = f.Between(2000, 6000);
   f.cluster.node(f.node).Kill();
   Sleep(down);
-  f.description = "kill -9 harmony on node " + std::to_string(f.node + 1) + ", down " +
-                  Seconds(down);
+  f.description =
+      "kill -9 harmony on node " + std::to_string(f.node + 1) + ", down " + Seconds(down);
   return f.cluster.StartNode(f.node);
 }
 
@@ -75,8 +74,8 @@ Status StopSidecar(Fault& f) {
   f.cluster.node(f.node).Signal(SIGSTOP);
   Sleep(stopped);
   f.cluster.node(f.node).Signal(SIGCONT);
-  f.description = "SIGSTOP harmony on node " + std::to_string(f.node + 1) + " for " +
-                  Seconds(stopped);
+  f.description =
+      "SIGSTOP harmony on node " + std::to_string(f.node + 1) + " for " + Seconds(stopped);
   return Status::Ok();
 }
 
@@ -125,8 +124,8 @@ Status RestartAll(Fault& f) {
   for (int i = 0; i < ChaosCluster::kNodes; ++i) {
     const int code = f.cluster.node(i).Terminate(seconds(30));
     if (code != 0) {
-      f.problems += "harmony on node " + std::to_string(i + 1) + " exited " +
-                    std::to_string(code) + " on SIGTERM; ";
+      f.problems += "harmony on node " + std::to_string(i + 1) + " exited " + std::to_string(code) +
+                    " on SIGTERM; ";
     }
   }
   Sleep(down);
@@ -150,17 +149,18 @@ Status DownPastRetention(Fault& f) {
   while (true) {
     HARMONY_ASSIGN_OR_RETURN(std::vector<ChaosCluster::StreamState> now, f.cluster.Streams());
     bool past = true;
-    for (size_t s = 0; s < now.size(); ++s) past = past && now[s].first_seq > before[s].last_seq + 1;
+    for (size_t s = 0; s < now.size(); ++s)
+      past = past && now[s].first_seq > before[s].last_seq + 1;
     if (past) break;
     if (Clock::now() > deadline) {
-      return Status::Unavailable("the streams did not drop the node's unapplied messages within "
-                                 "120 s (writers too slow?)");
+      return Status::Unavailable(
+          "the streams did not drop the node's unapplied messages within "
+          "120 s (writers too slow?)");
     }
     Sleep(milliseconds(250));
   }
   Sleep(f.Between(1000, 3000));
-  const auto down =
-      std::chrono::duration_cast<milliseconds>(Clock::now() - down_at);
+  const auto down = std::chrono::duration_cast<milliseconds>(Clock::now() - down_at);
   // The documented limit (docs/operations.md, "Recovering a node"): writes made *during* the
   // restore are overwritten, so the app on the recovering node pauses while it restarts.
   const int w = f.writer_of_node[f.node];
@@ -189,7 +189,8 @@ Status HoldWriteLock(Fault& f) {
   if (code != 0) f.problems += "lock-holding app exited " + std::to_string(code) + "; ";
   f.description = "an app on node " + std::to_string(f.node + 1) +
                   " holding the write lock 1.5-3.5 s per transaction (every third 10.5-12.5 s) "
-                  "for " + Seconds(held);
+                  "for " +
+                  Seconds(held);
   return Status::Ok();
 }
 
@@ -209,9 +210,10 @@ const std::vector<ScenarioDef>& Definitions() {
        .inject = KillBroker},
       {.info = {"kill-app",
                 "kill -9 of one node's app inside an open transaction (twice), app restarted"},
-       .writer = [](int node, int target) {
-         return node == target ? WriterKind{.hold_ms = 150} : NormalWriter();
-       },
+       .writer =
+           [](int node, int target) {
+             return node == target ? WriterKind{.hold_ms = 150} : NormalWriter();
+           },
        .inject = KillApp},
       {.info = {"restart-all", "SIGTERM of all three sidecars, all started again 1-4 s later"},
        .inject = RestartAll},
@@ -261,8 +263,7 @@ std::string Differences(const std::vector<TableRows>& t) {
   return diff;
 }
 
-void Check(RunResult& r, ChaosCluster& cluster, const RunOptions& options,
-           std::string* details) {
+void Check(RunResult& r, ChaosCluster& cluster, const RunOptions& options, std::string* details) {
   // Converge: identical data on all three nodes, within the bound.
   const auto quiet = Clock::now();
   const auto deadline = quiet + options.converge_timeout;
@@ -317,10 +318,10 @@ void Check(RunResult& r, ChaosCluster& cluster, const RunOptions& options,
               " killed while committing\n";
   for (const std::string& reason : journal.abort_reasons) *details += "  " + reason + "\n";
   if (ledger.lost_rows > 0) {
-    r.failure += "lost " + std::to_string(ledger.lost_rows) + " of " +
-                 std::to_string(ledger.committed_rows) +
-                 " committed ledger rows (missing on nodes 1/2/3: " +
-                 Join(ledger.missing_per_node) + "); ";
+    r.failure +=
+        "lost " + std::to_string(ledger.lost_rows) + " of " +
+        std::to_string(ledger.committed_rows) +
+        " committed ledger rows (missing on nodes 1/2/3: " + Join(ledger.missing_per_node) + "); ";
   }
   if (ledger.phantom_rows > 0) {
     r.failure += std::to_string(ledger.phantom_rows) + " rows of uncommitted transactions; ";
@@ -333,8 +334,8 @@ void Check(RunResult& r, ChaosCluster& cluster, const RunOptions& options,
   for (int i = 0; i < ChaosCluster::kNodes; ++i) {
     Result<int64_t> dead = DeadLetters(cluster.db_path(i));
     if (dead.ok() && *dead > 0) {
-      r.failure += "node " + std::to_string(i + 1) + " has " + std::to_string(*dead) +
-                   " dead letters; ";
+      r.failure +=
+          "node " + std::to_string(i + 1) + " has " + std::to_string(*dead) + " dead letters; ";
     }
   }
 }

@@ -17,7 +17,7 @@ struct RunOptions {
   std::string harmony_binary;
   std::string nats_binary;
   std::string self_binary;
-  std::string out_dir;  // each run gets <out_dir>/<scenario>-seed<seed>, kept if it fails
+  std::string out_dir;    // each run gets <out_dir>/<scenario>-seed<seed>, kept if it fails
   bool keep_all = false;  // keep the directories of passing runs too
   std::chrono::seconds converge_timeout{120};
 };

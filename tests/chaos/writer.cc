@@ -113,8 +113,9 @@ class Writer {
     switch (rng_() % 6) {
       case 0:
       case 1:
-        sql = "INSERT INTO hot(k, v, node, n) VALUES(?1, ?2, ?3, 1) ON CONFLICT(k) DO UPDATE SET "
-              "v = excluded.v, node = excluded.node, n = n + 1";
+        sql =
+            "INSERT INTO hot(k, v, node, n) VALUES(?1, ?2, ?3, 1) ON CONFLICT(k) DO UPDATE SET "
+            "v = excluded.v, node = excluded.node, n = n + 1";
         args = {key, RandomValue(rng_), int64_t{o_.node}};
         break;
       case 2:
