@@ -181,14 +181,14 @@ Status DownPastRetention(Fault& f) {
 
 Status HoldWriteLock(Fault& f) {
   // Long enough for one of the holds past harmony's busy timeout (writer.h).
-  const milliseconds held = f.Between(17000, 21000);
+  const milliseconds held = f.Between(20000, 24000);
   const int w = f.cluster.StartWriter(f.node, {.lock_holder = true});
   Sleep(held);
   Process& p = f.cluster.writer(w);
   const int code = p.Terminate(seconds(30));
   if (code != 0) f.problems += "lock-holding app exited " + std::to_string(code) + "; ";
   f.description = "an app on node " + std::to_string(f.node + 1) +
-                  " holding the write lock 1.5-3.5 s per transaction (every third 10.5-12.5 s) "
+                  " holding the write lock alternately 1.5-3.5 s and 10.5-12.5 s per transaction "
                   "for " +
                   Seconds(held);
   return Status::Ok();
@@ -225,8 +225,9 @@ const std::vector<ScenarioDef>& Definitions() {
        .writer = [](int, int) { return WriterKind{.min_pause_ms = 1, .max_pause_ms = 8}; },
        .inject = DownPastRetention},
       {.info = {"lock-holder",
-                "an app holding the write lock 1.5-3.5 s per transaction (every third past "
-                "harmony's 10 s busy timeout) for 17-21 s, while remote changes arrive"},
+                "an app holding the write lock alternately 1.5-3.5 s and 10.5-12.5 s (past "
+                "harmony's 10 s busy timeout) per transaction for 20-24 s, while remote changes "
+                "arrive"},
        .inject = HoldWriteLock},
   };
   return *defs;

@@ -81,7 +81,7 @@ class Writer {
     if (!journal_->Line("begin " + txn + " " + std::to_string(rows))) return false;
     int hold = o_.hold_ms;
     if (o_.lock_holder) {
-      hold = seq_ % 3 == 2 ? 10500 + static_cast<int>(rng_() % 2000)
+      hold = seq_ % 2 == 0 ? 10500 + static_cast<int>(rng_() % 2000)
                            : 1500 + static_cast<int>(rng_() % 2000);
     }
     if (hold > 0) std::this_thread::sleep_for(std::chrono::milliseconds(hold));

@@ -39,9 +39,9 @@ struct WriterOptions {
   int min_pause_ms = 5;  // sleep between transactions, uniformly in [min, max]
   int max_pause_ms = 30;
   int hold_ms = 0;  // sleep inside each transaction, after its writes, before COMMIT
-  // The app holding the write lock: larger transactions, 0.3-0.8 s apart, each held 1.5-3.5 s
-  // except every third, held 10.5-12.5 s: longer than harmony's busy timeout (10 s), so that
-  // its apply transaction fails and must be retried ("L" in the ids instead of "g").
+  // The app holding the write lock: larger transactions, 0.3-0.8 s apart, held alternately
+  // 1.5-3.5 s and 10.5-12.5 s, the latter longer than harmony's busy timeout (10 s) so that its
+  // apply transaction fails and must be retried ("L" in the ids instead of "g").
   bool lock_holder = false;
 };
 
