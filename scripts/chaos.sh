@@ -23,7 +23,7 @@ while (($#)); do
     --quick|--keep) args+=("$1") ;;
     --seeds|--scenario|--first-seed|--converge-timeout) args+=("$1" "$2"); shift ;;
     --out) out="$2"; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "chaos.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
