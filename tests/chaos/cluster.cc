@@ -190,21 +190,25 @@ Status ChaosCluster::PauseWriter(int w) {
 void ChaosCluster::ResumeWriter(int w) { writers_[w].process->Signal(SIGUSR2); }
 
 Status ChaosCluster::StopWriters() {
-  for (Writer& w : writers_) {
-    if (w.process->Running()) {
-      w.process->ExpectExit();
-      w.process->Signal(SIGTERM);
+  std::vector<bool> asked(writers_.size(), false);
+  for (size_t k = 0; k < writers_.size(); ++k) {
+    Process& p = *writers_[k].process;
+    if (p.Running()) {
+      p.ExpectExit();
+      p.Signal(SIGTERM);
+      asked[k] = true;
     }
   }
   std::string failed;
   for (size_t k = 0; k < writers_.size(); ++k) {
     Process& p = *writers_[k].process;
-    if (!p.Running() && p.unexpected_exits() == 0) continue;  // killed on purpose earlier
-    const int code = p.Running() ? p.Terminate(seconds(30)) : p.last_status();
-    if (code != 0 || p.unexpected_exits() > 0) {
+    // Those not asked now ended earlier: killed on purpose, or on their own (a failure).
+    const int code = asked[k] ? p.Terminate(seconds(30)) : 0;
+    const int status = asked[k] && code == -1 ? p.last_status() : code;
+    if (status != 0 || p.unexpected_exits() > 0) {
       failed += " writer " + std::to_string(k) + " on node " +
-                std::to_string(writers_[k].node + 1) + " exited " + std::to_string(code) +
-                " (log " + p.log_path() + ")";
+                std::to_string(writers_[k].node + 1) + " exited " +
+                std::to_string(p.last_status()) + " (log " + p.log_path() + ")";
     }
   }
   if (!failed.empty()) return Status::Internal("writers failed:" + failed);

@@ -65,6 +65,9 @@ bool Process::Start() {
       ::dup2(fd, STDERR_FILENO);
       if (fd > STDERR_FILENO) ::close(fd);
     }
+    // A driver started in the background (nohup, `&`) ignores SIGINT and SIGHUP, and exec
+    // would pass that on: give every child the default dispositions and an empty mask.
+    for (int sig : {SIGINT, SIGQUIT, SIGHUP, SIGTERM, SIGUSR1, SIGUSR2}) ::signal(sig, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
