@@ -39,6 +39,11 @@ Result<std::unique_ptr<Applier>> Applier::Open(const ApplyOptions& options,
   open.foreign_keys = false;     // cascades arrive as replicated rows of their own
   HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(options.db_path, open));
   std::unique_ptr<Applier> a(new Applier(std::move(db), options, std::move(pending_keys)));
+  Applier* raw = a.get();
+  a->writer_.set_replace_guard(
+      [raw](const change::TableSchema& table, const std::vector<std::vector<Value>>& others) {
+        return raw->MayReplace(table, others);
+      });
   HARMONY_RETURN_IF_ERROR(state::CreatePositionTable(a->db_));
   HARMONY_RETURN_IF_ERROR(a->held_.CreateTable());
   HARMONY_RETURN_IF_ERROR(a->dead_letters_.CreateTable());
@@ -295,6 +300,23 @@ Status Applier::ApplyChange(const change::TableSchema& table, const change::Chan
   if (dead_letters_.HasPending(hash)) HARMONY_RETURN_IF_ERROR(dead_letters_.Supersede(hash));
   stats_.changes.fetch_add(1, std::memory_order_relaxed);
   return Status::Ok();
+}
+
+Result<bool> Applier::MayReplace(const change::TableSchema& table,
+                                 const std::vector<std::vector<Value>>& others) {
+  stats_.unique_conflicts.fetch_add(1, std::memory_order_relaxed);
+  for (const std::vector<Value>& key : others) {
+    const uint64_t hash = change::RowKeyHash(table, key);
+    auto it = pending_.find(hash);
+    if (it == pending_.end()) continue;
+    if (it->second > work_.Get(change::ShardOf(hash, options_.shards)).own_seq) {
+      // That row has a local change whose message comes later in the stream than this one: on
+      // every other node it replaces this row when it arrives, so this one loses here too.
+      stats_.skipped_pending.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+  }
+  return true;  // this change is the later one in stream order: it replaces them, as everywhere
 }
 
 Status Applier::SetAside(const change::TableSchema& table, const change::Change& c,

@@ -68,6 +68,9 @@ struct ApplyStats {
   std::atomic<uint64_t> paused_tables{0};    // tables whose changes are currently held
   std::atomic<uint64_t> dead_letters{0};     // changes and messages set aside for good
   std::atomic<uint64_t> partial{0};          // units waiting for more fragments or parts
+  // Upserts that collided with other rows through a UNIQUE constraint besides the primary key
+  // (issue #9 item 2; docs/architecture.md, "Secondary UNIQUE constraints").
+  std::atomic<uint64_t> unique_conflicts{0};
   std::atomic<uint64_t> commits{0};
   std::atomic<uint64_t> own_skipped{0};  // own messages passed over without a transaction
 };
@@ -141,6 +144,9 @@ class Applier {
   Status SetAside(const change::TableSchema& table, const change::Change& c, uint64_t key_hash,
                   uint32_t shard, uint64_t stream_seq, uint64_t origin, const Status& why);
   Status DeadLetterMessage(const Incoming& message, const Status& why);
+  // RowWriter's replace guard: false when one of the colliding rows has a protected local change.
+  Result<bool> MayReplace(const change::TableSchema& table,
+                          const std::vector<std::vector<Value>>& others);
   Status ReleaseHeld(bool careful);
   Status ReloadAfterRollback();
 

@@ -1,5 +1,7 @@
 #include "apply/row_writer.h"
 
+#include "apply/unique_conflicts.h"
+
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -241,6 +243,12 @@ Status RowWriter::InsertOrReplace(const change::TableSchema& table, Kind kind,
   const char* what = kind == Kind::kUpsert ? "upsert into " : "insert into ";
   if (s.message().find("UNIQUE constraint failed") == std::string::npos) {
     return s.WithContext(what + QuoteIdentifier(table.name));
+  }
+  if (replace_guard_) {
+    HARMONY_ASSIGN_OR_RETURN(std::vector<std::vector<Value>> others,
+                             FindUniqueConflicts(*db_, table, values));
+    HARMONY_ASSIGN_OR_RETURN(bool replace, replace_guard_(table, others));
+    if (!replace) return Status::Ok();
   }
   HARMONY_ASSIGN_OR_RETURN(sqlite::Statement * replace, StatementFor(table, Kind::kReplace));
   return Run(replace, values).WithContext("replace into " + QuoteIdentifier(table.name));

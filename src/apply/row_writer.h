@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -41,6 +42,13 @@ class RowWriter {
   // Whole-row identity: deletes one row identical to these values (none is fine).
   Status DeleteRow(const change::TableSchema& table, const std::vector<Value>& values);
 
+  // Decides whether an upsert that collides with other rows through a UNIQUE constraint other
+  // than the primary key replaces them (true) or is left out (false); gets the keys of those
+  // rows (FindUniqueConflicts). Without a guard they are always replaced.
+  using ReplaceGuard = std::function<Result<bool>(const change::TableSchema& table,
+                                                  const std::vector<std::vector<Value>>& others)>;
+  void set_replace_guard(ReplaceGuard guard) { replace_guard_ = std::move(guard); }
+
   // Drops cached column lists if the schema changed; call at the start of each transaction.
   Status RefreshSchema();
   int64_t schema_version() const { return schema_version_; }
@@ -57,6 +65,7 @@ class RowWriter {
                          const std::vector<Value>& values);
 
   sqlite::Database* db_;  // not owned
+  ReplaceGuard replace_guard_;
   int64_t schema_version_ = -1;
   std::map<std::string, sqlite::Statement> statements_;
   std::map<std::string, LocalColumns> columns_;

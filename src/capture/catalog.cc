@@ -168,4 +168,14 @@ Result<Catalog> ReadCatalog(sqlite::Database& db, const CatalogOptions& options)
   return catalog;
 }
 
+Result<bool> HasOtherUniqueConstraint(sqlite::Database& db, const std::string& table) {
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement q,
+      db.Prepare("SELECT count(*) FROM pragma_index_list(?1) WHERE \"unique\" = 1 "
+                 "AND origin != 'pk'"));
+  HARMONY_RETURN_IF_ERROR(q.BindText(1, table));
+  HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
+  return row && q.ColumnInt(0) > 0;
+}
+
 }  // namespace harmony::capture

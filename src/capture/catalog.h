@@ -56,4 +56,9 @@ const char* CollationName(change::Collation collation);
 // check comes first, so a deliberately excluded table is not also reported as unreplicable.
 Result<Catalog> ReadCatalog(sqlite::Database& db, const CatalogOptions& options = {});
 
+// True when `table` has a UNIQUE constraint or index besides its primary key. Rows that collide
+// through one are ordered by the stream only when they travel in the same shard stream
+// (docs/architecture.md, "Secondary UNIQUE constraints").
+Result<bool> HasOtherUniqueConstraint(sqlite::Database& db, const std::string& table);
+
 }  // namespace harmony::capture

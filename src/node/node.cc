@@ -116,6 +116,18 @@ Result<CaptureState> PrepareCapture(const config::Config& config) {
   }
   std::string names;
   for (const auto& t : sync.tracked) names += (names.empty() ? "" : ", ") + t.schema.name;
+  if (config.replication_log.shards > 1) {
+    for (const auto& t : sync.tracked) {
+      HARMONY_ASSIGN_OR_RETURN(bool other_unique,
+                               capture::HasOtherUniqueConstraint(db, t.schema.name));
+      if (!other_unique) continue;
+      spdlog::warn("table \"{}\" has a UNIQUE constraint besides its primary key: with shards = "
+                   "{}, two rows inserted at once on two nodes with the same unique value may end "
+                   "differently on each node; use shards = 1 for such tables' clusters "
+                   "(docs/architecture.md, \"Secondary UNIQUE constraints\")",
+                   t.schema.name, config.replication_log.shards);
+    }
+  }
   spdlog::info("capturing changes on {} table(s): {}", sync.tracked.size(), names);
   if (sync.backfilled_rows || sync.recaptured_rows) {
     spdlog::info("{} row(s) of new tables backfilled, {} re-captured after column changes",
