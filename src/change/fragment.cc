@@ -145,6 +145,15 @@ Result<std::optional<std::string>> Reassembler::Add(uint32_t shard,
 
   if (h.index == 0) {
     // A new message from this sender: whatever was unfinished will never be completed.
+    if (h.data.size() > h.total_size) {
+      // Later fragments check their data against total_size less what is held, which must
+      // therefore never be exceeded (it would wrap and let the sender grow the buffer forever).
+      partials_.erase(key);
+      return Status::Corruption(Describe(shard, h.sender) + ": " + FragmentName(h) +
+                                ": fragments hold more than total_size " +
+                                std::to_string(h.total_size) +
+                                " bytes; dropped the unfinished message");
+    }
     Partial& p = partials_[key];
     p = Partial{};
     p.count = h.count;

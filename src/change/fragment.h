@@ -63,7 +63,8 @@ Result<FragmentHeader> ParseFragment(std::string_view payload);
 //
 // A fragment with index 0 starts a new reassembly and discards any unfinished one of the same
 // (shard, sender): the sender restarted and published again. Any other fragment must be the next
-// index of an unfinished reassembly with the same count and total_size; otherwise Add returns
+// index of an unfinished reassembly with the same count and total_size, and no fragment may bring
+// the data held past total_size (fragment 0 included); otherwise Add returns
 // kCorruption and drops that (shard, sender)'s unfinished reassembly, so the caller dead-letters
 // the fragment (and the rest of that message's fragments will fail the same way, since they have
 // no predecessor). An envelope that does not parse (ParseFragment) is kCorruption too and leaves

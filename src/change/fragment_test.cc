@@ -293,6 +293,23 @@ TEST(ReassemblerTest, WrongTotalIsCorruption) {
   EXPECT_EQ(*got, std::optional<std::string>("abcdef"));
 }
 
+// Found by tests/fuzz/reassemble_fuzz: a first fragment holding more than total_size was accepted,
+// and then `total_size - held` wrapped around, so every later fragment of a large count was
+// accepted too and the buffer grew past kMaxReassembledBytes without bound.
+TEST(ReassemblerTest, FirstFragmentLargerThanTotalIsCorruption) {
+  Reassembler reassembler;
+  ASSERT_TRUE(reassembler.Add(1, Envelope(0, 2, 10, "abc")).ok());  // to be dropped
+  EXPECT_EQ(ErrorOf(reassembler.Add(1, Envelope(0, 4, 4, "abcdefgh"))),
+            "shard 1, node 9: fragment 0 of 4: fragments hold more than total_size 4 bytes; "
+            "dropped the unfinished message");
+  EXPECT_FALSE(reassembler.HasPartial());
+  EXPECT_EQ(ErrorOf(reassembler.Add(1, Envelope(1, 4, 4, "i"))),
+            "shard 1, node 9: fragment 1 of 4 without its predecessors");
+  // Exactly total_size in the first fragment is still accepted (the next one then fails).
+  EXPECT_TRUE(reassembler.Add(1, Envelope(0, 2, 3, "abc")).ok());
+  EXPECT_FALSE(reassembler.Add(1, Envelope(1, 2, 3, "d")).ok());
+}
+
 TEST(ReassemblerTest, TruncatedHeaderIsCorruptionAtEveryOffset) {
   const std::string f = Envelope(1, 300, 1000, "x");  // 01 02 09 01 ac 02 e8 07 78
   EXPECT_EQ(ParseError(""), "fragment envelope: empty payload");
