@@ -48,6 +48,7 @@ Result<std::unique_ptr<Applier>> Applier::Open(const ApplyOptions& options,
   HARMONY_RETURN_IF_ERROR(a->held_.CreateTable());
   HARMONY_RETURN_IF_ERROR(a->dead_letters_.CreateTable());
   HARMONY_RETURN_IF_ERROR(a->partial_.CreateTable());
+  HARMONY_RETURN_IF_ERROR(a->conflicts_.CreateTable());
   HARMONY_ASSIGN_OR_RETURN(a->applied_, state::LoadPositions(a->db_));
   a->persisted_ = a->applied_;
   HARMONY_RETURN_IF_ERROR(a->ReloadAfterRollback());
@@ -278,10 +279,11 @@ Status Applier::ApplyChange(const change::TableSchema& table, const change::Chan
       const uint32_t row_shard = change::ShardOf(hash, options_.shards);
       if (it->second > work_.Get(row_shard).own_seq) {
         stats_.skipped_pending.fetch_add(1, std::memory_order_relaxed);
-        return Status::Ok();
+        return RecordConflict("row", table, c, m, origin);
       }
     }
   }
+  current_ = Current{&c, m, origin};
   auto write = [&] { return writer_.Apply(table, c); };
   if (!careful) {
     HARMONY_RETURN_IF_ERROR(write());
@@ -302,6 +304,28 @@ Status Applier::ApplyChange(const change::TableSchema& table, const change::Chan
   return Status::Ok();
 }
 
+Status Applier::RecordConflict(const char* kind, const change::TableSchema& table,
+                               const change::Change& c, const Incoming* m, uint64_t origin) {
+  stats_.conflicts.fetch_add(1, std::memory_order_relaxed);
+  state::Conflict conflict;
+  conflict.table = table.name;
+  conflict.kind = kind;
+  if (c.op == change::Op::kDelete || change::IdentityOf(c.op) == change::Identity::kRow) {
+    conflict.key = c.values;
+  } else {
+    for (uint32_t i : table.pk) conflict.key.push_back(c.values[i]);
+  }
+  if (c.op != change::Op::kDelete) conflict.losing_values = c.values;
+  conflict.losing_op = c.op == change::Op::kUpsert   ? "upsert"
+                       : c.op == change::Op::kDelete ? "delete"
+                                                     : "row";
+  conflict.losing_origin = origin;
+  conflict.winning_origin = options_.node_id;
+  conflict.shard = m ? m->shard : 0;
+  conflict.stream_seq = m ? m->stream_seq : 0;
+  return conflicts_.Record(conflict);
+}
+
 Result<bool> Applier::MayReplace(const change::TableSchema& table,
                                  const std::vector<std::vector<Value>>& others) {
   stats_.unique_conflicts.fetch_add(1, std::memory_order_relaxed);
@@ -313,6 +337,10 @@ Result<bool> Applier::MayReplace(const change::TableSchema& table,
       // That row has a local change whose message comes later in the stream than this one: on
       // every other node it replaces this row when it arrives, so this one loses here too.
       stats_.skipped_pending.fetch_add(1, std::memory_order_relaxed);
+      if (current_.change != nullptr) {
+        HARMONY_RETURN_IF_ERROR(RecordConflict("unique", table, *current_.change,
+                                               current_.message, current_.origin));
+      }
       return false;
     }
   }

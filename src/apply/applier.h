@@ -23,6 +23,7 @@
 #include "change/change.h"
 #include "common/result.h"
 #include "sqlite/database.h"
+#include "state/conflicts.h"
 #include "state/dead_letters.h"
 #include "state/held_changes.h"
 #include "state/partial_messages.h"
@@ -41,6 +42,8 @@ struct ApplyOptions {
   // it, own messages are applied like any other and protection ends at the publish ack.
   uint64_t epoch = 0;
   OwnProgress* own_progress = nullptr;  // not owned; must outlive the Applier
+  // Conflicts kept in __harmony_conflicts (the newest ones; 0 keeps none). See state::Conflicts.
+  int64_t conflicts_kept = 10000;
 };
 
 // One message as delivered from a shard stream, still encoded.
@@ -71,6 +74,8 @@ struct ApplyStats {
   // Upserts that collided with other rows through a UNIQUE constraint besides the primary key
   // (issue #9 item 2; docs/architecture.md, "Secondary UNIQUE constraints").
   std::atomic<uint64_t> unique_conflicts{0};
+  // Remote changes that lost to a concurrent local change (state::Conflict).
+  std::atomic<uint64_t> conflicts{0};
   std::atomic<uint64_t> commits{0};
   std::atomic<uint64_t> own_skipped{0};  // own messages passed over without a transaction
 };
@@ -128,6 +133,7 @@ class Applier {
         held_(&db_),
         dead_letters_(&db_),
         partial_(&db_),
+        conflicts_(&db_, options_.conflicts_kept),
         assembler_(&partial_) {}
 
   // Passes over `messages` without a transaction if every one is a re-delivery or an own
@@ -145,6 +151,9 @@ class Applier {
                   uint32_t shard, uint64_t stream_seq, uint64_t origin, const Status& why);
   Status DeadLetterMessage(const Incoming& message, const Status& why);
   // RowWriter's replace guard: false when one of the colliding rows has a protected local change.
+  // Records that change `c` (from `origin`, in message `m` if any) lost to a local change.
+  Status RecordConflict(const char* kind, const change::TableSchema& table,
+                        const change::Change& c, const Incoming* m, uint64_t origin);
   Result<bool> MayReplace(const change::TableSchema& table,
                           const std::vector<std::vector<Value>>& others);
   Status ReleaseHeld(bool careful);
@@ -157,7 +166,14 @@ class Applier {
   state::HeldChanges held_;
   state::DeadLetters dead_letters_;
   state::PartialMessages partial_;
+  state::Conflicts conflicts_;
   Assembler assembler_;
+  // The change being written, for the replace guard (MayReplace) to record what lost.
+  struct Current {
+    const change::Change* change = nullptr;
+    const Incoming* message = nullptr;
+    uint64_t origin = 0;
+  } current_;
   // Positions every message up to which has been taken in for good (committed, or own messages
   // passed over), and what __harmony_apply_position holds (behind by those own messages).
   state::Positions applied_;

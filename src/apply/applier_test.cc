@@ -440,5 +440,37 @@ TEST_F(ApplierTest, FragmentsWaitInTheDatabaseNotInAnOpenTransaction) {
   EXPECT_EQ(applier->stats().dead_letters.load(), 0u);
 }
 
+TEST_F(ApplierTest, UniqueCollisionWithAProtectedLocalRowLosesAndIsRecorded) {
+  ASSERT_TRUE(app_->Exec("CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT UNIQUE);"
+                         "INSERT INTO users VALUES(2, 'a@x')")
+                  .ok());
+  change::TableSchema users{"users", {"id", "email"}, {0}};
+  Value two{int64_t{2}};
+  const uint64_t key = change::RowKeyHash(users, std::span<const Value>(&two, 1));
+  // Row 2 is a local insert not yet in the stream: it comes later, so it wins.
+  auto applier = Open([key](sqlite::Database&, std::optional<uint64_t>) -> Result<PendingKeys> {
+    return PendingKeys{{key, 5}};
+  });
+  change::Batch remote;
+  remote.node_id = 7;
+  remote.tables.push_back(users);
+  remote.changes.push_back({change::Op::kUpsert, 0, {int64_t{1}, Text{"a@x"}}});
+  remote.changes.push_back({change::Op::kUpsert, 0, {int64_t{3}, Text{"b@x"}}});
+  ASSERT_TRUE(ApplyAll(*applier, {Msg(1, remote)}).ok());
+  EXPECT_EQ(Count("SELECT group_concat(id, '') FROM users ORDER BY id"), 23);
+  EXPECT_EQ(applier->stats().unique_conflicts.load(), 1u);
+  EXPECT_EQ(Count("SELECT count(*) FROM __harmony_conflicts WHERE kind = 'unique' AND "
+                  "losing_origin = 7 AND json_extract(losing_values, '$[1]') = 'a@x'"),
+            1);
+
+  // Without protection the later change replaces the colliding row, as INSERT OR REPLACE would.
+  applier.reset();
+  applier = Open();
+  change::Batch later = remote;
+  later.changes.resize(1);
+  ASSERT_TRUE(ApplyAll(*applier, {Msg(2, later)}).ok());
+  EXPECT_EQ(Count("SELECT group_concat(id, '') FROM users ORDER BY id"), 13);
+}
+
 }  // namespace
 }  // namespace harmony::apply

@@ -78,6 +78,8 @@ Status Validate(const Config& c) {
   HARMONY_RETURN_IF_ERROR(
       CheckInt("scan_max_changes", c.scan_max_changes, internal::kScanMaxChangesRule));
   HARMONY_RETURN_IF_ERROR(
+      CheckInt("conflicts_kept", c.conflicts_kept, internal::kConflictsKeptRule));
+  HARMONY_RETURN_IF_ERROR(
       CheckInt("cleanup_interval", c.cleanup_interval_ms, internal::kCleanupIntervalRule));
   HARMONY_RETURN_IF_ERROR(
       CheckInt("polling_interval", c.polling_interval_ms, internal::kPollingIntervalRule));

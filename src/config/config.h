@@ -69,6 +69,8 @@ struct Config {
   bool publish = true;                 // publish local changes
   bool replicate = true;               // apply changes from other nodes
   uint32_t scan_max_changes = 512;     // max changes per message, 1..1000000
+  // Newest conflicts kept in __harmony_conflicts (0: record none), 0..100000000.
+  int64_t conflicts_kept = 10000;
   int64_t cleanup_interval_ms = 5000;  // TOML key cleanup_interval (ms, HarmonyLite unit), >= 100
   // TOML key polling_interval (ms): a safety poll beside inotify; 0 = inotify only.
   int64_t polling_interval_ms = 1000;

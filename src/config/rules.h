@@ -25,6 +25,7 @@ std::string Describe(IntRule rule);
 
 inline constexpr IntRule kNodeIdRule{0, kInt64Max};
 inline constexpr IntRule kScanMaxChangesRule{1, 1'000'000};
+inline constexpr IntRule kConflictsKeptRule{0, 100'000'000};
 inline constexpr IntRule kCleanupIntervalRule{100, kInt64Max};
 inline constexpr IntRule kPollingIntervalRule{0, kInt64Max};
 inline constexpr IntRule kShardsRule{1, 1024};

@@ -338,6 +338,8 @@ Status DecodeRoot(Decoder& d, const toml::table& root, Config* c) {
   HARMONY_RETURN_IF_ERROR(d.ReadBool(root, "", "replicate", &c->replicate));
   HARMONY_RETURN_IF_ERROR(
       d.ReadInt(root, "", "scan_max_changes", internal::kScanMaxChangesRule, &c->scan_max_changes));
+  HARMONY_RETURN_IF_ERROR(
+      d.ReadInt(root, "", "conflicts_kept", internal::kConflictsKeptRule, &c->conflicts_kept));
   HARMONY_RETURN_IF_ERROR(d.ReadInt(root, "", "cleanup_interval", internal::kCleanupIntervalRule,
                                     &c->cleanup_interval_ms));
   HARMONY_RETURN_IF_ERROR(d.ReadInt(root, "", "polling_interval", internal::kPollingIntervalRule,

@@ -254,7 +254,8 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
                                       .node_id = node_id,
                                       .shards = config.replication_log.shards,
                                       .epoch = capture->epoch,
-                                      .own_progress = own_progress.get()};
+                                      .own_progress = own_progress.get(),
+                                      .conflicts_kept = config.conflicts_kept};
     HARMONY_ASSIGN_OR_RETURN(applier, apply::Applier::Open(apply_options, pending));
     subscriber = bus->NewSubscriber();
     ApplyLoopOptions loop_options;

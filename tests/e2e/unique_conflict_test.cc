@@ -35,9 +35,55 @@ TEST_F(UniqueConflictTest, ConcurrentInsertsOfOneUniqueValueEndWithTheSameRowEve
     ASSERT_TRUE(WaitForSameData({"users"})) << "round " << round;
     EXPECT_EQ(Query(2, "SELECT count(*) FROM users WHERE email = " + email), "1")
         << "round " << round;
+    // The losing insert is recorded on the node whose row won.
+    const int winner = Query(2, "SELECT name FROM users WHERE email = " + email) == "from 1" ? 0 : 1;
+    EXPECT_EQ(Query(winner, "SELECT count(*) FROM __harmony_conflicts WHERE kind = 'unique' AND "
+                            "json_extract(losing_values, '$[1]') = " + email),
+              "1")
+        << "round " << round;
   }
   EXPECT_EQ(Query(0, "SELECT count(*) FROM users"), "20");
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(NodeRunning(i));
+}
+
+TEST_F(UniqueConflictTest, ConcurrentWritesOfOneRowKeepTheLosingVersionOnTheWinnersNode) {
+  // Issue #9 item 9: last writer wins, and the version that lost is kept where it can be seen.
+  Exec(0, "INSERT INTO users VALUES(1, 'one@x', 'first')");
+  ASSERT_TRUE(WaitForSameData({"users"}));
+  for (int round = 0; round < 5; ++round) {
+    const std::string a = "'a" + std::to_string(round) + "'";
+    const std::string b = "'b" + std::to_string(round) + "'";
+    Pause(0);
+    Pause(1);
+    Exec(0, "UPDATE users SET name = " + a + " WHERE id = 1");
+    Exec(1, "UPDATE users SET name = " + b + " WHERE id = 1");
+    Resume(0);
+    Resume(1);
+    ASSERT_TRUE(WaitForSameData({"users"}));
+    const std::string won = Query(2, "SELECT name FROM users WHERE id = 1");
+    ASSERT_TRUE(won == a.substr(1, 2) || won == b.substr(1, 2)) << won;
+    const std::string lost = won == a.substr(1, 2) ? b.substr(1, 2) : a.substr(1, 2);
+    const int winner = won == a.substr(1, 2) ? 0 : 1;
+    // The winner's node saw the other change arrive while its own was still on its way.
+    EXPECT_TRUE(WaitFor(winner,
+                        "SELECT count(*) FROM __harmony_conflicts WHERE tbl = 'users' AND kind = "
+                        "'row' AND losing_op = 'upsert' AND json_extract(losing_values, '$[2]') = '" +
+                            lost + "' AND json_extract(key, '$[0]') = 1 AND losing_origin = " +
+                            std::to_string(2 - winner) +
+                            " AND winning_origin = " + std::to_string(winner + 1),
+                        "1"))
+        << "round " << round << ": lost " << lost;
+  }
+  // Writes that saw each other are no conflict.
+  const std::string before = Query(0, "SELECT count(*) FROM __harmony_conflicts");
+  Exec(0, "UPDATE users SET name = 'later' WHERE id = 1");
+  ASSERT_TRUE(WaitForSameData({"users"}));
+  Exec(1, "UPDATE users SET name = 'after that' WHERE id = 1");
+  ASSERT_TRUE(WaitForSameData({"users"}));
+  EXPECT_EQ(Query(0, "SELECT count(*) FROM __harmony_conflicts"), before);
+  EXPECT_EQ(Query(1, "SELECT count(*) FROM __harmony_conflicts WHERE json_extract(losing_values, "
+                     "'$[2]') = 'later'"),
+            "0");
 }
 
 }  // namespace
