@@ -79,7 +79,7 @@ bool Applier::PassWithoutTransaction(std::vector<Incoming>& messages) {
   if (options_.own_progress == nullptr || dead_letters_.AnyPending()) return false;
   state::Positions reached = applied_;
   for (Incoming& m : messages) {
-    if (m.stream_seq <= reached.StreamSeq(m.shard)) continue;  // re-delivery
+    if (m.stream_seq <= reached.StreamSeq(m.shard)) continue;          // re-delivery
     if (m.stream_seq != reached.StreamSeq(m.shard) + 1) return false;  // reported by TakeIn
     if (change::IsFragment(m.payload)) return false;
     if (!m.decoded) {
@@ -227,17 +227,16 @@ Status Applier::TakeDecoded(const Incoming& m, change::Batch batch, std::string_
   if (p.abandoned) spdlog::warn("{}: {}", Where(m), *p.abandoned);
   if (!p.rejected.ok()) return DeadLetterMessage(m, p.rejected);
   if (!p.unit) return Status::Ok();  // waits in __harmony_partial for the rest
-  HARMONY_RETURN_IF_ERROR(ApplyUnit(*p.unit, m, careful)
-                              .WithContext("apply " + Where(m) + " from node " +
-                                           std::to_string(sender)));
+  HARMONY_RETURN_IF_ERROR(
+      ApplyUnit(*p.unit, m, careful)
+          .WithContext("apply " + Where(m) + " from node " + std::to_string(sender)));
   // An own message of an earlier epoch (this database was replaced since) was applied like any
   // other; it still ends the protection of those rows.
   if (ours) work_.NoteOwn(m.shard, last_seq);
   return Status::Ok();
 }
 
-Status Applier::ApplyUnit(const std::vector<change::Batch>& unit, const Incoming& m,
-                          bool careful) {
+Status Applier::ApplyUnit(const std::vector<change::Batch>& unit, const Incoming& m, bool careful) {
   for (const change::Batch& batch : unit) {
     // Changes of tables that must wait, grouped by table index, in arrival order.
     std::map<uint32_t, std::vector<change::Change>> to_hold;
@@ -250,9 +249,10 @@ Status Applier::ApplyUnit(const std::vector<change::Batch>& unit, const Incoming
           continue;
         }
         if (reported_paused_.insert(table.name).second) {
-          spdlog::warn("table \"{}\": replication paused: {} here yet; its changes are held in "
-                       "__harmony_held and applied once the local schema has it",
-                       table.name, *why);
+          spdlog::warn(
+              "table \"{}\": replication paused: {} here yet; its changes are held in "
+              "__harmony_held and applied once the local schema has it",
+              table.name, *why);
         }
       }
       to_hold[c.table].push_back(c);
@@ -338,8 +338,8 @@ Result<bool> Applier::MayReplace(const change::TableSchema& table,
       // every other node it replaces this row when it arrives, so this one loses here too.
       stats_.skipped_pending.fetch_add(1, std::memory_order_relaxed);
       if (current_.change != nullptr) {
-        HARMONY_RETURN_IF_ERROR(RecordConflict("unique", table, *current_.change,
-                                               current_.message, current_.origin));
+        HARMONY_RETURN_IF_ERROR(
+            RecordConflict("unique", table, *current_.change, current_.message, current_.origin));
       }
       return false;
     }
@@ -355,24 +355,25 @@ Status Applier::SetAside(const change::TableSchema& table, const change::Change&
   one.tables.push_back(table);
   one.changes.push_back(c);
   one.changes[0].table = 0;
-  HARMONY_RETURN_IF_ERROR(dead_letters_.AddChange(shard, stream_seq, origin, table.name,
-                                                  key_hash, change::Encode(one, {}),
-                                                  why.message()));
+  HARMONY_RETURN_IF_ERROR(dead_letters_.AddChange(shard, stream_seq, origin, table.name, key_hash,
+                                                  change::Encode(one, {}), why.message()));
   stats_.dead_letters.fetch_add(1, std::memory_order_relaxed);
   if (reported_rejections_.insert(table.name).second) {
-    spdlog::error("table \"{}\": a change from node {} ({}) was refused by this database and set "
-                  "aside in __harmony_dead_letters: {}; replication goes on (list them with "
-                  "'harmony -config <file> dead-letters', apply them again with 'dead-letters "
-                  "retry' once the cause is fixed); further ones for this table are only counted",
-                  table.name, origin, "shard " + std::to_string(shard) + " seq " +
-                  std::to_string(stream_seq), why.message());
+    spdlog::error(
+        "table \"{}\": a change from node {} ({}) was refused by this database and set "
+        "aside in __harmony_dead_letters: {}; replication goes on (list them with "
+        "'harmony -config <file> dead-letters', apply them again with 'dead-letters "
+        "retry' once the cause is fixed); further ones for this table are only counted",
+        table.name, origin, "shard " + std::to_string(shard) + " seq " + std::to_string(stream_seq),
+        why.message());
   }
   return Status::Ok();
 }
 
 Status Applier::DeadLetterMessage(const Incoming& m, const Status& why) {
   spdlog::error("{}: message set aside in __harmony_dead_letters: {}", Where(m), why.message());
-  HARMONY_RETURN_IF_ERROR(dead_letters_.AddMessage(m.shard, m.stream_seq, m.payload, why.message()));
+  HARMONY_RETURN_IF_ERROR(
+      dead_letters_.AddMessage(m.shard, m.stream_seq, m.payload, why.message()));
   stats_.dead_letters.fetch_add(1, std::memory_order_relaxed);
   return Status::Ok();
 }

@@ -152,8 +152,8 @@ class Applier {
   Status DeadLetterMessage(const Incoming& message, const Status& why);
   // RowWriter's replace guard: false when one of the colliding rows has a protected local change.
   // Records that change `c` (from `origin`, in message `m` if any) lost to a local change.
-  Status RecordConflict(const char* kind, const change::TableSchema& table,
-                        const change::Change& c, const Incoming* m, uint64_t origin);
+  Status RecordConflict(const char* kind, const change::TableSchema& table, const change::Change& c,
+                        const Incoming* m, uint64_t origin);
   Result<bool> MayReplace(const change::TableSchema& table,
                           const std::vector<std::vector<Value>>& others);
   Status ReleaseHeld(bool careful);
@@ -181,7 +181,7 @@ class Applier {
   uint64_t unpersisted_ = 0;  // own messages passed over since positions were last stored
   // Inside ApplyInTransaction only: the positions the open transaction reaches.
   state::Positions work_;
-  PendingKeys pending_;  // loaded when a transaction begins
+  PendingKeys pending_;                // loaded when a transaction begins
   int64_t held_checked_version_ = -1;  // schema_version at the last attempt to release held changes
   std::set<std::string> reported_paused_;      // tables whose pause was logged
   std::set<std::string> reported_rejections_;  // tables whose set-aside changes were logged

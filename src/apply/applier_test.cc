@@ -1,12 +1,12 @@
 #include "apply/applier.h"
-#include "apply/dead_letter_retry.h"
-#include "change/fragment.h"
-#include "state/dead_letters.h"
 
 #include <gtest/gtest.h>
 
+#include "apply/dead_letter_retry.h"
 #include "change/codec.h"
+#include "change/fragment.h"
 #include "change/shard.h"
+#include "state/dead_letters.h"
 #include "tests/support/temp_dir.h"
 
 namespace harmony::apply {
@@ -248,9 +248,12 @@ TEST_F(ApplierTest, RowsWithPendingLocalChangesAreNotOverwritten) {
 
 TEST_F(ApplierTest, OwnMessagesOfThisEpochAreSkippedWithoutATransaction) {
   OwnProgress progress;
-  auto a = Applier::Open(
-      {.db_path = path_, .node_id = 42, .busy_timeout_ms = 50, .epoch = 9, .own_progress = &progress},
-      nullptr);
+  auto a = Applier::Open({.db_path = path_,
+                          .node_id = 42,
+                          .busy_timeout_ms = 50,
+                          .epoch = 9,
+                          .own_progress = &progress},
+                         nullptr);
   ASSERT_TRUE(a.ok()) << a.status().ToString();
   change::Batch own = Rows({{1, "mine"}, {2, "mine"}});
   own.node_id = 42;
@@ -294,12 +297,12 @@ TEST_F(ApplierTest, LocalChangeIsProtectedUntilItsOwnMessageIsPassed) {
   // Row 1 changed locally at change-log seq 5; that round was acked at stream seq 2.
   progress.Published(5, {{1, 2}});
   std::vector<std::optional<uint64_t>> asked;
-  auto a = Applier::Open(
-      {.db_path = path_, .node_id = 42, .epoch = 9, .own_progress = &progress},
-      [&](sqlite::Database&, std::optional<uint64_t> after) -> Result<PendingKeys> {
-        asked.push_back(after);
-        return after && *after >= 5 ? PendingKeys{} : PendingKeys{{key, 5}};
-      });
+  auto a =
+      Applier::Open({.db_path = path_, .node_id = 42, .epoch = 9, .own_progress = &progress},
+                    [&](sqlite::Database&, std::optional<uint64_t> after) -> Result<PendingKeys> {
+                      asked.push_back(after);
+                      return after && *after >= 5 ? PendingKeys{} : PendingKeys{{key, 5}};
+                    });
   ASSERT_TRUE(a.ok());
   change::Batch own = Rows({{1, "mine"}});
   own.node_id = 42;
@@ -376,9 +379,12 @@ TEST_F(ApplierTest, AFailedApplyTakesInNothingAndNothingLaterCanJumpAheadOfIt) {
   // Issue #9 item 4: while the messages of a failed apply wait for their retry, a later message
   // (here an own one, which needs no transaction) must not move the position past them.
   OwnProgress progress;
-  auto a = Applier::Open(
-      {.db_path = path_, .node_id = 42, .busy_timeout_ms = 50, .epoch = 9, .own_progress = &progress},
-      nullptr);
+  auto a = Applier::Open({.db_path = path_,
+                          .node_id = 42,
+                          .busy_timeout_ms = 50,
+                          .epoch = 9,
+                          .own_progress = &progress},
+                         nullptr);
   ASSERT_TRUE(a.ok());
   ASSERT_TRUE(app_->Exec("BEGIN IMMEDIATE; INSERT INTO audit VALUES(0)").ok());
   std::vector<Incoming> remote{Msg(1, Rows({{1, "a"}})), Msg(2, Rows({{2, "b"}}))};

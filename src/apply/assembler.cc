@@ -13,11 +13,13 @@ Status Assembler::Reload() {
   for (state::PartialMessage& p : pieces) {
     if (p.kind == Kind::kFragment) {
       auto added = reassembler_.Add(p.shard, p.payload, p.stream_seq);
-      if (!added.ok()) return added.status().WithContext("stored fragment " + std::to_string(p.stream_seq));
+      if (!added.ok())
+        return added.status().WithContext("stored fragment " + std::to_string(p.stream_seq));
       continue;
     }
     auto batch = change::Decode(p.payload);
-    if (!batch.ok()) return batch.status().WithContext("stored part " + std::to_string(p.stream_seq));
+    if (!batch.ok())
+      return batch.status().WithContext("stored part " + std::to_string(p.stream_seq));
     OpenUnit& u = units_[{p.shard, p.sender}];
     u.epoch = batch->epoch;
     u.first_seq = batch->first_seq;
@@ -46,8 +48,8 @@ Result<Assembler::FragmentResult> Assembler::TakeFragment(uint32_t shard, uint64
     return out;
   }
   if (!added->has_value()) {
-    HARMONY_RETURN_IF_ERROR(store_->Add({shard, stream_seq, sender, Kind::kFragment,
-                                         std::string(envelope)}));
+    HARMONY_RETURN_IF_ERROR(
+        store_->Add({shard, stream_seq, sender, Kind::kFragment, std::string(envelope)}));
     return out;
   }
   HARMONY_RETURN_IF_ERROR(store_->Remove(shard, sender, Kind::kFragment));
@@ -72,9 +74,9 @@ Result<Assembler::PartResult> Assembler::TakePart(uint32_t shard, uint64_t strea
     HARMONY_RETURN_IF_ERROR(store_->Remove(shard, batch.node_id, Kind::kPart));
   }
   if (open == units_.end() && batch.part != 0) {
-    out.rejected = Status::Corruption("part " + std::to_string(batch.part) + " of a batch from node " +
-                                      std::to_string(batch.node_id) +
-                                      " arrived without its earlier parts");
+    out.rejected =
+        Status::Corruption("part " + std::to_string(batch.part) + " of a batch from node " +
+                           std::to_string(batch.node_id) + " arrived without its earlier parts");
     return out;
   }
   if (!batch.last_part) {

@@ -36,7 +36,8 @@ Result<RetryReport> RetryDeadLetters(const std::string& db_path, const std::vect
     }
     auto batch = change::Decode(d.payload);
     if (!batch.ok() || batch->changes.size() != 1 || batch->tables.size() != 1) {
-      return Status::Corruption("dead letter " + std::to_string(d.id) + " does not hold one change");
+      return Status::Corruption("dead letter " + std::to_string(d.id) +
+                                " does not hold one change");
     }
     HARMONY_ASSIGN_OR_RETURN(sqlite::Transaction tx,
                              sqlite::Transaction::Begin(db, sqlite::Transaction::Mode::kImmediate));

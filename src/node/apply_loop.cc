@@ -18,8 +18,8 @@ Status ApplyLoop::Start() {
   thread_ = std::thread([this] { Run(); });
   for (uint32_t shard = 1; shard <= options_.shards; ++shard) {
     const uint64_t start = applier_->Position(shard) + 1;
-    auto sub = subscriber_->Subscribe(shard, start,
-                                      [this](bus::Delivery&& d) { Enqueue(std::move(d)); });
+    auto sub =
+        subscriber_->Subscribe(shard, start, [this](bus::Delivery&& d) { Enqueue(std::move(d)); });
     if (!sub.ok()) {
       Stop();
       return sub.status().WithContext("subscribe to shard " + std::to_string(shard));
@@ -92,9 +92,10 @@ void ApplyLoop::Run() {
       break;
     }
     if (s.message() != last_error) {
-      spdlog::error("{}; retrying the same {} message(s) (replication is paused until it "
-                    "succeeds)",
-                    s.message(), batch.size());
+      spdlog::error(
+          "{}; retrying the same {} message(s) (replication is paused until it "
+          "succeeds)",
+          s.message(), batch.size());
       last_error = s.message();
     }
     backoff = std::min(std::chrono::milliseconds(5000),

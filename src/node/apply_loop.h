@@ -17,7 +17,7 @@ namespace harmony::node {
 
 struct ApplyLoopOptions {
   uint32_t shards = 1;
-  size_t queue_capacity = 256;       // messages held between the subscriptions and the applier
+  size_t queue_capacity = 256;  // messages held between the subscriptions and the applier
   size_t max_messages_per_txn = 256;
   // Called once, from the applier thread, with an error that retrying cannot fix (a damaged
   // database); the loop then stops applying. Transient errors (busy, locked, a full disk) are
@@ -51,8 +51,8 @@ class ApplyLoop {
   void Run();
 
   ApplyLoopOptions options_;
-  apply::Applier* applier_;       // not owned
-  bus::Subscriber* subscriber_;   // not owned
+  apply::Applier* applier_;      // not owned
+  bus::Subscriber* subscriber_;  // not owned
   std::vector<std::unique_ptr<bus::Subscription>> subscriptions_;
   std::thread thread_;
 

@@ -19,15 +19,6 @@ namespace {
 constexpr char kHarmonyLike[] = "'\\_\\_harmony%' ESCAPE '\\'";
 constexpr char kSqliteLike[] = "'sqlite\\_%' ESCAPE '\\'";
 
-Result<bool> TableExists(sqlite::Database& db, std::string_view table) {
-  HARMONY_ASSIGN_OR_RETURN(
-      sqlite::Statement q,
-      db.Prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1"));
-  HARMONY_RETURN_IF_ERROR(q.BindText(1, table));
-  HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
-  return row && q.ColumnInt(0) > 0;
-}
-
 // Held changes are remote changes the applier has passed (its positions include them) but could
 // not apply yet; dropping __harmony_held would lose them for every node bootstrapped from here.
 Status CheckNothingHeld(sqlite::Database& copy) {
@@ -42,7 +33,7 @@ Status CheckNothingHeld(sqlite::Database& copy) {
 // (__harmony_partial): the positions count them as taken in, so a node restored from the copy
 // needs them to complete those messages when their last pieces arrive.
 Status DropHarmonyObjects(sqlite::Database& copy) {
-  HARMONY_ASSIGN_OR_RETURN(bool partial, TableExists(copy, "__harmony_partial"));
+  HARMONY_ASSIGN_OR_RETURN(bool partial, sqlite::TableExists(copy, "__harmony_partial"));
   constexpr char kKept[] = "harmony_snapshot_kept_partial";
   if (partial) {
     HARMONY_RETURN_IF_ERROR(

@@ -48,15 +48,15 @@ Result<Database> Database::Open(const std::string& path, const OpenOptions& opti
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   Database db(raw, path);  // owns raw even on failure
   if (rc != SQLITE_OK) {
-    return FromCode(rc, "open database " + path + ": " +
-                            (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+    return FromCode(
+        rc, "open database " + path + ": " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   }
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, options.busy_timeout_ms);
   int unused = 0;
   sqlite3_db_config(raw, SQLITE_DBCONFIG_ENABLE_TRIGGER, options.enable_triggers ? 1 : 0, &unused);
-  HARMONY_RETURN_IF_ERROR(db.Exec(options.foreign_keys ? "PRAGMA foreign_keys=ON"
-                                                       : "PRAGMA foreign_keys=OFF"));
+  HARMONY_RETURN_IF_ERROR(
+      db.Exec(options.foreign_keys ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF"));
   // A harmless read that fails early and clearly if the file is not a database.
   auto probe = db.QueryInt("SELECT count(*) FROM sqlite_schema");
   if (!probe.ok()) return probe.status();
@@ -298,6 +298,15 @@ std::string QuoteString(std::string_view text) {
   }
   out.push_back('\'');
   return out;
+}
+
+Result<bool> TableExists(Database& db, std::string_view name) {
+  HARMONY_ASSIGN_OR_RETURN(
+      Statement q,
+      db.Prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1"));
+  HARMONY_RETURN_IF_ERROR(q.BindText(1, name));
+  HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
+  return row && q.ColumnInt(0) > 0;
 }
 
 Status QuickCheck(Database& db) {

@@ -121,6 +121,9 @@ class Transaction {
 // Reads every page, so it takes time in proportion to the file's size.
 Status QuickCheck(Database& db);
 
+// True if the main schema of `db` has an ordinary table named exactly `name`.
+Result<bool> TableExists(Database& db, std::string_view name);
+
 // Drops, in one IMMEDIATE transaction, every trigger, view, index and table whose name starts with
 // `prefix` (matched literally), triggers first. Indexes SQLite created itself go with their table.
 Status DropObjectsWithPrefix(Database& db, std::string_view prefix);

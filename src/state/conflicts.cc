@@ -11,11 +11,21 @@ void AppendJsonString(std::string_view text, std::string* out) {
   *out += '"';
   for (unsigned char c : text) {
     switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -92,10 +102,9 @@ Status Conflicts::Record(const Conflict& c) {
   // Prune now and then, not on every insert: the bound is max_rows plus at most 100.
   if (++since_prune_ >= 100 || max_rows_ < 100) {
     since_prune_ = 0;
-    HARMONY_ASSIGN_OR_RETURN(
-        sqlite::Statement prune,
-        db_->Prepare("DELETE FROM __harmony_conflicts WHERE id <= "
-                     "(SELECT max(id) FROM __harmony_conflicts) - ?1"));
+    HARMONY_ASSIGN_OR_RETURN(sqlite::Statement prune,
+                             db_->Prepare("DELETE FROM __harmony_conflicts WHERE id <= "
+                                          "(SELECT max(id) FROM __harmony_conflicts) - ?1"));
     HARMONY_RETURN_IF_ERROR(prune.BindInt(1, max_rows_));
     HARMONY_RETURN_IF_ERROR(prune.Run());
   }

@@ -18,13 +18,13 @@ namespace harmony::state {
 // recorded"). Every such pair is recorded on the winner's node.
 struct Conflict {
   std::string table;
-  std::string kind;                 // "row": same row; "unique": a UNIQUE collision
-  std::vector<Value> key;           // the losing change's key (its whole row for NULL keys)
-  std::vector<Value> losing_values; // upsert: every column it sent; delete: empty
-  std::string losing_op;            // "upsert", "delete", ...
-  uint64_t losing_origin = 0;       // node that made the losing change
-  uint64_t winning_origin = 0;      // this node
-  uint32_t shard = 0;               // where the losing change sat in the stream
+  std::string kind;                  // "row": same row; "unique": a UNIQUE collision
+  std::vector<Value> key;            // the losing change's key (its whole row for NULL keys)
+  std::vector<Value> losing_values;  // upsert: every column it sent; delete: empty
+  std::string losing_op;             // "upsert", "delete", ...
+  uint64_t losing_origin = 0;        // node that made the losing change
+  uint64_t winning_origin = 0;       // this node
+  uint32_t shard = 0;                // where the losing change sat in the stream
   uint64_t stream_seq = 0;
 };
 

@@ -11,8 +11,9 @@ constexpr char kCreate[] =
     "  received_at TEXT NOT NULL DEFAULT (datetime('now')))";
 
 Result<bool> HasColumn(sqlite::Database& db, const char* table, const char* column) {
-  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement q,
-                           db.Prepare("SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2"));
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement q,
+      db.Prepare("SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2"));
   HARMONY_RETURN_IF_ERROR(q.BindText(1, table));
   HARMONY_RETURN_IF_ERROR(q.BindText(2, column));
   HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -22,10 +23,8 @@ Result<bool> HasColumn(sqlite::Database& db, const char* table, const char* colu
 }  // namespace
 
 Status DeadLetters::CreateTable() {
-  HARMONY_ASSIGN_OR_RETURN(
-      int64_t exists, db_->QueryInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
-                                    "name = '__harmony_dead_letters'"));
-  if (exists > 0) {
+  HARMONY_ASSIGN_OR_RETURN(bool exists, sqlite::TableExists(*db_, "__harmony_dead_letters"));
+  if (exists) {
     HARMONY_ASSIGN_OR_RETURN(bool current, HasColumn(*db_, "__harmony_dead_letters", "kind"));
     if (!current) {
       // Version 0.1 kept undecodable messages only, keyed by (shard, stream_seq).
@@ -47,10 +46,9 @@ Status DeadLetters::CreateTable() {
 
 Status DeadLetters::Load() {
   pending_keys_.clear();
-  HARMONY_ASSIGN_OR_RETURN(
-      sqlite::Statement q,
-      db_->Prepare("SELECT DISTINCT key_hash FROM __harmony_dead_letters "
-                   "WHERE status = 'pending' AND key_hash IS NOT NULL"));
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement q,
+                           db_->Prepare("SELECT DISTINCT key_hash FROM __harmony_dead_letters "
+                                        "WHERE status = 'pending' AND key_hash IS NOT NULL"));
   while (true) {
     HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
@@ -92,10 +90,9 @@ Status DeadLetters::AddChange(uint32_t shard, uint64_t stream_seq, uint64_t orig
 }
 
 Status DeadLetters::Supersede(uint64_t key_hash) {
-  HARMONY_ASSIGN_OR_RETURN(
-      sqlite::Statement up,
-      db_->Prepare("UPDATE __harmony_dead_letters SET status = 'superseded' "
-                   "WHERE status = 'pending' AND key_hash = ?1"));
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement up,
+                           db_->Prepare("UPDATE __harmony_dead_letters SET status = 'superseded' "
+                                        "WHERE status = 'pending' AND key_hash = ?1"));
   HARMONY_RETURN_IF_ERROR(up.BindInt(1, static_cast<int64_t>(key_hash)));
   HARMONY_RETURN_IF_ERROR(up.Run());
   pending_keys_.erase(key_hash);
@@ -104,10 +101,8 @@ Status DeadLetters::Supersede(uint64_t key_hash) {
 
 Result<std::vector<DeadLetter>> ListDeadLetters(sqlite::Database& db) {
   std::vector<DeadLetter> out;
-  HARMONY_ASSIGN_OR_RETURN(
-      int64_t exists, db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
-                                  "name = '__harmony_dead_letters'"));
-  if (exists == 0) return out;
+  HARMONY_ASSIGN_OR_RETURN(bool exists, sqlite::TableExists(db, "__harmony_dead_letters"));
+  if (!exists) return out;
   DeadLetters table(&db);
   HARMONY_RETURN_IF_ERROR(table.CreateTable());  // migrates an older layout
   HARMONY_ASSIGN_OR_RETURN(

@@ -21,8 +21,8 @@ struct DeadLetter {
   // (change::Encode) that can be applied again once the cause is fixed.
   // "message": a message that could not be decoded at all — `change` holds its raw payload.
   std::string kind;
-  std::optional<uint64_t> origin;  // sending node ("change" only)
-  std::string table;               // "change" only
+  std::optional<uint64_t> origin;    // sending node ("change" only)
+  std::string table;                 // "change" only
   std::optional<uint64_t> key_hash;  // change::RowKeyHash of the row ("change" only)
   std::string payload;
   std::string error;

@@ -76,10 +76,8 @@ Result<int64_t> HeldChanges::CountChanges() {
 }
 
 Result<int64_t> CountHeldBatches(sqlite::Database& db) {
-  HARMONY_ASSIGN_OR_RETURN(
-      int64_t exists, db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
-                                  "name = '__harmony_held'"));
-  if (exists == 0) return int64_t{0};
+  HARMONY_ASSIGN_OR_RETURN(bool exists, sqlite::TableExists(db, "__harmony_held"));
+  if (!exists) return int64_t{0};
   return db.QueryInt("SELECT count(*) FROM __harmony_held");
 }
 

@@ -66,10 +66,8 @@ Result<std::vector<PartialMessage>> PartialMessages::LoadAll() {
 }
 
 Result<int64_t> CountPartialMessages(sqlite::Database& db) {
-  HARMONY_ASSIGN_OR_RETURN(
-      int64_t exists, db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
-                                  "name = '__harmony_partial'"));
-  if (exists == 0) return int64_t{0};
+  HARMONY_ASSIGN_OR_RETURN(bool exists, sqlite::TableExists(db, "__harmony_partial"));
+  if (!exists) return int64_t{0};
   return db.QueryInt("SELECT count(*) FROM __harmony_partial");
 }
 

@@ -42,11 +42,8 @@ Status CreatePositionTable(sqlite::Database& db) {
 
 Result<Positions> LoadPositions(sqlite::Database& db) {
   Positions positions;
-  HARMONY_ASSIGN_OR_RETURN(
-      int64_t exists,
-      db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
-                  "name = '__harmony_apply_position'"));
-  if (exists == 0) return positions;
+  HARMONY_ASSIGN_OR_RETURN(bool exists, sqlite::TableExists(db, "__harmony_apply_position"));
+  if (!exists) return positions;
   HARMONY_ASSIGN_OR_RETURN(
       sqlite::Statement q,
       db.Prepare("SELECT shard, stream_seq, own_seq FROM __harmony_apply_position ORDER BY shard"));
@@ -73,8 +70,8 @@ Status SavePositions(sqlite::Database& db, const Positions& now, const Positions
     HARMONY_RETURN_IF_ERROR(up->BindInt(1, shard));
     HARMONY_RETURN_IF_ERROR(up->BindInt(2, static_cast<int64_t>(p.stream_seq)));
     HARMONY_RETURN_IF_ERROR(up->BindInt(3, static_cast<int64_t>(p.own_seq)));
-    HARMONY_RETURN_IF_ERROR(up->Run().WithContext("store apply position of shard " +
-                                                  std::to_string(shard)));
+    HARMONY_RETURN_IF_ERROR(
+        up->Run().WithContext("store apply position of shard " + std::to_string(shard)));
   }
   return Status::Ok();
 }

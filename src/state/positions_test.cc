@@ -52,17 +52,17 @@ TEST(PositionsTest, SaveWritesOnlyChangedShardsAndLoadReadsThemBack) {
 }
 
 TEST(ReplayGapTest, OnlyDroppedUnappliedMessagesAreAGap) {
-  EXPECT_FALSE(ReplayGap(1, 0, {0, 0}));      // never written
-  EXPECT_FALSE(ReplayGap(1, 0, {1, 50}));     // everything still there
-  EXPECT_FALSE(ReplayGap(1, 10, {11, 50}));   // starts right after us
-  EXPECT_FALSE(ReplayGap(1, 50, {40, 50}));   // nothing new
-  EXPECT_FALSE(ReplayGap(1, 60, {61, 60}));   // emptied after we applied all of it
+  EXPECT_FALSE(ReplayGap(1, 0, {0, 0}));     // never written
+  EXPECT_FALSE(ReplayGap(1, 0, {1, 50}));    // everything still there
+  EXPECT_FALSE(ReplayGap(1, 10, {11, 50}));  // starts right after us
+  EXPECT_FALSE(ReplayGap(1, 50, {40, 50}));  // nothing new
+  EXPECT_FALSE(ReplayGap(1, 60, {61, 60}));  // emptied after we applied all of it
   auto gap = ReplayGap(3, 10, {12, 50});
   ASSERT_TRUE(gap);
   EXPECT_NE(gap->find("shard 3"), std::string::npos);
   EXPECT_NE(gap->find("messages 11 to 11"), std::string::npos);
-  EXPECT_TRUE(ReplayGap(1, 0, {5, 9}));       // a new node, messages 1-4 gone
-  EXPECT_TRUE(ReplayGap(1, 10, {21, 20}));    // emptied: 11-20 gone unapplied
+  EXPECT_TRUE(ReplayGap(1, 0, {5, 9}));     // a new node, messages 1-4 gone
+  EXPECT_TRUE(ReplayGap(1, 10, {21, 20}));  // emptied: 11-20 gone unapplied
 }
 
 }  // namespace

@@ -69,8 +69,8 @@ TEST_P(ApplyFailuresTest, RefusedChangesAreSetAsideTheShardMovesOnAndRetryLandsT
   // Every later change of every table arrives on node 2; the refused ones are set aside.
   ASSERT_TRUE(WaitFor(1, "SELECT count(*) FROM other", "20"));
   ASSERT_TRUE(WaitFor(1, "SELECT name FROM items WHERE id = 3", "fine"));
-  ASSERT_TRUE(WaitFor(1, "SELECT count(*) FROM __harmony_dead_letters WHERE status = 'pending'",
-                      "3"));
+  ASSERT_TRUE(
+      WaitFor(1, "SELECT count(*) FROM __harmony_dead_letters WHERE status = 'pending'", "3"));
   ASSERT_TRUE(WaitForSameData({"other"}));
   EXPECT_EQ(Query(2, "SELECT count(*) FROM items"), "3");  // node 3 has no such constraints
   EXPECT_NE(LogLine(1, {"set aside in __harmony_dead_letters", "CHECK constraint failed"}), "");
@@ -110,7 +110,9 @@ TEST_P(ApplyFailuresTest, AppHoldingTheWriteLockMakesApplyWaitNotSkip) {
   ASSERT_TRUE(app->Exec("BEGIN IMMEDIATE; INSERT INTO other VALUES(5000, 'held by 2')").ok());
   for (int k = 0; k < 40; ++k) Exec(0, "INSERT INTO other VALUES(" + std::to_string(k) + ", 'a')");
   ASSERT_TRUE(Eventually(
-      [&] { return LogLine(1, {"retrying the same", "database is locked"}) != ""; },
+      [&] {
+        return LogLine(1, {"retrying the same", "database is locked"}) != "";
+      },
       std::chrono::seconds(40)))
       << "the applier never met the lock";
   ASSERT_TRUE(app->Exec("COMMIT").ok());
@@ -121,8 +123,9 @@ TEST_P(ApplyFailuresTest, AppHoldingTheWriteLockMakesApplyWaitNotSkip) {
 }
 
 TEST_P(ApplyFailuresTest, SenderKilledMidMessageLocksNoPeerAndItsRowArrivesWhenItReturns) {
-  // A row of 64 MiB of random bytes (incompressible) travels as 64 fragments of at most 1 MiB (the broker's max_payload), each
-  // acknowledged before the next. Kill the sender as soon as a few of them are in the stream.
+  // A row of 64 MiB of random bytes (incompressible) travels as 64 fragments of at most 1 MiB (the
+  // broker's max_payload), each acknowledged before the next. Kill the sender as soon as a few of
+  // them are in the stream.
   nats::ConnectionOptions nats_options;
   nats_options.urls = {nats_->url()};
   auto conn = nats::Connection::Connect(nats_options);

@@ -36,9 +36,12 @@ TEST_F(UniqueConflictTest, ConcurrentInsertsOfOneUniqueValueEndWithTheSameRowEve
     EXPECT_EQ(Query(2, "SELECT count(*) FROM users WHERE email = " + email), "1")
         << "round " << round;
     // The losing insert is recorded on the node whose row won.
-    const int winner = Query(2, "SELECT name FROM users WHERE email = " + email) == "from 1" ? 0 : 1;
-    EXPECT_EQ(Query(winner, "SELECT count(*) FROM __harmony_conflicts WHERE kind = 'unique' AND "
-                            "json_extract(losing_values, '$[1]') = " + email),
+    const int winner =
+        Query(2, "SELECT name FROM users WHERE email = " + email) == "from 1" ? 0 : 1;
+    EXPECT_EQ(Query(winner,
+                    "SELECT count(*) FROM __harmony_conflicts WHERE kind = 'unique' AND "
+                    "json_extract(losing_values, '$[1]') = " +
+                        email),
               "1")
         << "round " << round;
   }
@@ -65,13 +68,13 @@ TEST_F(UniqueConflictTest, ConcurrentWritesOfOneRowKeepTheLosingVersionOnTheWinn
     const std::string lost = won == a.substr(1, 2) ? b.substr(1, 2) : a.substr(1, 2);
     const int winner = won == a.substr(1, 2) ? 0 : 1;
     // The winner's node saw the other change arrive while its own was still on its way.
-    EXPECT_TRUE(WaitFor(winner,
-                        "SELECT count(*) FROM __harmony_conflicts WHERE tbl = 'users' AND kind = "
-                        "'row' AND losing_op = 'upsert' AND json_extract(losing_values, '$[2]') = '" +
-                            lost + "' AND json_extract(key, '$[0]') = 1 AND losing_origin = " +
-                            std::to_string(2 - winner) +
-                            " AND winning_origin = " + std::to_string(winner + 1),
-                        "1"))
+    EXPECT_TRUE(WaitFor(
+        winner,
+        "SELECT count(*) FROM __harmony_conflicts WHERE tbl = 'users' AND kind = "
+        "'row' AND losing_op = 'upsert' AND json_extract(losing_values, '$[2]') = '" +
+            lost + "' AND json_extract(key, '$[0]') = 1 AND losing_origin = " +
+            std::to_string(2 - winner) + " AND winning_origin = " + std::to_string(winner + 1),
+        "1"))
         << "round " << round << ": lost " << lost;
   }
   // Writes that saw each other are no conflict.
@@ -81,8 +84,9 @@ TEST_F(UniqueConflictTest, ConcurrentWritesOfOneRowKeepTheLosingVersionOnTheWinn
   Exec(1, "UPDATE users SET name = 'after that' WHERE id = 1");
   ASSERT_TRUE(WaitForSameData({"users"}));
   EXPECT_EQ(Query(0, "SELECT count(*) FROM __harmony_conflicts"), before);
-  EXPECT_EQ(Query(1, "SELECT count(*) FROM __harmony_conflicts WHERE json_extract(losing_values, "
-                     "'$[2]') = 'later'"),
+  EXPECT_EQ(Query(1,
+                  "SELECT count(*) FROM __harmony_conflicts WHERE json_extract(losing_values, "
+                  "'$[2]') = 'later'"),
             "0");
 }
 
