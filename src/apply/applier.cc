@@ -88,6 +88,7 @@ bool Applier::PassWithoutTransaction(std::vector<Incoming>& messages) {
       m.decoded = std::move(decoded).value();
     }
     if (!IsOwnOfThisEpoch(*m.decoded)) return false;
+    if (m.decoded->part > 0 || !m.decoded->last_part) return false;  // stored: a transaction
     reached.Advance(m.shard, m.stream_seq);
     if (m.decoded->last_part) reached.NoteOwn(m.shard, m.decoded->last_seq);
   }
@@ -217,22 +218,32 @@ Status Applier::TakeDecoded(const Incoming& m, change::Batch batch, std::string_
       }
     }
     stats_.own_skipped.fetch_add(1, std::memory_order_relaxed);
+    if (batch.part > 0 || !batch.last_part) {
+      // A piece of our own split batch: nothing to apply, but it waits in __harmony_partial like
+      // anyone's, so that a snapshot of this database (whose positions pass it) lets the node
+      // restored from it finish the unit when the last part arrives.
+      HARMONY_ASSIGN_OR_RETURN(Assembler::PartResult own, assembler_.TakePart(m.shard, m.stream_seq,
+                                                                              std::move(batch),
+                                                                              encoded));
+      if (own.abandoned) spdlog::warn("{}: {}", Where(m), *own.abandoned);
+    }
     return Status::Ok();
   }
   const uint64_t sender = batch.node_id;
-  const bool ours = sender == options_.node_id;
   const uint64_t last_seq = batch.last_seq;
   HARMONY_ASSIGN_OR_RETURN(Assembler::PartResult p,
                            assembler_.TakePart(m.shard, m.stream_seq, std::move(batch), encoded));
   if (p.abandoned) spdlog::warn("{}: {}", Where(m), *p.abandoned);
-  if (!p.rejected.ok()) return DeadLetterMessage(m, p.rejected);
   if (!p.unit) return Status::Ok();  // waits in __harmony_partial for the rest
   HARMONY_RETURN_IF_ERROR(
       ApplyUnit(*p.unit, m, careful)
           .WithContext("apply " + Where(m) + " from node " + std::to_string(sender)));
-  // An own message of an earlier epoch (this database was replaced since) was applied like any
-  // other; it still ends the protection of those rows.
-  if (ours) work_.NoteOwn(m.shard, last_seq);
+  // Without OwnProgress (tests, tools) an own message ends the protection of its rows as it is
+  // applied. An own message of an earlier epoch (this database was replaced since) is applied
+  // like any other and leaves own_seq alone: its sequence numbers belong to the old change log.
+  if (sender == options_.node_id && options_.own_progress == nullptr) {
+    work_.NoteOwn(m.shard, last_seq);
+  }
   return Status::Ok();
 }
 

@@ -478,5 +478,39 @@ TEST_F(ApplierTest, UniqueCollisionWithAProtectedLocalRowLosesAndIsRecorded) {
   EXPECT_EQ(Count("SELECT group_concat(id, '') FROM users ORDER BY id"), 13);
 }
 
+TEST_F(ApplierTest, PartsStoredOutOfOrderByARetriedPublishStillMakeTheirBatch) {
+  // A publish retried after a lost connection can store p0, p2, then p1 (JetStream drops the
+  // duplicates of p0 and p2): the batch is whole once every part is here.
+  auto applier = Open();
+  ASSERT_TRUE(ApplyAll(*applier, {Msg(1, Rows({{1, "a"}}, 0, false)),
+                                  Msg(2, Rows({{3, "c"}}, 2, true))})
+                  .ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM \"my t\""), 0);
+  ASSERT_TRUE(ApplyAll(*applier, {Msg(3, Rows({{2, "b"}}, 1, false))}).ok());
+  EXPECT_EQ(Count("SELECT group_concat(id, '') FROM \"my t\""), 123);
+  EXPECT_EQ(applier->stats().dead_letters.load(), 0u);
+  EXPECT_EQ(Count("SELECT count(*) FROM __harmony_partial"), 0);
+}
+
+TEST_F(ApplierTest, AnUpdateThatLosesAUniqueCollisionRemovesItsRowAsEverywhereElse) {
+  // Row 2 exists everywhere; a remote UPDATE gives it the email of a local insert (row 1) that
+  // is later in the stream. Everywhere else row 1's arrival replaces row 2; so here row 2 goes.
+  ASSERT_TRUE(app_->Exec("CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT UNIQUE);"
+                         "INSERT INTO users VALUES(2, 'e2'), (1, 'e')")
+                  .ok());
+  change::TableSchema users{"users", {"id", "email"}, {0}};
+  Value one{int64_t{1}};
+  const uint64_t key = change::RowKeyHash(users, std::span<const Value>(&one, 1));
+  auto applier = Open([key](sqlite::Database&, std::optional<uint64_t>) -> Result<PendingKeys> {
+    return PendingKeys{{key, 5}};
+  });
+  change::Batch update;
+  update.node_id = 7;
+  update.tables.push_back(users);
+  update.changes.push_back({change::Op::kUpsert, 0, {int64_t{2}, Text{"e"}}});
+  ASSERT_TRUE(ApplyAll(*applier, {Msg(1, update)}).ok());
+  EXPECT_EQ(Count("SELECT group_concat(id, '') FROM users"), 1);
+}
+
 }  // namespace
 }  // namespace harmony::apply

@@ -23,8 +23,10 @@ Status Assembler::Reload() {
     OpenUnit& u = units_[{p.shard, p.sender}];
     u.epoch = batch->epoch;
     u.first_seq = batch->first_seq;
-    u.next_part = batch->part + 1;
-    u.parts.push_back(std::move(batch).value());
+    u.last_seq = batch->last_seq;
+    if (batch->last_part) u.last_part = batch->part;
+    const uint32_t part = batch->part;
+    u.parts.emplace(part, std::move(batch).value());
   }
   return Status::Ok();
 }
@@ -60,43 +62,45 @@ Result<Assembler::FragmentResult> Assembler::TakeFragment(uint32_t shard, uint64
 Result<Assembler::PartResult> Assembler::TakePart(uint32_t shard, uint64_t stream_seq,
                                                   change::Batch batch, std::string_view encoded) {
   PartResult out;
+  if (batch.part == 0 && batch.last_part && !units_.count({shard, batch.node_id})) {
+    out.unit.emplace();
+    out.unit->push_back(std::move(batch));  // not split: complete by itself, nothing to store
+    return out;
+  }
   const Key key{shard, batch.node_id};
   auto open = units_.find(key);
   if (open != units_.end() &&
-      (batch.part != open->second.next_part || open->second.epoch != batch.epoch ||
-       open->second.first_seq != batch.first_seq)) {
-    // The sender restarted and published its range again (from part 0, or a wider range): the
-    // unfinished unit is superseded; its changes come again in the new one.
-    out.abandoned = "node " + std::to_string(batch.node_id) + " abandoned a batch after part " +
-                    std::to_string(open->second.next_part - 1) + "; continuing with its new batch";
+      (open->second.epoch != batch.epoch || open->second.first_seq != batch.first_seq ||
+       open->second.last_seq != batch.last_seq)) {
+    // The sender restarted and published a new range: the unfinished unit is superseded; its
+    // changes come again in the new one.
+    out.abandoned = "node " + std::to_string(batch.node_id) + " abandoned a batch of " +
+                    std::to_string(open->second.parts.size()) +
+                    " part(s) received; continuing with its new batch";
     units_.erase(open);
     open = units_.end();
     HARMONY_RETURN_IF_ERROR(store_->Remove(shard, batch.node_id, Kind::kPart));
   }
-  if (open == units_.end() && batch.part != 0) {
-    out.rejected =
-        Status::Corruption("part " + std::to_string(batch.part) + " of a batch from node " +
-                           std::to_string(batch.node_id) + " arrived without its earlier parts");
-    return out;
-  }
-  if (!batch.last_part) {
+  OpenUnit& u = open != units_.end() ? open->second : units_[key];
+  u.epoch = batch.epoch;
+  u.first_seq = batch.first_seq;
+  u.last_seq = batch.last_seq;
+  // Parts are collected by index: a publish retried after a lost connection can store them out of
+  // order (p0, p2, then p1), and the same range sent again past JetStream's duplicate window
+  // repeats parts already here (same content: kept once).
+  if (u.parts.count(batch.part)) return out;
+  if (batch.last_part) u.last_part = batch.part;
+  const uint32_t part = batch.part;
+  u.parts.emplace(part, std::move(batch));
+  if (!u.last_part || u.parts.size() != *u.last_part + 1) {
     HARMONY_RETURN_IF_ERROR(
-        store_->Add({shard, stream_seq, batch.node_id, Kind::kPart, std::string(encoded)}));
-    OpenUnit& u = units_[key];
-    u.epoch = batch.epoch;
-    u.first_seq = batch.first_seq;
-    u.next_part = batch.part + 1;
-    u.parts.push_back(std::move(batch));
+        store_->Add({shard, stream_seq, key.second, Kind::kPart, std::string(encoded)}));
     return out;
   }
-  std::vector<change::Batch> unit;
-  if (open != units_.end()) {
-    unit = std::move(open->second.parts);
-    units_.erase(open);
-    HARMONY_RETURN_IF_ERROR(store_->Remove(shard, key.second, Kind::kPart));
-  }
-  unit.push_back(std::move(batch));
-  out.unit = std::move(unit);
+  out.unit.emplace();
+  for (auto& [index, b] : u.parts) out.unit->push_back(std::move(b));
+  units_.erase(key);
+  HARMONY_RETURN_IF_ERROR(store_->Remove(shard, key.second, Kind::kPart));
   return out;
 }
 

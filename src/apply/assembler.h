@@ -20,9 +20,10 @@ namespace harmony::apply {
 // not complete anything is stored in state::PartialMessages by the caller's transaction, so the
 // applier never keeps a transaction — and SQLite's write lock — open while it waits for the rest
 // (issue #9, item 6), and a restart resumes from the stored pieces. A sender that restarts
-// publishes the same range again: a fragment with index 0 or a part 0 (or a part of another
-// range) replaces its unfinished pieces; JetStream's duplicate window may drop re-sent pieces
-// already stored, in which case the stored ones are continued.
+// publishes the same range again: a fragment with index 0, or a part of another range, replaces
+// its unfinished pieces; JetStream's duplicate window may drop re-sent pieces already stored, in
+// which case the stored ones are continued. Parts of one range are collected by index, in any
+// order, until the one flagged last_part and all before it are here.
 // Not thread-safe: the applier's thread owns it.
 class Assembler {
  public:
@@ -46,7 +47,6 @@ class Assembler {
     std::optional<std::vector<change::Batch>> unit;
     // An unfinished unit of the same sender that this batch replaced (the sender restarted).
     std::optional<std::string> abandoned;
-    Status rejected;  // not ok: a later part whose earlier parts were never seen
   };
   // Takes one decoded batch part. `encoded` is its encoding, stored while the unit is unfinished.
   Result<PartResult> TakePart(uint32_t shard, uint64_t stream_seq, change::Batch batch,
@@ -56,11 +56,12 @@ class Assembler {
   size_t open() const { return units_.size() + (reassembler_.HasPartial() ? 1 : 0); }
 
  private:
-  struct OpenUnit {
+  struct OpenUnit {  // one sender's range (epoch, first_seq, last_seq) in one shard
     uint64_t epoch = 0;
     uint64_t first_seq = 0;
-    uint32_t next_part = 0;
-    std::vector<change::Batch> parts;
+    uint64_t last_seq = 0;
+    std::optional<uint32_t> last_part;       // index of the part flagged last_part, once seen
+    std::map<uint32_t, change::Batch> parts;  // by part index
   };
   using Key = std::pair<uint32_t, uint64_t>;  // (shard, sender)
 

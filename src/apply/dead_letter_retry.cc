@@ -41,6 +41,14 @@ Result<RetryReport> RetryDeadLetters(const std::string& db_path, const std::vect
     }
     HARMONY_ASSIGN_OR_RETURN(sqlite::Transaction tx,
                              sqlite::Transaction::Begin(db, sqlite::Transaction::Mode::kImmediate));
+    // The running applier may have superseded it (or an operator removed it) since the list was
+    // read: look again inside the write transaction.
+    HARMONY_ASSIGN_OR_RETURN(std::optional<std::string> status_now,
+                             state::DeadLetterStatus(db, d.id));
+    if (status_now != std::optional<std::string>("pending")) {
+      if (status_now) ++report.superseded;
+      continue;
+    }
     HARMONY_RETURN_IF_ERROR(writer.RefreshSchema());
     const change::TableSchema& table = batch->tables[0];
     const change::Change& c = batch->changes[0];

@@ -248,7 +248,14 @@ Status RowWriter::InsertOrReplace(const change::TableSchema& table, Kind kind,
     HARMONY_ASSIGN_OR_RETURN(std::vector<std::vector<Value>> others,
                              FindUniqueConflicts(*db_, table, values));
     HARMONY_ASSIGN_OR_RETURN(bool replace, replace_guard_(table, others));
-    if (!replace) return Status::Ok();
+    if (!replace) {
+      // The change lost to a newer local row: everywhere else that row's arrival removes this
+      // change's row by the same collision (INSERT OR REPLACE), so remove it here too.
+      if (kind != Kind::kUpsert) return Status::Ok();
+      std::vector<Value> key;
+      for (uint32_t i : table.pk) key.push_back(values[i]);
+      return Delete(table, key);
+    }
   }
   HARMONY_ASSIGN_OR_RETURN(sqlite::Statement * replace, StatementFor(table, Kind::kReplace));
   return Run(replace, values).WithContext("replace into " + QuoteIdentifier(table.name));

@@ -10,12 +10,18 @@ namespace {
 
 using sqlite::QuoteIdentifier;
 
-// Column positions (in table.columns) of every UNIQUE index that is not the primary key.
-Result<std::vector<std::vector<uint32_t>>> UniqueIndexes(sqlite::Database& db,
-                                                         const change::TableSchema& table) {
+struct IndexColumn {
+  uint32_t position;      // in table.columns
+  std::string collation;  // the index's, which may differ from the column's
+};
+
+// The columns of every UNIQUE index that is not the primary key.
+Result<std::vector<std::vector<IndexColumn>>> UniqueIndexes(sqlite::Database& db,
+                                                            const change::TableSchema& table) {
   HARMONY_ASSIGN_OR_RETURN(
       sqlite::Statement list,
-      db.Prepare("SELECT name FROM pragma_index_list(?1) WHERE \"unique\" = 1 AND origin != 'pk'"));
+      db.Prepare("SELECT name FROM pragma_index_list(?1) WHERE \"unique\" = 1 AND origin != 'pk' "
+                 "AND partial = 0"));
   HARMONY_RETURN_IF_ERROR(list.BindText(1, table.name));
   std::vector<std::string> names;
   while (true) {
@@ -23,13 +29,14 @@ Result<std::vector<std::vector<uint32_t>>> UniqueIndexes(sqlite::Database& db,
     if (!row) break;
     names.push_back(list.ColumnText(0));
   }
-  std::vector<std::vector<uint32_t>> out;
+  std::vector<std::vector<IndexColumn>> out;
   for (const std::string& name : names) {
     HARMONY_ASSIGN_OR_RETURN(
         sqlite::Statement cols,
-        db.Prepare("SELECT cid, name FROM pragma_index_info(?1) ORDER BY seqno"));
+        db.Prepare("SELECT cid, name, coll FROM pragma_index_xinfo(?1) WHERE key = 1 "
+                   "ORDER BY seqno"));
     HARMONY_RETURN_IF_ERROR(cols.BindText(1, name));
-    std::vector<uint32_t> positions;
+    std::vector<IndexColumn> positions;
     bool usable = true;
     while (true) {
       HARMONY_ASSIGN_OR_RETURN(bool row, cols.Step());
@@ -40,7 +47,7 @@ Result<std::vector<std::vector<uint32_t>>> UniqueIndexes(sqlite::Database& db,
         usable = false;  // an expression, or a column the sender does not know
         continue;
       }
-      positions.push_back(static_cast<uint32_t>(it - table.columns.begin()));
+      positions.push_back({static_cast<uint32_t>(it - table.columns.begin()), cols.ColumnText(2)});
     }
     if (usable && !positions.empty()) out.push_back(std::move(positions));
   }
@@ -56,9 +63,10 @@ Result<std::vector<std::vector<Value>>> FindUniqueConflicts(sqlite::Database& db
   for (uint32_t i : table.pk) key.push_back(values[i]);
   std::vector<std::vector<Value>> found;
   HARMONY_ASSIGN_OR_RETURN(auto indexes, UniqueIndexes(db, table));
-  for (const std::vector<uint32_t>& index : indexes) {
-    if (std::any_of(index.begin(), index.end(),
-                    [&](uint32_t i) { return std::holds_alternative<Null>(values[i]); })) {
+  for (const std::vector<IndexColumn>& index : indexes) {
+    if (std::any_of(index.begin(), index.end(), [&](const IndexColumn& c) {
+          return std::holds_alternative<Null>(values[c.position]);
+        })) {
       continue;  // NULLs are distinct for UNIQUE
     }
     std::string sql = "SELECT ";
@@ -67,12 +75,12 @@ Result<std::vector<std::vector<Value>>> FindUniqueConflicts(sqlite::Database& db
     }
     sql += " FROM " + QuoteIdentifier(table.name) + " WHERE ";
     for (size_t k = 0; k < index.size(); ++k) {
-      sql += (k ? " AND " : "") + QuoteIdentifier(table.columns[index[k]]) + " = ?" +
-             std::to_string(k + 1);
+      sql += (k ? " AND " : "") + QuoteIdentifier(table.columns[index[k].position]) + " = ?" +
+             std::to_string(k + 1) + " COLLATE " + QuoteIdentifier(index[k].collation);
     }
     HARMONY_ASSIGN_OR_RETURN(sqlite::Statement q, db.Prepare(sql));
     for (size_t k = 0; k < index.size(); ++k) {
-      HARMONY_RETURN_IF_ERROR(q.Bind(static_cast<int>(k + 1), values[index[k]]));
+      HARMONY_RETURN_IF_ERROR(q.Bind(static_cast<int>(k + 1), values[index[k].position]));
     }
     while (true) {
       HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());

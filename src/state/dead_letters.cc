@@ -148,6 +148,15 @@ Status UpdateDeadLetterError(sqlite::Database& db, int64_t id, std::string_view 
   return up.Run();
 }
 
+Result<std::optional<std::string>> DeadLetterStatus(sqlite::Database& db, int64_t id) {
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement q,
+                           db.Prepare("SELECT status FROM __harmony_dead_letters WHERE id = ?1"));
+  HARMONY_RETURN_IF_ERROR(q.BindInt(1, id));
+  HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(q.ColumnText(0));
+}
+
 Status RemoveDeadLetter(sqlite::Database& db, int64_t id) {
   HARMONY_ASSIGN_OR_RETURN(sqlite::Statement del,
                            db.Prepare("DELETE FROM __harmony_dead_letters WHERE id = ?1"));

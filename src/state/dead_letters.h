@@ -71,6 +71,8 @@ struct DeadLetterCounts {
 Result<DeadLetterCounts> CountDeadLetters(sqlite::Database& db);
 // Sets entry `id`'s error text (a retry that failed again).
 Status UpdateDeadLetterError(sqlite::Database& db, int64_t id, std::string_view error);
+// The status of entry `id` ("pending", "superseded"), nullopt when there is no such entry.
+Result<std::optional<std::string>> DeadLetterStatus(sqlite::Database& db, int64_t id);
 // Removes entry `id` (applied again, or discarded by the operator). NotFound if there is none.
 Status RemoveDeadLetter(sqlite::Database& db, int64_t id);
 
