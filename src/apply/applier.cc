@@ -15,14 +15,15 @@ constexpr uint64_t kPersistEvery = 1000;
 // JetStream numbers a stream's messages 1, 2, 3 ... and drops only the oldest ones (limits), so a
 // message that does not follow the last one taken in means the stream dropped messages this node
 // never took in: replaying past them would diverge for good.
+constexpr char kStreamGap[] = " were dropped from the stream before this node applied them";
+
 Status CheckFollows(const Incoming& m, uint64_t position) {
   if (m.stream_seq == position + 1) return Status::Ok();
   return Status::NotFound("shard " + std::to_string(m.shard) + ": stream sequence " +
                           std::to_string(m.stream_seq) + " follows " + std::to_string(position) +
                           ": messages " + std::to_string(position + 1) + " to " +
                           std::to_string(m.stream_seq - 1) +
-                          " were dropped from the stream before this node applied them; "
-                          "restart it to restore a snapshot");
+                          kStreamGap + "; a snapshot must be restored");
 }
 
 std::string Where(const Incoming& m) {
@@ -30,6 +31,10 @@ std::string Where(const Incoming& m) {
 }
 
 }  // namespace
+
+bool IsStreamGap(const Status& s) {
+  return s.code() == Status::Code::kNotFound && s.message().find(kStreamGap) != std::string::npos;
+}
 
 Result<std::unique_ptr<Applier>> Applier::Open(const ApplyOptions& options,
                                                PendingKeysFn pending_keys) {

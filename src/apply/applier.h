@@ -80,6 +80,11 @@ struct ApplyStats {
   std::atomic<uint64_t> own_skipped{0};  // own messages passed over without a transaction
 };
 
+// True for the error Apply returns when a message does not follow the last one taken in from its
+// shard: the stream dropped messages this node never applied, and only restoring a snapshot can
+// bring it back (node::Run does, by starting over).
+bool IsStreamGap(const Status& s);
+
 // Not thread-safe: one thread owns an Applier (stats() may be read from anywhere).
 class Applier {
  public:

@@ -178,7 +178,9 @@ uint64_t DeriveNodeId(const std::string& db_path) {
   return id == 0 ? 1 : id;
 }
 
-Status Run(const config::Config& config, const ClusterFlags& flags) {
+// One life of the node, from start-up (restoring a snapshot when needed) to a stop signal or an
+// unrecoverable error.
+static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
   HARMONY_RETURN_IF_ERROR(PrepareDatabaseFile(config));
   // Before anything touches the database: a second harmony on it would publish every change
   // twice and fight over its state tables.
@@ -387,6 +389,17 @@ Status Cleanup(const config::Config& config) {
     spdlog::info("removed embedded broker data {}", store);
   }
   return (*lock)->RemoveFile();
+}
+
+Status Run(const config::Config& config, const ClusterFlags& flags) {
+  while (true) {
+    Status s = RunOnce(config, flags);
+    // Writers outran this node: the streams dropped messages it had not applied yet (seen only
+    // once applying, e.g. right after a restore under heavy load). Start over, which restores a
+    // newer snapshot, rather than exit: issue #9, item 7.
+    if (!apply::IsStreamGap(s)) return s;
+    spdlog::warn("{}; starting over to restore a snapshot", s.message());
+  }
 }
 
 }  // namespace harmony::node
