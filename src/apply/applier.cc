@@ -149,7 +149,7 @@ Status Applier::ApplyInTransaction(std::vector<Incoming>& messages, bool careful
         sqlite::Transaction tx,
         sqlite::Transaction::Begin(db_, sqlite::Transaction::Mode::kImmediate));
     HARMONY_RETURN_IF_ERROR(writer_.RefreshSchema());
-    pending_.clear();
+    pending_ = {};
     if (pending_keys_) {
       std::optional<uint64_t> after;
       if (options_.own_progress != nullptr) {
@@ -287,16 +287,34 @@ Status Applier::ApplyChange(const change::TableSchema& table, const change::Chan
   const uint64_t hash = change::ChangeRowHash(table, c);
   // A change with whole-row identity is never skipped: its row is named by its content, and
   // such changes commute with the local ones.
-  if (!pending_.empty() && change::IdentityOf(c.op) == change::Identity::kKey) {
-    auto it = pending_.find(hash);
-    if (it != pending_.end()) {
+  if (!pending_.rows.empty() && change::IdentityOf(c.op) == change::Identity::kKey) {
+    auto it = pending_.rows.find(hash);
+    if (it != pending_.rows.end()) {
       // The row has a local change; skip this one unless that change is already in the stream
       // ahead of it (our own message for that shard has been seen).
-      const uint32_t row_shard = change::ShardOf(hash, options_.shards);
-      if (it->second > work_.Get(row_shard).own_seq) {
+      if (it->second.log_seq > work_.Get(it->second.shard).own_seq) {
         stats_.skipped_pending.fetch_add(1, std::memory_order_relaxed);
-        return RecordConflict("row", table, c, m, origin);
+        HARMONY_RETURN_IF_ERROR(RecordConflict("row", table, c, m, origin));
+        return ApplyCollisionsOf(table, c);
       }
+    }
+  }
+  if (m != nullptr && options_.shards > 1) {
+    HARMONY_RETURN_IF_ERROR(CheckRouting(table, c, hash, m->shard));
+  }
+  if (!pending_.upserts.empty() && c.op != change::Op::kDelete && c.op != change::Op::kDeleteRow) {
+    HARMONY_ASSIGN_OR_RETURN(bool loses, LosesToPendingUpsert(table, c, hash));
+    if (loses) {
+      // Everywhere else that local change arrives after this one and replaces its row by the
+      // same collision (INSERT OR REPLACE): this row goes here too.
+      stats_.unique_conflicts.fetch_add(1, std::memory_order_relaxed);
+      stats_.skipped_pending.fetch_add(1, std::memory_order_relaxed);
+      HARMONY_RETURN_IF_ERROR(RecordConflict("unique", table, c, m, origin));
+      HARMONY_RETURN_IF_ERROR(ApplyCollisionsOf(table, c));
+      if (c.op != change::Op::kUpsert) return Status::Ok();
+      std::vector<Value> key;
+      for (uint32_t i : table.pk) key.push_back(c.values[i]);
+      return writer_.Delete(table, key);
     }
   }
   current_ = Current{&c, m, origin};
@@ -317,6 +335,55 @@ Status Applier::ApplyChange(const change::TableSchema& table, const change::Chan
   // roll the row back.
   if (dead_letters_.HasPending(hash)) HARMONY_RETURN_IF_ERROR(dead_letters_.Supersede(hash));
   stats_.changes.fetch_add(1, std::memory_order_relaxed);
+  return Status::Ok();
+}
+
+Result<bool> Applier::LosesToPendingUpsert(const change::TableSchema& table,
+                                           const change::Change& c, uint64_t hash) {
+  const std::vector<UniqueIndex>* indexes = nullptr;
+  for (const change::PendingUpsert& p : pending_.upserts) {
+    const change::TableSchema& shape = pending_.tables[p.table];
+    if (!sqlite::SameIdentifier(shape.name, table.name)) continue;
+    if (p.row_hash != 0 && p.row_hash == hash) continue;  // the same row: row protection's case
+    if (p.log_seq <= work_.Get(p.shard).own_seq) continue;  // in the stream ahead of this one
+    if (indexes == nullptr) {
+      HARMONY_ASSIGN_OR_RETURN(indexes, writer_.UniqueIndexes(table.name));
+    }
+    for (const UniqueIndex& index : *indexes) {
+      if (CollideThrough(index, table, c.values, shape, p.values)) return true;
+    }
+  }
+  return false;
+}
+
+Status Applier::CheckRouting(const change::TableSchema& table, const change::Change& c,
+                             uint64_t hash, uint32_t shard) {
+  if (routing_version_ != writer_.schema_version()) {
+    local_one_shard_.clear();
+    routing_version_ = writer_.schema_version();
+  }
+  auto it = local_one_shard_.find(table.name);
+  if (it == local_one_shard_.end()) {
+    HARMONY_ASSIGN_OR_RETURN(bool one_shard, sqlite::HasUniqueIndexBesidesKey(db_, table.name));
+    it = local_one_shard_.emplace(table.name, one_shard).first;
+  }
+  // A decoded shape never has one_shard set: ShardHash of it is the keyed routing.
+  const uint64_t shard_hash = it->second ? change::TableShardHash(table)
+                              : change::IdentityOf(c.op) == change::Identity::kKey
+                                  ? hash
+                                  : change::ShardHash(table, c);
+  const uint32_t expected = change::ShardOf(shard_hash, options_.shards);
+  if (expected == shard) return Status::Ok();
+  stats_.misrouted.fetch_add(1, std::memory_order_relaxed);
+  if (reported_routing_.insert(table.name).second) {
+    spdlog::warn(
+        "table \"{}\": a change arrived in shard {} but this node sends that row's changes in "
+        "shard {}: the nodes differ in this table's UNIQUE indexes (a table with one besides its "
+        "key is sent in a single shard) or in replication_log.shards; until they agree, "
+        "concurrent changes of one row may end differently on different nodes "
+        "(docs/architecture.md, \"Secondary UNIQUE constraints\"); further ones are only counted",
+        table.name, shard, expected);
+  }
   return Status::Ok();
 }
 
@@ -347,9 +414,9 @@ Result<bool> Applier::MayReplace(const change::TableSchema& table,
   stats_.unique_conflicts.fetch_add(1, std::memory_order_relaxed);
   for (const std::vector<Value>& key : others) {
     const uint64_t hash = change::RowKeyHash(table, key);
-    auto it = pending_.find(hash);
-    if (it == pending_.end()) continue;
-    if (it->second > work_.Get(change::ShardOf(hash, options_.shards)).own_seq) {
+    auto it = pending_.rows.find(hash);
+    if (it == pending_.rows.end()) continue;
+    if (it->second.log_seq > work_.Get(it->second.shard).own_seq) {
       // That row has a local change whose message comes later in the stream than this one: on
       // every other node it replaces this row when it arrives, so this one loses here too.
       stats_.skipped_pending.fetch_add(1, std::memory_order_relaxed);
@@ -357,10 +424,36 @@ Result<bool> Applier::MayReplace(const change::TableSchema& table,
         HARMONY_RETURN_IF_ERROR(
             RecordConflict("unique", table, *current_.change, current_.message, current_.origin));
       }
+      HARMONY_RETURN_IF_ERROR(DeleteUnprotected(table, others));
       return false;
     }
   }
   return true;  // this change is the later one in stream order: it replaces them, as everywhere
+}
+
+bool Applier::IsProtected(uint64_t row_hash) {
+  auto it = pending_.rows.find(row_hash);
+  return it != pending_.rows.end() && it->second.log_seq > work_.Get(it->second.shard).own_seq;
+}
+
+Status Applier::DeleteUnprotected(const change::TableSchema& table,
+                                  const std::vector<std::vector<Value>>& keys) {
+  for (const std::vector<Value>& key : keys) {
+    if (!IsProtected(change::RowKeyHash(table, key))) {
+      HARMONY_RETURN_IF_ERROR(writer_.Delete(table, key));
+    }
+  }
+  return Status::Ok();
+}
+
+Status Applier::ApplyCollisionsOf(const change::TableSchema& table, const change::Change& c) {
+  if (c.op == change::Op::kDelete || c.op == change::Op::kDeleteRow) return Status::Ok();
+  HARMONY_ASSIGN_OR_RETURN(const std::vector<UniqueIndex>* indexes,
+                           writer_.UniqueIndexes(table.name));
+  if (indexes->empty()) return Status::Ok();
+  HARMONY_ASSIGN_OR_RETURN(std::vector<std::vector<Value>> others,
+                           FindUniqueConflicts(db_, table, c.values, *indexes));
+  return DeleteUnprotected(table, others);
 }
 
 Status Applier::SetAside(const change::TableSchema& table, const change::Change& c,

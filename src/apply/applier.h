@@ -55,10 +55,11 @@ struct Incoming {
 };
 
 // For each row with a local change still protected from remote changes: its row key
-// (change::RowKeyHash) -> the newest change-log seq touching it (see capture::PendingRowKeys).
-// `after_seq` is where protection starts (changes above it), or nullopt for "not yet
-// acknowledged by JetStream". Called inside the apply transaction with the apply connection.
-using PendingKeys = std::unordered_map<uint64_t, uint64_t>;
+// (change::RowKeyHash) -> the newest change-log seq touching it and its shard (see
+// capture::PendingRowKeys). `after_seq` is where protection starts (changes above it), or
+// nullopt for "not yet acknowledged by JetStream". Called inside the apply transaction with the
+// apply connection.
+using PendingKeys = change::PendingChanges;
 using PendingKeysFn =
     std::function<Result<PendingKeys>(sqlite::Database&, std::optional<uint64_t> after_seq)>;
 
@@ -76,6 +77,8 @@ struct ApplyStats {
   std::atomic<uint64_t> unique_conflicts{0};
   // Remote changes that lost to a concurrent local change (state::Conflict).
   std::atomic<uint64_t> conflicts{0};
+  // Changes that arrived in another shard than this node would send them in (CheckRouting).
+  std::atomic<uint64_t> misrouted{0};
   std::atomic<uint64_t> commits{0};
   std::atomic<uint64_t> own_skipped{0};  // own messages passed over without a transaction
 };
@@ -163,6 +166,30 @@ class Applier {
                           const std::vector<std::vector<Value>>& others);
   Status ReleaseHeld(bool careful);
   Status ReloadAfterRollback();
+  // True when writing change `c` (a row with identity hash `hash`) would collide, through a local
+  // UNIQUE index besides the key, with values a pending local change of another row wrote — its
+  // current values or earlier ones (PendingChanges::upserts) — and that change comes later in
+  // the stream: on every other node it then replaces this row, so this row loses here too.
+  // True when the row with identity hash `row_hash` has a local change whose message comes later
+  // in the stream than the one being applied.
+  bool IsProtected(uint64_t row_hash);
+  // Deletes the rows of `table` with these primary keys, except protected ones.
+  Status DeleteUnprotected(const change::TableSchema& table,
+                           const std::vector<std::vector<Value>>& keys);
+  // What writing change `c` would have done to other rows on every node that applies it: an
+  // upsert removes the rows it collides with through a UNIQUE index besides the key (INSERT OR
+  // REPLACE). Called for a change that is left out here (it lost to a local change that comes
+  // later), so that the rows it removes everywhere else go here too; protected rows stay, their
+  // local change re-creates them everywhere.
+  Status ApplyCollisionsOf(const change::TableSchema& table, const change::Change& c);
+  Result<bool> LosesToPendingUpsert(const change::TableSchema& table, const change::Change& c,
+                                    uint64_t hash);
+  // Compares the shard change `c` (row identity hash `hash`) arrived in with the one this node
+  // would send it in; on a difference, counts it and logs once per table: the nodes disagree on
+  // the table's UNIQUE indexes (TableSchema::one_shard) or on `shards`, and changes of one row
+  // then travel in two streams with no order between them.
+  Status CheckRouting(const change::TableSchema& table, const change::Change& c, uint64_t hash,
+                      uint32_t shard);
 
   sqlite::Database db_;
   ApplyOptions options_;
@@ -190,6 +217,10 @@ class Applier {
   int64_t held_checked_version_ = -1;  // schema_version at the last attempt to release held changes
   std::set<std::string> reported_paused_;      // tables whose pause was logged
   std::set<std::string> reported_rejections_;  // tables whose set-aside changes were logged
+  std::set<std::string> reported_routing_;     // tables whose misrouted changes were logged
+  // Local table name -> TableSchema::one_shard as this node decides it, at routing_version_.
+  std::map<std::string, bool> local_one_shard_;
+  int64_t routing_version_ = -1;
   ApplyStats stats_;
 };
 

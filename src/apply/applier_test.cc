@@ -205,7 +205,7 @@ TEST_F(ApplierTest, OwnMessageEndsTheProtectionOfItsPendingRows) {
   // Row 1 was changed locally at change-log seq 5, published (message 1 below) but the publish
   // progress is not recorded yet, so it still looks pending.
   auto applier = Open([key](sqlite::Database&, std::optional<uint64_t>) -> Result<PendingKeys> {
-    return PendingKeys{{key, 5}};
+    return PendingKeys{.rows = {{key, {5, 1}}}};
   });
   change::Batch own = Rows({{1, "mine"}});
   own.node_id = 42;
@@ -222,7 +222,7 @@ TEST_F(ApplierTest, OwnMessageEndsTheProtectionOfItsPendingRows) {
   // ...but knowing it, the remote change that follows its own message wins, as on every node.
   auto a = Applier::Open({.db_path = path_, .node_id = 42},
                          [key](sqlite::Database&, std::optional<uint64_t>) -> Result<PendingKeys> {
-                           return PendingKeys{{key, 5}};
+                           return PendingKeys{.rows = {{key, {5, 1}}}};
                          });
   ASSERT_TRUE(a.ok());
   std::vector<Incoming> again;
@@ -237,7 +237,7 @@ TEST_F(ApplierTest, RowsWithPendingLocalChangesAreNotOverwritten) {
   const uint64_t key = change::RowKeyHash(change::TableSchema{"my t", {"id", "v"}, {0}},
                                           std::span<const Value>(&one, 1));
   auto applier = Open([key](sqlite::Database&, std::optional<uint64_t>) -> Result<PendingKeys> {
-    return PendingKeys{{key, 5}};
+    return PendingKeys{.rows = {{key, {5, 1}}}};
   });
   std::vector<Incoming> msgs;
   msgs.push_back(Msg(1, Rows({{1, "remote"}, {2, "remote"}})));
@@ -301,7 +301,7 @@ TEST_F(ApplierTest, LocalChangeIsProtectedUntilItsOwnMessageIsPassed) {
       Applier::Open({.db_path = path_, .node_id = 42, .epoch = 9, .own_progress = &progress},
                     [&](sqlite::Database&, std::optional<uint64_t> after) -> Result<PendingKeys> {
                       asked.push_back(after);
-                      return after && *after >= 5 ? PendingKeys{} : PendingKeys{{key, 5}};
+                      return after && *after >= 5 ? PendingKeys{} : PendingKeys{.rows = {{key, {5, 1}}}};
                     });
   ASSERT_TRUE(a.ok());
   change::Batch own = Rows({{1, "mine"}});
@@ -455,7 +455,7 @@ TEST_F(ApplierTest, UniqueCollisionWithAProtectedLocalRowLosesAndIsRecorded) {
   const uint64_t key = change::RowKeyHash(users, std::span<const Value>(&two, 1));
   // Row 2 is a local insert not yet in the stream: it comes later, so it wins.
   auto applier = Open([key](sqlite::Database&, std::optional<uint64_t>) -> Result<PendingKeys> {
-    return PendingKeys{{key, 5}};
+    return PendingKeys{.rows = {{key, {5, 1}}}};
   });
   change::Batch remote;
   remote.node_id = 7;
@@ -502,7 +502,7 @@ TEST_F(ApplierTest, AnUpdateThatLosesAUniqueCollisionRemovesItsRowAsEverywhereEl
   Value one{int64_t{1}};
   const uint64_t key = change::RowKeyHash(users, std::span<const Value>(&one, 1));
   auto applier = Open([key](sqlite::Database&, std::optional<uint64_t>) -> Result<PendingKeys> {
-    return PendingKeys{{key, 5}};
+    return PendingKeys{.rows = {{key, {5, 1}}}};
   });
   change::Batch update;
   update.node_id = 7;
@@ -510,6 +510,65 @@ TEST_F(ApplierTest, AnUpdateThatLosesAUniqueCollisionRemovesItsRowAsEverywhereEl
   update.changes.push_back({change::Op::kUpsert, 0, {int64_t{2}, Text{"e"}}});
   ASSERT_TRUE(ApplyAll(*applier, {Msg(1, update)}).ok());
   EXPECT_EQ(Count("SELECT group_concat(id, '') FROM users"), 1);
+}
+
+// Regression (#9 item 2, found by the random writers): a pending local transaction wrote
+// 'a@x' into row 1 and then moved it to 'z@x'. Everywhere else that transaction arrives after
+// the remote insert of (2, 'a@x') and its first write replaces row 2; so row 2 must not stay here.
+TEST_F(ApplierTest, AnUpsertCollidingWithAValueAPendingLocalChangeWroteLoses) {
+  ASSERT_TRUE(app_->Exec("CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT UNIQUE);"
+                         "INSERT INTO users VALUES(1, 'z@x')")
+                  .ok());
+  change::TableSchema users{"users", {"id", "email"}, {0}};
+  users.one_shard = true;
+  const std::vector<Value> one = {int64_t{1}};
+  const uint64_t key = change::RowKeyHash(users, one);
+  auto applier = Open([&](sqlite::Database&, std::optional<uint64_t>) -> Result<PendingKeys> {
+    PendingKeys pending;
+    pending.rows[key] = {6, 1};
+    pending.tables.push_back(users);
+    pending.upserts.push_back({0, key, 5, 1, {int64_t{1}, Text{"A@X"}}});
+    pending.upserts.push_back({0, key, 6, 1, {int64_t{1}, Text{"z@x"}}});
+    return pending;
+  });
+  change::Batch remote;
+  remote.node_id = 7;
+  remote.tables.push_back(users);
+  remote.changes.push_back({change::Op::kUpsert, 0, {int64_t{2}, Text{"a@x"}}});  // case differs
+  remote.changes.push_back({change::Op::kUpsert, 0, {int64_t{3}, Text{"b@x"}}});
+  ASSERT_TRUE(app_->Exec("CREATE UNIQUE INDEX users_email_nocase ON users(email COLLATE NOCASE)")
+                  .ok());
+  ASSERT_TRUE(ApplyAll(*applier, {Msg(1, remote)}).ok());
+  EXPECT_EQ(Count("SELECT group_concat(id, '') FROM users ORDER BY id"), 13);
+  EXPECT_EQ(Count("SELECT count(*) FROM __harmony_conflicts WHERE kind = 'unique' AND "
+                  "json_extract(losing_values, '$[1]') = 'a@x'"),
+            1);
+}
+
+// A remote upsert left out because its own row has a pending local change still removes, here,
+// the unprotected rows it collides with: it removes them on every other node before the local
+// change arrives there.
+TEST_F(ApplierTest, ALeftOutUpsertStillRemovesTheRowsItCollidesWith) {
+  ASSERT_TRUE(app_->Exec("CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT UNIQUE);"
+                         "INSERT INTO users VALUES(1, 'mine'), (3, 'b@x'), (4, 'c@x')")
+                  .ok());
+  change::TableSchema users{"users", {"id", "email"}, {0}};
+  const std::vector<Value> one = {int64_t{1}}, four = {int64_t{4}};
+  const uint64_t key1 = change::RowKeyHash(users, one);
+  const uint64_t key4 = change::RowKeyHash(users, four);
+  auto applier = Open([&](sqlite::Database&, std::optional<uint64_t>) -> Result<PendingKeys> {
+    return PendingKeys{.rows = {{key1, {5, 1}}, {key4, {5, 1}}}};
+  });
+  change::Batch remote;
+  remote.node_id = 7;
+  remote.tables.push_back(users);
+  remote.changes.push_back({change::Op::kUpsert, 0, {int64_t{1}, Text{"b@x"}}});  // left out
+  remote.changes.push_back({change::Op::kUpsert, 0, {int64_t{1}, Text{"c@x"}}});  // left out
+  ASSERT_TRUE(ApplyAll(*applier, {Msg(1, remote)}).ok());
+  // Row 3 ('b@x') goes as everywhere else; row 4 is protected (its local change re-creates it
+  // everywhere); row 1 keeps its local value.
+  EXPECT_EQ(Count("SELECT group_concat(id || email, ',') = '1mine,4c@x' FROM users ORDER BY id"),
+            1);
 }
 
 }  // namespace

@@ -135,9 +135,19 @@ Status RowWriter::RefreshSchema() {
     // start afresh so errors and compatibility checks reflect the schema as it is now.
     statements_.clear();
     columns_.clear();
+    unique_indexes_.clear();
     schema_version_ = version;
   }
   return Status::Ok();
+}
+
+Result<const std::vector<UniqueIndex>*> RowWriter::UniqueIndexes(const std::string& table) {
+  auto it = unique_indexes_.find(table);
+  if (it == unique_indexes_.end()) {
+    HARMONY_ASSIGN_OR_RETURN(std::vector<UniqueIndex> indexes, UniqueIndexesOf(*db_, table));
+    it = unique_indexes_.emplace(table, std::move(indexes)).first;
+  }
+  return &it->second;
 }
 
 Result<const RowWriter::LocalColumns*> RowWriter::ColumnsOf(const std::string& table) {
@@ -245,8 +255,9 @@ Status RowWriter::InsertOrReplace(const change::TableSchema& table, Kind kind,
     return s.WithContext(what + QuoteIdentifier(table.name));
   }
   if (replace_guard_) {
+    HARMONY_ASSIGN_OR_RETURN(const std::vector<UniqueIndex>* indexes, UniqueIndexes(table.name));
     HARMONY_ASSIGN_OR_RETURN(std::vector<std::vector<Value>> others,
-                             FindUniqueConflicts(*db_, table, values));
+                             FindUniqueConflicts(*db_, table, values, *indexes));
     HARMONY_ASSIGN_OR_RETURN(bool replace, replace_guard_(table, others));
     if (!replace) {
       // The change lost to a newer local row: everywhere else that row's arrival removes this

@@ -5,7 +5,9 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
+#include "apply/unique_conflicts.h"
 #include "change/change.h"
 #include "common/result.h"
 #include "sqlite/database.h"
@@ -49,6 +51,10 @@ class RowWriter {
                                                   const std::vector<std::vector<Value>>& others)>;
   void set_replace_guard(ReplaceGuard guard) { replace_guard_ = std::move(guard); }
 
+  // The local table's UNIQUE indexes besides its key (UniqueIndexesOf), cached until the local
+  // schema_version changes. The pointer is valid until the next RefreshSchema.
+  Result<const std::vector<UniqueIndex>*> UniqueIndexes(const std::string& table);
+
   // Drops cached column lists if the schema changed; call at the start of each transaction.
   Status RefreshSchema();
   int64_t schema_version() const { return schema_version_; }
@@ -69,6 +75,7 @@ class RowWriter {
   int64_t schema_version_ = -1;
   std::map<std::string, sqlite::Statement> statements_;
   std::map<std::string, LocalColumns> columns_;
+  std::map<std::string, std::vector<UniqueIndex>> unique_indexes_;
 };
 
 }  // namespace harmony::apply

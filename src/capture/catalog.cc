@@ -58,30 +58,6 @@ Result<std::map<std::string, std::string>> KeyIndexCollations(sqlite::Database& 
 
 }  // namespace
 
-std::optional<change::Collation> CollationNamed(std::string_view name) {
-  auto equals = [&](std::string_view want) {
-    return name.size() == want.size() &&
-           std::equal(name.begin(), name.end(), want.begin(), [](char a, char b) {
-             return (a >= 'a' && a <= 'z' ? a - 'a' + 'A' : a) == b;
-           });
-  };
-  if (name.empty() || equals("BINARY")) return change::Collation::kBinary;
-  if (equals("NOCASE")) return change::Collation::kNocase;
-  if (equals("RTRIM")) return change::Collation::kRtrim;
-  return std::nullopt;
-}
-
-const char* CollationName(change::Collation collation) {
-  switch (collation) {
-    case change::Collation::kNocase:
-      return "NOCASE";
-    case change::Collation::kRtrim:
-      return "RTRIM";
-    default:
-      return "BINARY";
-  }
-}
-
 namespace {
 
 Result<change::TableSchema> ReadTable(sqlite::Database& db, const std::string& name,
@@ -116,7 +92,7 @@ Result<change::TableSchema> ReadTable(sqlite::Database& db, const std::string& n
     const std::string& column = table.columns[index];
     auto it = collations.find(column);
     const std::string declared = it == collations.end() ? "" : it->second;
-    std::optional<change::Collation> collation = CollationNamed(declared);
+    std::optional<change::Collation> collation = change::CollationNamed(declared);
     if (!collation) {
       *skip_reason = "PRIMARY KEY column \"" + column + "\" uses collation \"" + declared +
                      "\", which only the application defines: other nodes cannot tell which "
@@ -126,6 +102,7 @@ Result<change::TableSchema> ReadTable(sqlite::Database& db, const std::string& n
     }
     table.pk_collations.push_back(*collation);
   }
+  HARMONY_ASSIGN_OR_RETURN(table.one_shard, sqlite::HasUniqueIndexBesidesKey(db, name));
   return table;
 }
 
@@ -166,16 +143,6 @@ Result<Catalog> ReadCatalog(sqlite::Database& db, const CatalogOptions& options)
     }
   }
   return catalog;
-}
-
-Result<bool> HasOtherUniqueConstraint(sqlite::Database& db, const std::string& table) {
-  HARMONY_ASSIGN_OR_RETURN(
-      sqlite::Statement q,
-      db.Prepare("SELECT count(*) FROM pragma_index_list(?1) WHERE \"unique\" = 1 "
-                 "AND origin != 'pk'"));
-  HARMONY_RETURN_IF_ERROR(q.BindText(1, table));
-  HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
-  return row && q.ColumnInt(0) > 0;
 }
 
 }  // namespace harmony::capture

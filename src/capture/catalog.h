@@ -40,11 +40,6 @@ struct Catalog {
   std::vector<SkippedTable> skipped;        // user tables harmony will not track, and why
 };
 
-// SQLite's built-in collation named `name` (ASCII-case-insensitive; "" is BINARY), or nullopt for
-// any other (application-defined) collation.
-std::optional<change::Collation> CollationNamed(std::string_view name);
-// "BINARY", "NOCASE" or "RTRIM".
-const char* CollationName(change::Collation collation);
 
 // Reads the user tables of the main schema: ordinary tables only (not sqlite_*, not harmony's,
 // not virtual tables or their shadow tables, not views). Generated columns are left out of the
@@ -54,11 +49,8 @@ const char* CollationName(change::Collation collation);
 // which keys it considers equal. Each table's key collations are in pk_collations. Tables left
 // out by `options` are skipped too, with the pattern that excluded them as the reason; that
 // check comes first, so a deliberately excluded table is not also reported as unreplicable.
+// A table with a UNIQUE constraint or index besides its key (partial and expression indexes
+// included) gets TableSchema::one_shard.
 Result<Catalog> ReadCatalog(sqlite::Database& db, const CatalogOptions& options = {});
-
-// True when `table` has a UNIQUE constraint or index besides its primary key. Rows that collide
-// through one are ordered by the stream only when they travel in the same shard stream
-// (docs/architecture.md, "Secondary UNIQUE constraints").
-Result<bool> HasOtherUniqueConstraint(sqlite::Database& db, const std::string& table);
 
 }  // namespace harmony::capture

@@ -140,11 +140,11 @@ TEST(CatalogTest, RefusesATableWhoseKeyUsesAnApplicationCollation) {
 }
 
 TEST(CatalogTest, CollationNamesAreBuiltInOnes) {
-  EXPECT_EQ(CollationNamed("nocase"), change::Collation::kNocase);
-  EXPECT_EQ(CollationNamed("RTRIM"), change::Collation::kRtrim);
-  EXPECT_EQ(CollationNamed("Binary"), change::Collation::kBinary);
-  EXPECT_EQ(CollationNamed(""), change::Collation::kBinary);
-  EXPECT_EQ(CollationNamed("reverse"), std::nullopt);
+  EXPECT_EQ(change::CollationNamed("nocase"), change::Collation::kNocase);
+  EXPECT_EQ(change::CollationNamed("RTRIM"), change::Collation::kRtrim);
+  EXPECT_EQ(change::CollationNamed("Binary"), change::Collation::kBinary);
+  EXPECT_EQ(change::CollationNamed(""), change::Collation::kBinary);
+  EXPECT_EQ(change::CollationNamed("reverse"), std::nullopt);
 }
 
 TEST(CatalogTest, NoPatternsReplicateEveryTable) {
@@ -250,6 +250,33 @@ TEST(CatalogTest, PatternsMatchingNoTableAreNotAnError) {
   CreateKeyedTables(db, {"a"});
   Catalog catalog = Read(db, {"a", "missing_*"}, {"also_missing"});
   EXPECT_EQ(TableNames(catalog), (std::vector<std::string>{"a"}));
+}
+
+// Issue #9 item 2: every UNIQUE constraint or index besides the key makes a table one_shard.
+TEST(CatalogTest, TablesWithAUniqueConstraintBesidesTheKeyAreOneShard) {
+  test::TempDir dir;
+  sqlite::Database db = testing_util::OpenApp(dir);
+  Exec(db,
+       "CREATE TABLE plain(id INTEGER PRIMARY KEY, v); CREATE INDEX plain_v ON plain(v);"
+       "CREATE TABLE text_key(k TEXT PRIMARY KEY, v);"
+       "CREATE TABLE column_unique(id INTEGER PRIMARY KEY, email TEXT UNIQUE);"
+       "CREATE TABLE table_unique(a, b, c, PRIMARY KEY(a), UNIQUE(b, c)) WITHOUT ROWID;"
+       "CREATE TABLE index_unique(id INTEGER PRIMARY KEY, v);"
+       "CREATE UNIQUE INDEX index_unique_v ON index_unique(v);"
+       "CREATE TABLE partial_unique(id INTEGER PRIMARY KEY, v);"
+       "CREATE UNIQUE INDEX partial_unique_v ON partial_unique(v) WHERE v > 0;"
+       "CREATE TABLE expression_unique(id INTEGER PRIMARY KEY, v);"
+       "CREATE UNIQUE INDEX expression_unique_v ON expression_unique(lower(v));");
+  Catalog c = Read(db, {}, {});
+  for (const char* name : {"plain", "text_key"}) {
+    ASSERT_NE(Find(c, name), nullptr) << name;
+    EXPECT_FALSE(Find(c, name)->one_shard) << name;
+  }
+  for (const char* name : {"column_unique", "table_unique", "index_unique", "partial_unique",
+                           "expression_unique"}) {
+    ASSERT_NE(Find(c, name), nullptr) << name;
+    EXPECT_TRUE(Find(c, name)->one_shard) << name;
+  }
 }
 
 }  // namespace

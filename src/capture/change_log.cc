@@ -27,6 +27,15 @@ Status CreateLogTables(sqlite::Database& db) {
   if (has_collation == 0) {
     HARMONY_RETURN_IF_ERROR(db.Exec("ALTER TABLE __harmony_columns ADD COLUMN collation TEXT"));
   }
+  // Logs created before one-shard routing lack the column; their shapes read as keyed, so a table
+  // with a secondary UNIQUE constraint gets a new shape at the next install.
+  HARMONY_ASSIGN_OR_RETURN(
+      int64_t has_one_shard,
+      db.QueryInt("SELECT count(*) FROM pragma_table_info('__harmony_tables') "
+                  "WHERE name = 'one_shard'"));
+  if (has_one_shard == 0) {
+    HARMONY_RETURN_IF_ERROR(db.Exec("ALTER TABLE __harmony_tables ADD COLUMN one_shard INTEGER"));
+  }
   std::random_device rd;
   // 62 bits keeps it positive as an SQLite INTEGER.
   uint64_t epoch = ((uint64_t{rd()} << 32) | rd()) & ((uint64_t{1} << 62) - 1);

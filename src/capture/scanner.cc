@@ -157,9 +157,11 @@ Result<ScanResult> Scanner::Scan(uint64_t after_seq, uint64_t up_to, const Batch
   return result;
 }
 
-Result<std::unordered_map<uint64_t, uint64_t>> PendingRowKeys(sqlite::Database& db,
-                                                              std::optional<uint64_t> after_seq) {
-  std::unordered_map<uint64_t, uint64_t> keys;
+Result<change::PendingChanges> PendingRowKeys(sqlite::Database& db, uint32_t shards,
+                                             std::optional<uint64_t> after_seq) {
+  change::PendingChanges pending;
+  change::PendingRows& keys = pending.rows;
+  std::map<int64_t, uint32_t> upsert_tables;  // tid -> index into pending.tables
   uint64_t published = 0;
   if (after_seq) {
     published = *after_seq;
@@ -184,12 +186,17 @@ Result<std::unordered_map<uint64_t, uint64_t>> PendingRowKeys(sqlite::Database& 
       it = shapes.emplace(tid, std::move(shape)).first;
     }
     const change::TableSchema& shape = it->second;
+    // Routed as the scanner routes a change with key identity (change::ShardHash).
+    auto note = [&](uint64_t key_hash) {
+      const uint64_t shard_hash = shape.one_shard ? change::TableShardHash(shape) : key_hash;
+      keys[key_hash] = {seq, change::ShardOf(shard_hash, shards)};  // rows come in seq order
+    };
     const auto op = static_cast<LogOp>(rows.ColumnInt(2));
     // Rows with whole-row identity (kDeleteRow, a new row whose key has a NULL) are never
     // protected: their changes commute, and a key with a NULL names no row.
     if (op == LogOp::kUpdate || op == LogOp::kDelete) {  // the old key
       ReadLogValues(rows, cols.keys, shape.pk.size(), &key);
-      keys[change::RowKeyHash(shape, key)] = seq;  // rows come in seq order
+      note(change::RowKeyHash(shape, key));
     }
     if (op == LogOp::kInsert || op == LogOp::kUpdate || op == LogOp::kBackfill) {  // new key
       std::vector<int> pk_positions;
@@ -198,10 +205,26 @@ Result<std::unordered_map<uint64_t, uint64_t>> PendingRowKeys(sqlite::Database& 
       ReadLogValues(rows, pk_positions, shape.pk.size(), &key);
       bool null_key = false;
       for (const Value& v : key) null_key = null_key || std::holds_alternative<Null>(v);
-      if (!null_key) keys[change::RowKeyHash(shape, key)] = seq;
+      uint64_t key_hash = 0;
+      if (!null_key) {
+        key_hash = change::RowKeyHash(shape, key);
+        note(key_hash);
+      }
+      if (shape.one_shard) {
+        auto [table, added] =
+            upsert_tables.emplace(tid, static_cast<uint32_t>(pending.tables.size()));
+        if (added) pending.tables.push_back(shape);
+        change::PendingUpsert upsert;
+        upsert.table = table->second;
+        upsert.row_hash = key_hash;
+        upsert.log_seq = seq;
+        upsert.shard = change::ShardOf(change::TableShardHash(shape), shards);
+        ReadLogValues(rows, cols.values, shape.columns.size(), &upsert.values);
+        pending.upserts.push_back(std::move(upsert));
+      }
     }
   }
-  return keys;
+  return pending;
 }
 
 }  // namespace harmony::capture

@@ -61,12 +61,15 @@ class Scanner {
 };
 
 // For every row with a local change still protected from remote changes: its row-key hash
-// (change::RowKeyHash) -> the newest change-log seq touching it. Protected are the changes with
+// (change::RowKeyHash) -> the newest change-log seq touching it and the shard (1..shards) its
+// messages are sent in, routed exactly as Scanner routes them. Protected are the changes with
 // seq > after_seq, or, when after_seq is nullopt, those not yet recorded as published. The
 // applier skips remote changes to these rows while the local change is not yet in the stream
 // ahead of them: that change comes later in the stream and wins on every node anyway; skipping
 // avoids showing the older value meanwhile.
-Result<std::unordered_map<uint64_t, uint64_t>> PendingRowKeys(
-    sqlite::Database& db, std::optional<uint64_t> after_seq = std::nullopt);
+// Also lists, for tables with TableSchema::one_shard, the values every such change wrote
+// (PendingChanges::upserts): inserts, the new side of updates, backfills.
+Result<change::PendingChanges> PendingRowKeys(sqlite::Database& db, uint32_t shards,
+                                             std::optional<uint64_t> after_seq = std::nullopt);
 
 }  // namespace harmony::capture

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "capture/capture_test_util.h"
 #include "capture/catalog.h"
 #include "capture/schema_sync.h"
@@ -93,6 +95,63 @@ TEST_F(ScannerTest, ChangesGoToTheShardOfTheirRowKey) {
   EXPECT_GT(out.size(), 1u);
 }
 
+// Issue #9 item 2: rows of a table with a UNIQUE constraint besides its key are ordered against
+// each other only inside one stream, so all of its changes share the shard of its name; the
+// pending-row protection routes them the same way. A UNIQUE index created later moves the table.
+TEST_F(ScannerTest, TablesWithASecondaryUniqueConstraintUseOneShard) {
+  Exec(*db_, "CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT UNIQUE)");
+  auto sync = SyncCapture(*db_, {}, /*backfill=*/true);
+  ASSERT_TRUE(sync.ok()) << sync.status().ToString();
+  const change::TableSchema users{"users", {"id", "email"}, {0}};
+  const uint32_t table_shard = change::ShardOf(change::TableShardHash(users), 4);
+  auto expect_one_shard = [&](const std::string& table, uint64_t after) {
+    std::set<uint32_t> shards;
+    for (const Emitted& e : Scan({.shards = 4, .max_changes_per_batch = 1000}, after)) {
+      for (const auto& c : e.batch.changes) {
+        if (e.batch.tables[c.table].name == table) shards.insert(e.shard);
+      }
+    }
+    return shards;
+  };
+  for (int i = 0; i < 40; ++i) {
+    const std::string id = std::to_string(i);
+    Exec(*db_, "INSERT INTO users VALUES(" + id + ", 'u" + id + "'); INSERT INTO t VALUES(" + id +
+                   ", 0)");
+  }
+  Exec(*db_, "DELETE FROM users WHERE id < 5; UPDATE users SET id = 100 WHERE id = 7");
+  EXPECT_EQ(expect_one_shard("users", 0), std::set<uint32_t>{table_shard});
+  EXPECT_GT(expect_one_shard("t", 0).size(), 1u);  // other tables stay spread by key
+  auto keys = PendingRowKeys(*db_, 4);
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  const std::vector<Value> k20 = {int64_t{20}}, k100 = {int64_t{100}};
+  EXPECT_EQ(keys->rows.at(change::RowKeyHash(users, k20)).shard, table_shard);
+  EXPECT_EQ(keys->rows.at(change::RowKeyHash(users, k100)).shard, table_shard);
+  const change::TableSchema t{"t", {"id", "v"}, {0}};
+  const std::vector<Value> t20 = {int64_t{20}};
+  EXPECT_EQ(keys->rows.at(change::RowKeyHash(t, t20)).shard,
+            change::ShardOf(change::RowKeyHash(t, t20), 4));
+  // Every value a pending change wrote into users is listed, intermediate ones included (the
+  // row 7 that became 100), in log order; t's are not (no UNIQUE index besides its key).
+  ASSERT_EQ(keys->tables.size(), 1u);
+  EXPECT_EQ(keys->tables[0].name, "users");
+  ASSERT_EQ(keys->upserts.size(), 41u);  // 40 inserts and the key change's new row
+  EXPECT_TRUE(SameValue(keys->upserts[7].values[1], Value{Text{"u7"}}));
+  EXPECT_EQ(keys->upserts[7].row_hash, change::RowKeyHash(users, std::vector<Value>{int64_t{7}}));
+  EXPECT_TRUE(SameValue(keys->upserts[40].values[0], Value{int64_t{100}}));
+  EXPECT_EQ(keys->upserts[40].shard, table_shard);
+  EXPECT_LT(keys->upserts[7].log_seq, keys->upserts[40].log_seq);
+
+  // A UNIQUE index made later reshapes t: its new changes go to its one shard.
+  auto last = db_->QueryInt("SELECT max(seq) FROM __harmony_change_log");
+  ASSERT_TRUE(last.ok());
+  Exec(*db_, "CREATE UNIQUE INDEX t_v ON t(v, id)");
+  sync = SyncCapture(*db_, {}, /*backfill=*/true);
+  ASSERT_TRUE(sync.ok()) << sync.status().ToString();
+  for (int i = 0; i < 40; ++i) Exec(*db_, "UPDATE t SET v = 1 WHERE id = " + std::to_string(i));
+  const uint32_t t_shard = change::ShardOf(change::TableShardHash(t), 4);
+  EXPECT_EQ(expect_one_shard("t", static_cast<uint64_t>(*last)), std::set<uint32_t>{t_shard});
+}
+
 TEST_F(ScannerTest, LargeBatchesAreSplitIntoPartsEndingWithLastPart) {
   Exec(*db_,
        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 25)"
@@ -110,13 +169,13 @@ TEST_F(ScannerTest, LargeBatchesAreSplitIntoPartsEndingWithLastPart) {
 
 TEST_F(ScannerTest, PendingRowKeysCoverUnpublishedOldAndNewKeys) {
   Exec(*db_, "INSERT INTO t VALUES(1, 'a'); UPDATE t SET id = 2 WHERE id = 1");
-  auto keys = PendingRowKeys(*db_);
+  auto keys = PendingRowKeys(*db_, 1);
   ASSERT_TRUE(keys.ok()) << keys.status().ToString();
   Value one{int64_t{1}}, two{int64_t{2}}, three{int64_t{3}};
   const change::TableSchema t{"t", {"id", "v"}, {0}};
-  EXPECT_EQ(keys->at(change::RowKeyHash(t, std::span<const Value>(&one, 1))), 2u);
-  EXPECT_EQ(keys->at(change::RowKeyHash(t, std::span<const Value>(&two, 1))), 2u);
-  EXPECT_FALSE(keys->count(change::RowKeyHash(t, std::span<const Value>(&three, 1))));
+  EXPECT_EQ(keys->rows.at(change::RowKeyHash(t, std::span<const Value>(&one, 1))).log_seq, 2u);
+  EXPECT_EQ(keys->rows.at(change::RowKeyHash(t, std::span<const Value>(&two, 1))).log_seq, 2u);
+  EXPECT_FALSE(keys->rows.count(change::RowKeyHash(t, std::span<const Value>(&three, 1))));
 }
 
 // A short rendering of a change for comparisons: op letter and values.
@@ -199,15 +258,15 @@ TEST_F(ScannerTest, PendingRowKeysUseTheCanonicalKeyAndSkipNullKeys) {
   Exec(*db_,
        "INSERT INTO n VALUES('Hello', 1); INSERT INTO z VALUES(NULL, 1);"
        "INSERT INTO z VALUES(2.0, 1)");
-  auto keys = PendingRowKeys(*db_);
+  auto keys = PendingRowKeys(*db_, 1);
   ASSERT_TRUE(keys.ok()) << keys.status().ToString();
-  EXPECT_EQ(keys->size(), 2u);
+  EXPECT_EQ(keys->rows.size(), 2u);
   const change::TableSchema n{"N", {"k", "v"}, {0}, {change::Collation::kNocase}};
   const change::TableSchema z{"z", {"k", "v"}, {0}};
   const std::vector<Value> hello = {Text{"hELLO"}};
   const std::vector<Value> two = {int64_t{2}};
-  EXPECT_EQ(keys->count(change::RowKeyHash(n, hello)), 1u);
-  EXPECT_EQ(keys->count(change::RowKeyHash(z, two)), 1u);
+  EXPECT_EQ(keys->rows.count(change::RowKeyHash(n, hello)), 1u);
+  EXPECT_EQ(keys->rows.count(change::RowKeyHash(z, two)), 1u);
 }
 
 }  // namespace

@@ -96,8 +96,10 @@ Result<bool> KeyMayBeNull(sqlite::Database& db, const change::TableSchema& t) {
 Result<int64_t> RegisterShape(sqlite::Database& db, const change::TableSchema& t) {
   HARMONY_ASSIGN_OR_RETURN(
       sqlite::Statement ins,
-      db.Prepare("INSERT INTO __harmony_tables(name, active) VALUES(?1, 1) RETURNING tid"));
+      db.Prepare("INSERT INTO __harmony_tables(name, active, one_shard) VALUES(?1, 1, ?2) "
+                 "RETURNING tid"));
   HARMONY_RETURN_IF_ERROR(ins.BindText(1, t.name));
+  HARMONY_RETURN_IF_ERROR(ins.BindInt(2, t.one_shard ? 1 : 0));
   HARMONY_ASSIGN_OR_RETURN(bool row, ins.Step());
   if (!row) return Status::Internal("register table " + t.name + ": no tid returned");
   int64_t tid = ins.ColumnInt(0);
@@ -115,7 +117,7 @@ Result<int64_t> RegisterShape(sqlite::Database& db, const change::TableSchema& t
         col.Bind(4, pk_it == t.pk.end() ? Value{Null{}} : Value{int64_t(pk_it - t.pk.begin())}));
     HARMONY_RETURN_IF_ERROR(col.Bind(
         5, pk_it == t.pk.end() ? Value{Null{}}
-                               : Value{Text{CollationName(t.KeyCollation(pk_it - t.pk.begin()))}}));
+                               : Value{Text{change::CollationName(t.KeyCollation(pk_it - t.pk.begin()))}}));
     HARMONY_RETURN_IF_ERROR(col.Run());
   }
   return tid;
@@ -161,12 +163,13 @@ std::string TriggerSql(const TrackedTable& table) {
 
 Result<change::TableSchema> LoadShape(sqlite::Database& db, int64_t tid) {
   HARMONY_ASSIGN_OR_RETURN(sqlite::Statement name_q,
-                           db.Prepare("SELECT name FROM __harmony_tables WHERE tid = ?1"));
+                           db.Prepare("SELECT name, one_shard FROM __harmony_tables WHERE tid = ?1"));
   HARMONY_RETURN_IF_ERROR(name_q.BindInt(1, tid));
   HARMONY_ASSIGN_OR_RETURN(bool found, name_q.Step());
   if (!found) return Status::NotFound("table shape " + std::to_string(tid) + " is not registered");
   change::TableSchema t;
   t.name = name_q.ColumnText(0);
+  t.one_shard = !name_q.ColumnIsNull(1) && name_q.ColumnInt(1) != 0;
   HARMONY_ASSIGN_OR_RETURN(
       sqlite::Statement cols,
       db.Prepare("SELECT name, pk_pos, collation FROM __harmony_columns WHERE tid = ?1 "
@@ -178,7 +181,7 @@ Result<change::TableSchema> LoadShape(sqlite::Database& db, int64_t tid) {
     if (!row) break;
     if (!cols.ColumnIsNull(1)) {
       const std::string name = cols.ColumnIsNull(2) ? "" : cols.ColumnText(2);
-      std::optional<change::Collation> collation = CollationNamed(name);
+      std::optional<change::Collation> collation = change::CollationNamed(name);
       if (!collation) {
         return Status::Corruption("table shape " + std::to_string(tid) + ": unknown collation " +
                                   name);
@@ -240,7 +243,8 @@ Result<std::vector<TrackedTable>> InstallTriggersInTransaction(
       int64_t tid = it->second;
       active.erase(it);
       entry.triggers_were_missing = triggers != 3;
-      if (old == t) {
+      // A UNIQUE index created or dropped moves the table's changes between shards: a new shape.
+      if (old == t && old.one_shard == t.one_shard) {
         entry.tid = tid;
         entry.install =
             triggers == 3 ? TrackedTable::Install::kUnchanged : TrackedTable::Install::kRepaired;

@@ -4,7 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/value.h"
@@ -21,6 +24,12 @@ enum class Collation : uint8_t {
   kRtrim = 2,   // trailing spaces (0x20) ignored
 };
 
+// SQLite's built-in collation named `name` (ASCII-case-insensitive; "" is BINARY), or nullopt for
+// any other (application-defined) collation.
+std::optional<Collation> CollationNamed(std::string_view name);
+// "BINARY", "NOCASE" or "RTRIM".
+const char* CollationName(Collation collation);
+
 // The shape of a replicated table as the sending node saw it when it captured the change.
 // Columns are in declaration order (generated columns excluded); `pk` indexes into `columns`
 // in primary-key order.
@@ -31,6 +40,14 @@ struct TableSchema {
   // The collation of each key column, parallel to `pk`. Empty means every key column is BINARY
   // (so schemas built without it stay valid); use KeyCollation() to read it.
   std::vector<Collation> pk_collations = {};
+  // Every change of this table travels in one shard stream, whatever its key (ShardHash): set by
+  // capture::ReadCatalog when the table has a UNIQUE constraint or index besides its primary key,
+  // because rows with different keys that claim one unique value are only ordered against each
+  // other inside one stream (docs/architecture.md, "Secondary UNIQUE constraints", issue #9).
+  // A property of the sending node's routing: not on the wire and not part of operator== (a
+  // decoded shape always has it false; the applier reads routing from the shard a message
+  // arrived on).
+  bool one_shard = false;
 
   Collation KeyCollation(size_t pk_index) const {
     return pk_index < pk_collations.size() ? pk_collations[pk_index] : Collation::kBinary;
@@ -95,6 +112,37 @@ struct Batch {
 struct Position {
   uint32_t shard = 0;
   uint64_t stream_seq = 0;
+};
+
+// A row with a local change not yet in the stream (capture::PendingRowKeys): the newest
+// change-log seq touching it, and the shard its messages travel in (change::ShardOf of
+// change::ShardHash on this node).
+struct PendingRow {
+  uint64_t log_seq = 0;
+  uint32_t shard = 0;
+};
+// Row identity hash (change::ChangeRowHash) -> its pending local change.
+using PendingRows = std::unordered_map<uint64_t, PendingRow>;
+
+// The values one pending local change wrote into a row of a table with a UNIQUE constraint
+// besides its key (TableSchema::one_shard). Intermediate values count, not only the row's
+// current ones: on every other node that change, applied after the remote changes this node is
+// now receiving, replaces the rows it collides with there (issue #9 item 2).
+struct PendingUpsert {
+  uint32_t table = 0;         // index into PendingChanges::tables
+  uint64_t row_hash = 0;      // RowKeyHash of its key; 0 when the key has a NULL
+  uint64_t log_seq = 0;       // change-log seq of the change
+  uint32_t shard = 0;         // the shard its message travels in
+  std::vector<Value> values;  // one per tables[table].columns
+};
+
+// Everything about this node's changes not yet in the stream that the applier weighs remote
+// changes against (capture::PendingRowKeys).
+struct PendingChanges {
+  PendingRows rows;
+  std::vector<TableSchema> tables;     // shapes the upserts refer to
+  std::vector<PendingUpsert> upserts;  // in change-log order
+  bool empty() const { return rows.empty() && upserts.empty(); }
 };
 
 }  // namespace harmony::change

@@ -141,7 +141,10 @@ uint64_t ChangeRowHash(const TableSchema& table, const Change& change) {
   return RowKeyHash(table, key);
 }
 
+uint64_t TableShardHash(const TableSchema& table) { return Hash(table.name, false, {}, nullptr); }
+
 uint64_t ShardHash(const TableSchema& table, const Change& change) {
+  if (table.one_shard) return TableShardHash(table);
   if (IdentityOf(change.op) != Identity::kRow) return ChangeRowHash(table, change);
   // By its key (NULLs included), not its content: every change to one row — whatever values it
   // goes through — then travels in one shard stream, in order. Hashing the content would put

@@ -27,10 +27,16 @@ uint64_t WholeRowHash(const TableSchema& table, std::span<const Value> row);
 // values for Identity::kRow.
 uint64_t ChangeRowHash(const TableSchema& table, const Change& change);
 
-// The hash that picks the shard of `change`: ChangeRowHash for changes with key identity; for
-// whole-row identity, RowKeyHash of the row's key values, NULLs included (so every change of a
+// The hash that picks the shard of `change`: for a table with TableSchema::one_shard,
+// TableShardHash(table) for every change; else ChangeRowHash for changes with key identity, and
+// for whole-row identity RowKeyHash of the row's key values, NULLs included (so every change of a
 // row with a NULL key stays in one shard stream, in order).
 uint64_t ShardHash(const TableSchema& table, const Change& change);
+
+// The hash that picks the one shard of a one_shard table: RowKeyHash with no key values (XXH3-64
+// of the ASCII-lowercased name and one 0x00 byte), so every node sends the table's changes to
+// the same shard.
+uint64_t TableShardHash(const TableSchema& table);
 
 // True when some primary-key value of `row` (all columns, in column order) is NULL: SQLite treats
 // every such row as distinct, so it has no identity by key.

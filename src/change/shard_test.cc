@@ -165,6 +165,30 @@ TEST(ShardTest, ChangeRowHashFollowsTheChangesIdentity) {
   EXPECT_EQ(ChangeRowHash(t, {Op::kDeleteRow, 0, row}), WholeRowHash(t, row));
 }
 
+TEST(ShardTest, OneShardTableSendsEveryChangeToTheShardOfItsName) {
+  // Issue #9 item 2: rows of a table with a secondary UNIQUE constraint must be ordered against
+  // each other, so all of them share one stream.
+  TableSchema t = Table("Users");
+  t.columns.push_back("email");
+  t.one_shard = true;
+  const std::string bytes("users\0", 6);
+  const uint64_t table_hash = XXH3_64bits(bytes.data(), bytes.size());
+  EXPECT_EQ(TableShardHash(t), table_hash);
+  std::set<uint32_t> shards;
+  for (int64_t id = 0; id < 100; ++id) {
+    shards.insert(ShardOf(ShardHash(t, {Op::kUpsert, 0, {id, Text{"a@x"}}}), 7));
+    shards.insert(ShardOf(ShardHash(t, {Op::kDelete, 0, {id}}), 7));
+    shards.insert(ShardOf(ShardHash(t, {Op::kInsertRow, 0, {Null{}, int64_t{id}}}), 7));
+  }
+  EXPECT_EQ(shards, std::set<uint32_t>{ShardOf(table_hash, 7)});
+  // The row's identity does not change with the routing.
+  EXPECT_EQ(ChangeRowHash(t, {Op::kDelete, 0, {int64_t{1}}}), KeyHash("users", {int64_t{1}}));
+  // Nor does shape equality: the flag is the sender's routing, not on the wire.
+  TableSchema plain = t;
+  plain.one_shard = false;
+  EXPECT_TRUE(plain == t);
+}
+
 TEST(ShardTest, ShardOfWithOneShardIsAlwaysOne) {
   for (uint64_t h :
        {uint64_t{0}, uint64_t{1}, uint64_t{12345}, std::numeric_limits<uint64_t>::max()}) {

@@ -117,15 +117,14 @@ Result<CaptureState> PrepareCapture(const config::Config& config) {
   std::string names;
   for (const auto& t : sync.tracked) names += (names.empty() ? "" : ", ") + t.schema.name;
   if (config.replication_log.shards > 1) {
+    std::string one_shard;
     for (const auto& t : sync.tracked) {
-      HARMONY_ASSIGN_OR_RETURN(bool other_unique,
-                               capture::HasOtherUniqueConstraint(db, t.schema.name));
-      if (!other_unique) continue;
-      spdlog::warn("table \"{}\" has a UNIQUE constraint besides its primary key: with shards = "
-                   "{}, two rows inserted at once on two nodes with the same unique value may end "
-                   "differently on each node; use shards = 1 for such tables' clusters "
-                   "(docs/architecture.md, \"Secondary UNIQUE constraints\")",
-                   t.schema.name, config.replication_log.shards);
+      if (t.schema.one_shard) one_shard += (one_shard.empty() ? "" : ", ") + t.schema.name;
+    }
+    if (!one_shard.empty()) {
+      spdlog::info("table(s) with a UNIQUE constraint besides the primary key, each sent in one "
+                   "shard so that colliding rows are ordered: {}",
+                   one_shard);
     }
   }
   spdlog::info("capturing changes on {} table(s): {}", sync.tracked.size(), names);
@@ -251,7 +250,12 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
   std::unique_ptr<ApplyLoop> apply_loop;
   if (config.replicate) {
     apply::PendingKeysFn pending;
-    if (config.publish) pending = capture::PendingRowKeys;
+    if (config.publish) {
+      pending = [shards = config.replication_log.shards](sqlite::Database& db,
+                                                         std::optional<uint64_t> after) {
+        return capture::PendingRowKeys(db, shards, after);
+      };
+    }
     apply::ApplyOptions apply_options{.db_path = config.db_path,
                                       .node_id = node_id,
                                       .shards = config.replication_log.shards,

@@ -1,5 +1,7 @@
 #include "sqlite/database.h"
 
+#include <algorithm>
+
 #include <sqlite3.h>
 
 #include <string>
@@ -304,6 +306,21 @@ Result<bool> TableExists(Database& db, std::string_view name) {
   HARMONY_ASSIGN_OR_RETURN(
       Statement q,
       db.Prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1"));
+  HARMONY_RETURN_IF_ERROR(q.BindText(1, name));
+  HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
+  return row && q.ColumnInt(0) > 0;
+}
+
+bool SameIdentifier(std::string_view a, std::string_view b) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
+}
+
+Result<bool> HasUniqueIndexBesidesKey(Database& db, std::string_view name) {
+  HARMONY_ASSIGN_OR_RETURN(
+      Statement q, db.Prepare("SELECT count(*) FROM pragma_index_list(?1, 'main') WHERE "
+                              "\"unique\" = 1 AND origin != 'pk'"));
   HARMONY_RETURN_IF_ERROR(q.BindText(1, name));
   HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
   return row && q.ColumnInt(0) > 0;

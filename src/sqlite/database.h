@@ -124,9 +124,18 @@ Status QuickCheck(Database& db);
 // True if the main schema of `db` has an ordinary table named exactly `name`.
 Result<bool> TableExists(Database& db, std::string_view name);
 
+// True when table `name` of the main schema has a UNIQUE constraint or index besides its PRIMARY
+// KEY (partial and expression indexes included): PRAGMA index_list rows with unique = 1 and
+// origin other than 'pk'. False for a table that does not exist. Errors: SQLite's.
+Result<bool> HasUniqueIndexBesidesKey(Database& db, std::string_view name);
+
 // Drops, in one IMMEDIATE transaction, every trigger, view, index and table whose name starts with
 // `prefix` (matched literally), triggers first. Indexes SQLite created itself go with their table.
 Status DropObjectsWithPrefix(Database& db, std::string_view prefix);
+
+// True when SQLite takes `a` and `b` for the same identifier (table, column, index name): equal
+// after folding ASCII A-Z to a-z, and nothing else (sqlite3StrICmp; "É" and "é" differ).
+bool SameIdentifier(std::string_view a, std::string_view b);
 
 // "name" with embedded double quotes doubled: safe for any table or column name.
 std::string QuoteIdentifier(std::string_view name);

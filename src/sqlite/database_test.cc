@@ -159,6 +159,22 @@ TEST_F(DatabaseTest, ExclusiveLockingModeCannotWriteBesideAnotherConnection) {
   EXPECT_NE(s.message().find("database is locked"), std::string::npos) << s.message();
 }
 
+TEST(SameIdentifierTest, FoldsAsciiCaseOnlyLikeSqlite) {
+  EXPECT_TRUE(SameIdentifier("Users", "users"));
+  EXPECT_TRUE(SameIdentifier("ORDER_items", "order_ITEMS"));
+  EXPECT_FALSE(SameIdentifier("users", "user"));
+  EXPECT_FALSE(SameIdentifier("\xc3\x89t\xc3\xa9", "\xc3\xa9t\xc3\xa9"));  // "Été" vs "été"
+  // SQLite agrees: the second CREATE TABLE names the same table.
+  test::TempDir dir;
+  OpenOptions options;
+  options.create = true;
+  auto db = Database::Open(dir.path() + "/t.db", options);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  ASSERT_TRUE(db->Exec("CREATE TABLE Users(id)").ok());
+  EXPECT_FALSE(db->Exec("CREATE TABLE users(id)").ok());
+  EXPECT_TRUE(db->Exec("CREATE TABLE \"\xc3\xa9t\xc3\xa9\"(id); CREATE TABLE \"\xc3\x89t\xc3\xa9\"(id)").ok());
+}
+
 TEST(QuoteTest, QuotesAreDoubled) {
   EXPECT_EQ(QuoteIdentifier("a\"b c"), "\"a\"\"b c\"");
   EXPECT_EQ(QuoteString("it's"), "'it''s'");

@@ -2,7 +2,8 @@
 // stop, every node ends with the same data. Prints how long convergence took. Besides plain
 // INTEGER and TEXT keys, the tables' keys exercise row identity (#9): NOCASE and RTRIM keys
 // written in spellings SQLite considers equal, an untyped key written as INTEGER or equal REAL,
-// and keys that are NULL (each such row distinct).
+// and keys that are NULL (each such row distinct); and a secondary UNIQUE column whose values
+// collide between rows (issue #9 item 2), written with OR REPLACE as an application must.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -71,13 +72,16 @@ constexpr MixTable kTables[] = {
     {"d", "k", "w"},   // TEXT COLLATE RTRIM key
     {"e", "k", "w"},   // untyped key: INTEGER, equal REAL, or NULL
     {"f", "k", "w"},   // TEXT key that is sometimes NULL
+    {"g", "id", "w"},  // INTEGER PRIMARY KEY and a UNIQUE column w with few values
 };
+constexpr int kUniqueTable = 6;
 
 // Key number `n` of table `t`, spelled one of the ways SQLite considers the same key.
 Value RandomKey(int t, int n, std::mt19937_64& rng) {
   const std::string name = "k" + std::to_string(n);
   switch (t) {
     case 0:
+    case kUniqueTable:
       return int64_t{n};
     case 2: {  // NOCASE: random ASCII case
       std::string k = name;
@@ -109,7 +113,8 @@ class RandomWritersTest : public ClusterTest,
            "CREATE TABLE c(k TEXT COLLATE NOCASE PRIMARY KEY, v, w);"
            "CREATE TABLE d(k TEXT COLLATE RTRIM PRIMARY KEY, v, w);"
            "CREATE TABLE e(k PRIMARY KEY, v, w);"
-           "CREATE TABLE f(k TEXT PRIMARY KEY, v, w);";
+           "CREATE TABLE f(k TEXT PRIMARY KEY, v, w);"
+           "CREATE TABLE g(id INTEGER PRIMARY KEY, v, w UNIQUE);";
   }
   std::string ExtraConfig(int) const override {
     return "[replication_log]\nshards = " + std::to_string(GetParam().shards) + "\n";
@@ -128,15 +133,23 @@ class RandomWritersTest : public ClusterTest,
     const std::string c2 = kTables[table].c2;
     std::string sql;
     std::vector<Value> args;
+    // g's w collides between rows: statements that may meet a collision replace the other row
+    // (plain INSERT or UPDATE would fail with a UNIQUE constraint error).
+    const bool unique = table == kUniqueTable;
+    const std::string or_replace = unique ? " OR REPLACE" : "";
+    auto value2 = [&]() -> Value {
+      return unique ? Value{int64_t(rng() % 8)} : RandomValue(rng);
+    };
     switch (rng() % 7) {
       case 0:
         sql = "INSERT OR REPLACE INTO " + t + " VALUES(?1, ?2, ?3)";
-        args = {k, RandomValue(rng), int64_t(rng() % 100)};
+        args = {k, RandomValue(rng), unique ? value2() : Value{int64_t(rng() % 100)}};
         break;
       case 1:
         // IS: with a NULL key this updates every NULL-key row, which may leave identical rows.
-        sql = "UPDATE " + t + " SET " + c1 + " = ?2, " + c2 + " = ?3 WHERE " + pk + " IS ?1";
-        args = {k, RandomValue(rng), RandomValue(rng)};
+        sql = "UPDATE" + or_replace + " " + t + " SET " + c1 + " = ?2, " + c2 + " = ?3 WHERE " +
+              pk + " IS ?1";
+        args = {k, RandomValue(rng), value2()};
         break;
       case 2:
         sql = "DELETE FROM " + t + " WHERE " + pk + " IS ?1";
@@ -154,13 +167,15 @@ class RandomWritersTest : public ClusterTest,
         args = {k, k2};
         break;
       case 5:
-        sql = "INSERT INTO " + t + " VALUES(?1, ?2, ?3) ON CONFLICT(" + pk + ") DO UPDATE SET " +
-              c1 + " = excluded." + c1;
-        args = {k, RandomValue(rng), RandomValue(rng)};
+        // For g the upsert's insert may still collide on w: replace instead.
+        sql = unique ? "INSERT OR REPLACE INTO " + t + " VALUES(?1, ?2, ?3)"
+                     : "INSERT INTO " + t + " VALUES(?1, ?2, ?3) ON CONFLICT(" + pk +
+                           ") DO UPDATE SET " + c1 + " = excluded." + c1;
+        args = {k, RandomValue(rng), value2()};
         break;
       default:
         sql = "INSERT OR IGNORE INTO " + t + " VALUES(?1, ?2, ?3)";
-        args = {k, RandomValue(rng), int64_t(rng() % 100)};
+        args = {k, RandomValue(rng), unique ? value2() : Value{int64_t(rng() % 100)}};
         break;
     }
     HARMONY_ASSIGN_OR_RETURN(sqlite::Statement stmt, db.Prepare(sql));
