@@ -8,6 +8,20 @@
 namespace harmony::apply {
 namespace {
 
+// Whether applying `c` writes a row (and so can collide through a UNIQUE index): not a delete,
+// and not a kRowCopies that leaves no copy.
+bool WritesRow(const change::Change& c) {
+  if (c.op == change::Op::kDelete || c.op == change::Op::kDeleteRow) return false;
+  if (c.op == change::Op::kRowCopies) {
+    const int64_t* n = c.values.empty() ? nullptr : std::get_if<int64_t>(&c.values.back());
+    return n != nullptr && *n > 0;
+  }
+  return true;
+}
+
+}  // namespace
+namespace {
+
 // Own messages passed over without a transaction before their stream positions are stored
 // anyway (so that a restart does not re-read too many of them).
 constexpr uint64_t kPersistEvery = 1000;
@@ -287,7 +301,10 @@ Status Applier::ApplyChange(const change::TableSchema& table, const change::Chan
   const uint64_t hash = change::ChangeRowHash(table, c);
   // A change with whole-row identity is never skipped: its row is named by its content, and
   // such changes commute with the local ones.
-  if (!pending_.rows.empty() && change::IdentityOf(c.op) == change::Identity::kKey) {
+  // Rows with whole-row identity are protected by content when they travel as a state
+  // (kRowCopies); the steps of older builds (ops 3-5) cannot be.
+  if (!pending_.rows.empty() &&
+      (change::IdentityOf(c.op) == change::Identity::kKey || c.op == change::Op::kRowCopies)) {
     auto it = pending_.rows.find(hash);
     if (it != pending_.rows.end()) {
       // The row has a local change; skip this one unless that change is already in the stream
@@ -302,7 +319,7 @@ Status Applier::ApplyChange(const change::TableSchema& table, const change::Chan
   if (m != nullptr && options_.shards > 1) {
     HARMONY_RETURN_IF_ERROR(CheckRouting(table, c, hash, m->shard));
   }
-  if (!pending_.upserts.empty() && c.op != change::Op::kDelete && c.op != change::Op::kDeleteRow) {
+  if (!pending_.upserts.empty() && WritesRow(c)) {
     HARMONY_ASSIGN_OR_RETURN(bool loses, LosesToPendingUpsert(table, c, hash));
     if (loses) {
       // Everywhere else that local change arrives after this one and replaces its row by the
@@ -311,6 +328,11 @@ Status Applier::ApplyChange(const change::TableSchema& table, const change::Chan
       stats_.skipped_pending.fetch_add(1, std::memory_order_relaxed);
       HARMONY_RETURN_IF_ERROR(RecordConflict("unique", table, c, m, origin));
       HARMONY_RETURN_IF_ERROR(ApplyCollisionsOf(table, c));
+      if (c.op == change::Op::kRowCopies) {  // its copies would be replaced everywhere
+        std::vector<Value> none = c.values;
+        none.back() = int64_t{0};
+        return writer_.RowCopies(table, none);
+      }
       if (c.op != change::Op::kUpsert) return Status::Ok();
       std::vector<Value> key;
       for (uint32_t i : table.pk) key.push_back(c.values[i]);
@@ -447,7 +469,7 @@ Status Applier::DeleteUnprotected(const change::TableSchema& table,
 }
 
 Status Applier::ApplyCollisionsOf(const change::TableSchema& table, const change::Change& c) {
-  if (c.op == change::Op::kDelete || c.op == change::Op::kDeleteRow) return Status::Ok();
+  if (!WritesRow(c)) return Status::Ok();
   HARMONY_ASSIGN_OR_RETURN(const std::vector<UniqueIndex>* indexes,
                            writer_.UniqueIndexes(table.name));
   if (indexes->empty()) return Status::Ok();

@@ -37,17 +37,8 @@ bool IsBlobAffinity(std::string type) {
   return type.empty() || has("BLOB");
 }
 
-// `"c" IS ?n` for every column, exact: BINARY and the same storage class, so that 'a' never
-// matches 'A' in a NOCASE column and 1 never matches 1.0.
 std::string IdenticalRowWhere(const change::TableSchema& t) {
-  std::string where;
-  for (size_t i = 0; i < t.columns.size(); ++i) {
-    const std::string c = QuoteIdentifier(t.columns[i]);
-    const std::string p = "?" + std::to_string(i + 1);
-    where += (i ? " AND " : "") + c + " IS " + p + " COLLATE BINARY AND typeof(" + c +
-             ") = typeof(" + p + ")";
-  }
-  return where.empty() ? "1" : where;
+  return sqlite::IdenticalRowWhere(t.columns);
 }
 
 std::string InsertSql(const change::TableSchema& t) {
@@ -76,6 +67,18 @@ std::string RowidName(const std::map<std::string, std::string>& local) {
     if (!taken) return name;
   }
   return "rowid";  // all three taken: the prepare fails and says so
+}
+
+std::string CountRowsSql(const change::TableSchema& t) {
+  return "SELECT count(*) FROM " + QuoteIdentifier(t.name) + " WHERE " + IdenticalRowWhere(t);
+}
+
+// Deletes up to ?n identical rows, n = columns + 1.
+std::string DeleteRowsSql(const change::TableSchema& t, const std::string& rowid) {
+  const std::string table = QuoteIdentifier(t.name);
+  return "DELETE FROM " + table + " WHERE " + rowid + " IN (SELECT " + rowid + " FROM " + table +
+         " WHERE " + IdenticalRowWhere(t) + " LIMIT ?" + std::to_string(t.columns.size() + 1) +
+         ")";
 }
 
 std::string DeleteRowSql(const change::TableSchema& t, const std::string& rowid) {
@@ -191,12 +194,17 @@ Result<std::string> RowWriter::SqlFor(const change::TableSchema& table, Kind kin
       return InsertSql(table);
     case Kind::kEnsureRow:
       return EnsureRowSql(table);
+    case Kind::kCountRows:
+      return CountRowsSql(table);
     default:
       break;
   }
   HARMONY_ASSIGN_OR_RETURN(const LocalColumns* local, ColumnsOf(table.name));
   if (kind == Kind::kDeleteRow) {
     return DeleteRowSql(table, *local ? RowidName(**local) : "rowid");
+  }
+  if (kind == Kind::kDeleteRows) {
+    return DeleteRowsSql(table, *local ? RowidName(**local) : "rowid");
   }
   std::vector<bool> rewrite_key(table.pk.size());
   for (size_t i = 0; i < table.pk.size(); ++i) {
@@ -210,7 +218,7 @@ Result<std::string> RowWriter::SqlFor(const change::TableSchema& table, Kind kin
 }
 
 Result<sqlite::Statement*> RowWriter::StatementFor(const change::TableSchema& table, Kind kind) {
-  static constexpr char kTags[] = "urdixe";  // one per Kind, in order
+  static constexpr char kTags[] = "urdixecn";  // one per Kind, in order
   std::string key = CacheKey(table, kTags[static_cast<int>(kind)]);
   auto it = statements_.find(key);
   if (it == statements_.end()) {
@@ -240,6 +248,8 @@ Status RowWriter::Apply(const change::TableSchema& table, const change::Change& 
       return DeleteRow(table, change.values);
     case change::Op::kEnsureRow:
       return EnsureRow(table, change.values);
+    case change::Op::kRowCopies:
+      return RowCopies(table, change.values);
   }
   return Status::Internal("unknown op " + std::to_string(static_cast<int>(change.op)));
 }
@@ -287,6 +297,32 @@ Status RowWriter::EnsureRow(const change::TableSchema& table, const std::vector<
 Status RowWriter::Delete(const change::TableSchema& table, const std::vector<Value>& pk) {
   HARMONY_ASSIGN_OR_RETURN(sqlite::Statement * del, StatementFor(table, Kind::kDelete));
   return Run(del, pk).WithContext("delete from " + QuoteIdentifier(table.name));
+}
+
+Status RowWriter::RowCopies(const change::TableSchema& table, const std::vector<Value>& values) {
+  const int64_t* want = values.empty() ? nullptr : std::get_if<int64_t>(&values.back());
+  if (want == nullptr || *want < 0 || values.size() != table.columns.size() + 1) {
+    return Status::Rejected("row copies of " + QuoteIdentifier(table.name) +
+                                   ": malformed change");
+  }
+  const std::vector<Value> row(values.begin(), values.end() - 1);
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement * count, StatementFor(table, Kind::kCountRows));
+  for (size_t i = 0; i < row.size(); ++i) {
+    HARMONY_RETURN_IF_ERROR(count->Bind(static_cast<int>(i + 1), row[i]));
+  }
+  HARMONY_ASSIGN_OR_RETURN(bool has, count->Step());
+  const int64_t have = has ? count->ColumnInt(0) : 0;
+  count->Reset();
+  for (int64_t i = have; i < *want; ++i) {
+    HARMONY_RETURN_IF_ERROR(InsertOrReplace(table, Kind::kInsertRow, row));
+  }
+  if (have > *want) {
+    HARMONY_ASSIGN_OR_RETURN(sqlite::Statement * del, StatementFor(table, Kind::kDeleteRows));
+    std::vector<Value> args = row;
+    args.push_back(int64_t{have - *want});
+    return Run(del, args).WithContext("delete rows from " + QuoteIdentifier(table.name));
+  }
+  return Status::Ok();
 }
 
 Status RowWriter::DeleteRow(const change::TableSchema& table, const std::vector<Value>& values) {

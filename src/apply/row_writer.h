@@ -25,7 +25,7 @@ class RowWriter {
   // when it can. Cached per table until the local schema_version changes.
   Result<std::optional<std::string>> Incompatibility(const change::TableSchema& table);
 
-  // Applies one change by its op (the four below).
+  // Applies one change by its op (the functions below).
   Status Apply(const change::TableSchema& table, const change::Change& change);
 
   // Upsert: insert, or update the listed columns of the row with the same key, leaving columns the
@@ -43,6 +43,11 @@ class RowWriter {
   Status EnsureRow(const change::TableSchema& table, const std::vector<Value>& values);
   // Whole-row identity: deletes one row identical to these values (none is fine).
   Status DeleteRow(const change::TableSchema& table, const std::vector<Value>& values);
+  // Whole-row identity: makes the table hold exactly `count` rows identical to the values (the
+  // count is the last element of `values`, after one per column; change::Op::kRowCopies), adding
+  // copies (through the replace guard on a UNIQUE collision, as an insert) or deleting them.
+  // Errors: kRejected for a malformed change (set aside); SQLite's.
+  Status RowCopies(const change::TableSchema& table, const std::vector<Value>& values);
 
   // Decides whether an upsert that collides with other rows through a UNIQUE constraint other
   // than the primary key replaces them (true) or is left out (false); gets the keys of those
@@ -60,7 +65,16 @@ class RowWriter {
   int64_t schema_version() const { return schema_version_; }
 
  private:
-  enum class Kind { kUpsert, kReplace, kDelete, kInsertRow, kDeleteRow, kEnsureRow };
+  enum class Kind {
+    kUpsert,
+    kReplace,
+    kDelete,
+    kInsertRow,
+    kDeleteRow,
+    kEnsureRow,
+    kCountRows,
+    kDeleteRows
+  };
   // Local column name -> declared type of `table`, nullopt when there is no such table.
   using LocalColumns = std::optional<std::map<std::string, std::string>>;
   Result<const LocalColumns*> ColumnsOf(const std::string& table);

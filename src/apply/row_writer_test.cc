@@ -112,5 +112,24 @@ TEST_F(RowWriterTest, DeleteRowRemovesOnlyOneOfSeveralIdenticalRows) {
   EXPECT_EQ(Rows("z"), "null:|text:d");
 }
 
+// kRowCopies states how many identical rows there are: copies are added or removed to match, and
+// applying it twice changes nothing (issue #9 item 1).
+TEST_F(RowWriterTest, RowCopiesMakeTheNumberOfIdenticalRowsExact) {
+  const change::TableSchema z{"z", {"k", "v", "rowid"}, {0}};
+  ASSERT_TRUE(db_->Exec("INSERT INTO z VALUES(NULL, 'A', NULL), (NULL, 1.0, NULL)").ok());
+  Apply(z, Op::kRowCopies, {Null{}, Text{"a"}, Null{}, int64_t{3}});
+  Apply(z, Op::kRowCopies, {Null{}, Text{"a"}, Null{}, int64_t{3}});
+  Apply(z, Op::kRowCopies, {Null{}, int64_t{1}, Null{}, int64_t{1}});
+  EXPECT_EQ(Rows("z"),
+            "null:|integer:1 null:|real:1.0 null:|text:A null:|text:a null:|text:a null:|text:a");
+  Apply(z, Op::kRowCopies, {Null{}, Text{"a"}, Null{}, int64_t{1}});
+  Apply(z, Op::kRowCopies, {Null{}, 1.0, Null{}, int64_t{0}});
+  Apply(z, Op::kRowCopies, {Null{}, Text{"gone"}, Null{}, int64_t{0}});
+  EXPECT_EQ(Rows("z"), "null:|integer:1 null:|text:A null:|text:a");
+  // A malformed count is refused for good (the change is set aside, not retried).
+  Status s = writer_->Apply(z, {Op::kRowCopies, 0, {Null{}, Text{"a"}, Null{}, Text{"2"}}});
+  EXPECT_EQ(s.code(), Status::Code::kRejected) << s.ToString();
+}
+
 }  // namespace
 }  // namespace harmony::apply

@@ -27,6 +27,26 @@ Result<const change::TableSchema*> Scanner::Shape(int64_t tid) {
   return &shapes_.emplace(tid, std::move(shape)).first->second;
 }
 
+Result<int64_t> Scanner::CountCopies(const change::TableSchema& shape,
+                                     const std::vector<Value>& row) {
+  auto it = count_statements_.find(shape.name);
+  if (it == count_statements_.end()) {
+    HARMONY_ASSIGN_OR_RETURN(
+        sqlite::Statement q,
+        db_->Prepare("SELECT count(*) FROM " + sqlite::QuoteIdentifier(shape.name) + " WHERE " +
+                     sqlite::IdenticalRowWhere(shape.columns)));
+    it = count_statements_.emplace(shape.name, std::move(q)).first;
+  }
+  sqlite::Statement& q = it->second;
+  for (size_t i = 0; i < row.size(); ++i) {
+    HARMONY_RETURN_IF_ERROR(q.Bind(static_cast<int>(i + 1), row[i]));
+  }
+  HARMONY_ASSIGN_OR_RETURN(bool has, q.Step());
+  const int64_t n = has ? q.ColumnInt(0) : 0;
+  q.Reset();
+  return n;
+}
+
 Result<uint64_t> Scanner::NewestSeq() {
   auto seq = db_->QueryInt("SELECT coalesce(max(seq), 0) FROM __harmony_change_log");
   if (!seq.ok()) return seq.status();
@@ -95,12 +115,18 @@ Result<ScanResult> Scanner::Scan(uint64_t after_seq, uint64_t up_to, const Batch
     if (s.batch.changes.size() >= options_.max_changes_per_batch) return emit(shard, false);
     return Status::Ok();
   };
+  // A row with whole-row identity is sent as how many identical rows the table holds now, in
+  // this read transaction (change::Op::kRowCopies).
+  auto add_copies = [&](const change::TableSchema* shape, std::vector<Value> values) -> Status {
+    HARMONY_ASSIGN_OR_RETURN(int64_t copies, CountCopies(*shape, values));
+    values.push_back(copies);
+    return add(shape, change::Op::kRowCopies, std::move(values));
+  };
   // A new row whose key has a NULL is distinct from every other row for SQLite: it is sent with
   // whole-row identity (docs/architecture.md, "Row identity").
-  auto add_new_row = [&](const change::TableSchema* shape, std::vector<Value> values,
-                         change::Op whole_row_op) {
-    const bool null_key = change::KeyHasNull(*shape, values);
-    return add(shape, null_key ? whole_row_op : change::Op::kUpsert, std::move(values));
+  auto add_new_row = [&](const change::TableSchema* shape, std::vector<Value> values) {
+    if (change::KeyHasNull(*shape, values)) return add_copies(shape, std::move(values));
+    return add(shape, change::Op::kUpsert, std::move(values));
   };
 
   std::vector<Value> old_key, new_key, row;
@@ -115,15 +141,15 @@ Result<ScanResult> Scanner::Scan(uint64_t after_seq, uint64_t up_to, const Batch
     switch (op) {
       case LogOp::kInsert:
         ReadLogValues(rows, cols.values, shape->columns.size(), &row);
-        HARMONY_RETURN_IF_ERROR(add_new_row(shape, row, change::Op::kInsertRow));
+        HARMONY_RETURN_IF_ERROR(add_new_row(shape, row));
         break;
       case LogOp::kBackfill:
         ReadLogValues(rows, cols.values, shape->columns.size(), &row);
-        HARMONY_RETURN_IF_ERROR(add_new_row(shape, row, change::Op::kEnsureRow));
+        HARMONY_RETURN_IF_ERROR(add_new_row(shape, row));
         break;
       case LogOp::kDeleteRow:
         ReadLogValues(rows, cols.values, shape->columns.size(), &row);
-        HARMONY_RETURN_IF_ERROR(add(shape, change::Op::kDeleteRow, row));
+        HARMONY_RETURN_IF_ERROR(add_copies(shape, row));
         break;
       case LogOp::kDelete:
         ReadLogValues(rows, cols.keys, shape->pk.size(), &old_key);
@@ -140,7 +166,7 @@ Result<ScanResult> Scanner::Scan(uint64_t after_seq, uint64_t up_to, const Batch
         if (change::KeyHasNull(*shape, row) || !change::SameKey(*shape, old_key, new_key)) {
           HARMONY_RETURN_IF_ERROR(add(shape, change::Op::kDelete, old_key));
         }
-        HARMONY_RETURN_IF_ERROR(add_new_row(shape, row, change::Op::kInsertRow));
+        HARMONY_RETURN_IF_ERROR(add_new_row(shape, row));
         break;
       }
       default:
@@ -192,11 +218,21 @@ Result<change::PendingChanges> PendingRowKeys(sqlite::Database& db, uint32_t sha
       keys[key_hash] = {seq, change::ShardOf(shard_hash, shards)};  // rows come in seq order
     };
     const auto op = static_cast<LogOp>(rows.ColumnInt(2));
-    // Rows with whole-row identity (kDeleteRow, a new row whose key has a NULL) are never
-    // protected: their changes commute, and a key with a NULL names no row.
+    // Rows with whole-row identity (kDeleteRow, a new row whose key has a NULL) are protected
+    // by their content (change::WholeRowHash), as their changes travel (change::Op::kRowCopies).
+    auto note_row = [&](const std::vector<Value>& row) {
+      change::Change c{change::Op::kRowCopies, 0, row};
+      keys[change::WholeRowHash(shape, row)] = {seq,
+                                                change::ShardOf(change::ShardHash(shape, c), shards)};
+    };
     if (op == LogOp::kUpdate || op == LogOp::kDelete) {  // the old key
       ReadLogValues(rows, cols.keys, shape.pk.size(), &key);
       note(change::RowKeyHash(shape, key));
+    }
+    std::vector<Value> row;
+    if (op == LogOp::kDeleteRow) {  // the old row, with whole-row identity
+      ReadLogValues(rows, cols.values, shape.columns.size(), &row);
+      note_row(row);
     }
     if (op == LogOp::kInsert || op == LogOp::kUpdate || op == LogOp::kBackfill) {  // new key
       std::vector<int> pk_positions;
@@ -206,9 +242,12 @@ Result<change::PendingChanges> PendingRowKeys(sqlite::Database& db, uint32_t sha
       bool null_key = false;
       for (const Value& v : key) null_key = null_key || std::holds_alternative<Null>(v);
       uint64_t key_hash = 0;
+      ReadLogValues(rows, cols.values, shape.columns.size(), &row);
       if (!null_key) {
         key_hash = change::RowKeyHash(shape, key);
         note(key_hash);
+      } else {
+        note_row(row);
       }
       if (shape.one_shard) {
         auto [table, added] =
@@ -219,7 +258,7 @@ Result<change::PendingChanges> PendingRowKeys(sqlite::Database& db, uint32_t sha
         upsert.row_hash = key_hash;
         upsert.log_seq = seq;
         upsert.shard = change::ShardOf(change::TableShardHash(shape), shards);
-        ReadLogValues(rows, cols.values, shape.columns.size(), &upsert.values);
+        upsert.values = row;
         pending.upserts.push_back(std::move(upsert));
       }
     }

@@ -4,7 +4,9 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "change/change.h"
 #include "common/result.h"
@@ -52,12 +54,17 @@ class Scanner {
 
  private:
   Result<const change::TableSchema*> Shape(int64_t tid);
+  // How many rows of `shape`'s table are identical to `row` (sqlite::IdenticalRowWhere), as of
+  // the open read transaction.
+  Result<int64_t> CountCopies(const change::TableSchema& shape, const std::vector<Value>& row);
 
   sqlite::Database* db_;  // not owned
   ScanOptions options_;
   uint64_t epoch_ = 0;
   int64_t schema_version_ = -1;                    // -1: not checked
   std::map<int64_t, change::TableSchema> shapes_;  // registered shapes never change
+  // Table name -> its CountCopies statement (SQLite re-prepares it if the schema changes).
+  std::map<std::string, sqlite::Statement> count_statements_;
 };
 
 // For every row with a local change still protected from remote changes: its row-key hash

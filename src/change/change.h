@@ -74,6 +74,13 @@ enum class Op : uint8_t {
   // Add a row with exactly these values unless an identical one exists: a backfill, which
   // states that the row exists rather than that it was inserted, so repeating it adds nothing.
   kEnsureRow = 5,
+  // The table holds exactly `count` rows identical to these values: one value per column, then
+  // the count (INTEGER >= 0) as one more value — how many such rows the sending node had when it
+  // read its change log. What harmony sends for every change of a row with whole-row identity
+  // (ops 3-5 are still read, no longer sent): a state, not a step, so like an upsert of a key
+  // it can be ordered against a local change of the same content (last writer wins per content)
+  // where adding and removing copies could not (issue #9 item 1).
+  kRowCopies = 6,
 };
 
 // How a change names the row it affects. Key: by its canonical primary key (docs/architecture.md,
@@ -82,14 +89,14 @@ enum class Op : uint8_t {
 enum class Identity : uint8_t { kKey, kRow };
 
 inline Identity IdentityOf(Op op) {
-  return op == Op::kInsertRow || op == Op::kDeleteRow || op == Op::kEnsureRow ? Identity::kRow
-                                                                              : Identity::kKey;
+  return op == Op::kUpsert || op == Op::kDelete ? Identity::kKey : Identity::kRow;
 }
 
 struct Change {
   Op op = Op::kUpsert;
   uint32_t table = 0;  // index into Batch::tables
-  // kDelete: one per pk column; every other op: one per TableSchema::columns.
+  // kDelete: one per pk column; kRowCopies: one per TableSchema::columns and the count; every
+  // other op: one per TableSchema::columns.
   std::vector<Value> values;
 };
 

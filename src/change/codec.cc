@@ -31,12 +31,13 @@ constexpr size_t kMinChangeBytes = 2;  // op and table index (a table may have n
 
 bool IsKnownOp(uint8_t op, uint8_t version) {
   const uint8_t newest =
-      static_cast<uint8_t>(version >= kWireVersion2 ? Op::kEnsureRow : Op::kDelete);
+      static_cast<uint8_t>(version >= kWireVersion2 ? Op::kRowCopies : Op::kDelete);
   return op >= static_cast<uint8_t>(Op::kUpsert) && op <= newest;
 }
 
 size_t ValueCountFor(Op op, const TableSchema& table) {
-  return op == Op::kDelete ? table.pk.size() : table.columns.size();
+  if (op == Op::kDelete) return table.pk.size();
+  return op == Op::kRowCopies ? table.columns.size() + 1 : table.columns.size();
 }
 
 bool IsKnownCollation(uint8_t c) { return c <= static_cast<uint8_t>(Collation::kRtrim); }
@@ -182,6 +183,12 @@ bool ReadChange(Reader& r, uint8_t version, const std::vector<TableSchema>& tabl
   change->values.resize(count);
   for (Value& v : change->values) {
     if (!r.ReadValue(&v)) return false;
+  }
+  if (change->op == Op::kRowCopies) {
+    const int64_t* n = std::get_if<int64_t>(&change->values.back());
+    if (n == nullptr || *n < 0) {
+      return r.Fail(op_at, "row copies: the count is not an INTEGER >= 0");
+    }
   }
   return true;
 }

@@ -259,8 +259,32 @@ TEST(CodecCorruptionTest, VersionTwoRejectsUnknownCollationAndOp) {
   EXPECT_EQ(DecodeError(p), "table 0: unknown collation 3 at byte 19");
   p = Encode(NocaseBatch(), {});
   ASSERT_EQ(p[kFirstOpAt], 3);
-  p[kFirstOpAt] = 6;
-  EXPECT_EQ(DecodeError(p), "change 0: unknown op 6 at byte 21");
+  p[kFirstOpAt] = 7;
+  EXPECT_EQ(DecodeError(p), "change 0: unknown op 7 at byte 21");
+}
+
+TEST(CodecTest, RowCopiesCarryTheCountAfterTheRowAndRoundTrip) {
+  Batch b;
+  b.tables = {{"t", {"k", "v"}, {0}}};
+  b.changes = {{Op::kRowCopies, 0, {Null{}, Text{"a"}, int64_t{2}}},
+               {Op::kRowCopies, 0, {Null{}, Text{"b"}, int64_t{0}}}};
+  ExpectRoundTrip(b);
+  EXPECT_EQ(Encode(b, {})[0], 2);  // version 2
+}
+
+TEST(CodecCorruptionTest, RowCopiesWithoutAnIntegerCountAreRejected) {
+  for (const Value& count : {Value{int64_t{-1}}, Value{Text{"2"}}, Value{Null{}}}) {
+    Batch b;
+    b.tables = {{"t", {"k"}, {0}}};
+    b.changes = {{Op::kRowCopies, 0, {Null{}, int64_t{1}}}};
+    std::string p = Encode(b, {});
+    // Re-encode with the count replaced: the encoder writes any value.
+    b.changes[0].values[1] = count;
+    p = Encode(b, {});
+    EXPECT_NE(DecodeError(p).find("row copies: the count is not an INTEGER >= 0"),
+              std::string::npos)
+        << DecodeError(p);
+  }
 }
 
 TEST(CodecTest, RoundTripsEmptyBatch) { ExpectRoundTrip(Batch{}); }

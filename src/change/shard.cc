@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -133,7 +134,11 @@ uint64_t WholeRowHash(const TableSchema& table, std::span<const Value> row) {
 }
 
 uint64_t ChangeRowHash(const TableSchema& table, const Change& change) {
-  if (IdentityOf(change.op) == Identity::kRow) return WholeRowHash(table, change.values);
+  if (IdentityOf(change.op) == Identity::kRow) {
+    // kRowCopies carries the count after the row's values: not part of the row.
+    std::span<const Value> row(change.values);
+    return WholeRowHash(table, row.first(std::min(row.size(), table.columns.size())));
+  }
   if (change.op == Op::kDelete) return RowKeyHash(table, change.values);
   thread_local std::vector<Value> key;
   key.clear();

@@ -311,6 +311,17 @@ Result<bool> TableExists(Database& db, std::string_view name) {
   return row && q.ColumnInt(0) > 0;
 }
 
+std::string IdenticalRowWhere(const std::vector<std::string>& columns) {
+  std::string where;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const std::string c = QuoteIdentifier(columns[i]);
+    const std::string p = "?" + std::to_string(i + 1);
+    where += (i ? " AND " : "") + c + " IS " + p + " COLLATE BINARY AND typeof(" + c +
+             ") = typeof(" + p + ")";
+  }
+  return where.empty() ? "1" : where;
+}
+
 bool SameIdentifier(std::string_view a, std::string_view b) {
   auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
   return a.size() == b.size() &&

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "common/status.h"
@@ -136,6 +137,12 @@ Status DropObjectsWithPrefix(Database& db, std::string_view prefix);
 // True when SQLite takes `a` and `b` for the same identifier (table, column, index name): equal
 // after folding ASCII A-Z to a-z, and nothing else (sqlite3StrICmp; "É" and "é" differ).
 bool SameIdentifier(std::string_view a, std::string_view b);
+
+// A WHERE condition matching rows identical to parameters ?1..?n (one per column, in order):
+// `"c" IS ?i COLLATE BINARY AND typeof("c") = typeof(?i)` for each, so that 'a' never matches
+// 'A' in a NOCASE column and 1 never matches 1.0 — the identity of a row with no usable key
+// (docs/architecture.md, "Row identity"). "1" when there are no columns.
+std::string IdenticalRowWhere(const std::vector<std::string>& columns);
 
 // "name" with embedded double quotes doubled: safe for any table or column name.
 std::string QuoteIdentifier(std::string_view name);
