@@ -12,7 +12,8 @@ namespace harmony::change {
 
 // Wire format versions; see docs/wire-format.md for the exact byte layout. Version 1 is the
 // original message and the fragment envelope. Version 2 is version 1 plus each table's key
-// collations and the whole-row ops (kInsertRow, kDeleteRow, kEnsureRow). Encode writes version 2
+// collations and the whole-row ops (kInsertRow, kDeleteRow, kEnsureRow, kRowCopies; Decode refuses
+// a kRowCopies whose count is not an INTEGER >= 0). Encode writes version 2
 // only for a batch that needs it, so batches of tables with BINARY keys stay readable by version-1
 // builds; Decode reads both.
 inline constexpr uint8_t kWireVersion = 1;
