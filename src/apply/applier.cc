@@ -19,9 +19,6 @@ bool WritesRow(const change::Change& c) {
   return true;
 }
 
-}  // namespace
-namespace {
-
 // Own messages passed over without a transaction before their stream positions are stored
 // anyway (so that a restart does not re-read too many of them).
 constexpr uint64_t kPersistEvery = 1000;
@@ -299,22 +296,15 @@ Status Applier::ApplyUnit(const std::vector<change::Batch>& unit, const Incoming
 Status Applier::ApplyChange(const change::TableSchema& table, const change::Change& c,
                             const Incoming* m, uint64_t origin, bool careful) {
   const uint64_t hash = change::ChangeRowHash(table, c);
-  // A change with whole-row identity is never skipped: its row is named by its content, and
-  // such changes commute with the local ones.
-  // Rows with whole-row identity are protected by content when they travel as a state
-  // (kRowCopies); the steps of older builds (ops 3-5) cannot be.
-  if (!pending_.rows.empty() &&
-      (change::IdentityOf(c.op) == change::Identity::kKey || c.op == change::Op::kRowCopies)) {
-    auto it = pending_.rows.find(hash);
-    if (it != pending_.rows.end()) {
-      // The row has a local change; skip this one unless that change is already in the stream
-      // ahead of it (our own message for that shard has been seen).
-      if (it->second.log_seq > work_.Get(it->second.shard).own_seq) {
-        stats_.skipped_pending.fetch_add(1, std::memory_order_relaxed);
-        HARMONY_RETURN_IF_ERROR(RecordConflict("row", table, c, m, origin));
-        return ApplyCollisionsOf(table, c);
-      }
-    }
+  // The row has a local change: skip this one unless that change is already in the stream ahead
+  // of it (our own message for that shard has been seen). Rows with whole-row identity are
+  // protected by content when they travel as a state (kRowCopies); the steps of older builds
+  // (ops 3-5) cannot be.
+  if ((change::IdentityOf(c.op) == change::Identity::kKey || c.op == change::Op::kRowCopies) &&
+      IsProtected(hash)) {
+    stats_.skipped_pending.fetch_add(1, std::memory_order_relaxed);
+    HARMONY_RETURN_IF_ERROR(RecordConflict("row", table, c, m, origin));
+    return ApplyCollisionsOf(table, c);
   }
   if (m != nullptr && options_.shards > 1) {
     HARMONY_RETURN_IF_ERROR(CheckRouting(table, c, hash, m->shard));
@@ -435,10 +425,7 @@ Result<bool> Applier::MayReplace(const change::TableSchema& table,
                                  const std::vector<std::vector<Value>>& others) {
   stats_.unique_conflicts.fetch_add(1, std::memory_order_relaxed);
   for (const std::vector<Value>& key : others) {
-    const uint64_t hash = change::RowKeyHash(table, key);
-    auto it = pending_.rows.find(hash);
-    if (it == pending_.rows.end()) continue;
-    if (it->second.log_seq > work_.Get(it->second.shard).own_seq) {
+    if (IsProtected(change::RowKeyHash(table, key))) {
       // That row has a local change whose message comes later in the stream than this one: on
       // every other node it replaces this row when it arrives, so this one loses here too.
       stats_.skipped_pending.fetch_add(1, std::memory_order_relaxed);
