@@ -81,6 +81,9 @@ struct StreamState {
   uint64_t first_seq = 0;  // oldest sequence still held (0 when empty)
   uint64_t last_seq = 0;   // newest sequence stored
   uint64_t messages = 0;
+  // When JetStream created the stream, ns since the Unix epoch (0 when unknown): sequences are
+  // only comparable between two states with the same value (a re-created stream starts at 1).
+  int64_t created_ns = 0;
 };
 
 }  // namespace harmony::bus

@@ -119,6 +119,7 @@ Result<StreamState> JetStreamBus::State(uint32_t shard) {
   StreamState state;
   state.messages = info.messages;
   state.last_seq = info.last_seq;
+  state.created_ns = info.created_ns;
   // JetStream reports last_seq + 1 as the first sequence of an empty stream; bus.h says 0.
   state.first_seq = info.messages == 0 ? 0 : info.first_seq;
   return state;

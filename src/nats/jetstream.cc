@@ -27,6 +27,7 @@ StreamInfo ToStreamInfo(const jsStreamInfo& si) {
   info.first_seq = si.State.FirstSeq;
   info.last_seq = si.State.LastSeq;
   info.messages = si.State.Msgs;
+  info.created_ns = si.Created;
   return info;
 }
 

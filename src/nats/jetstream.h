@@ -28,6 +28,9 @@ struct StreamInfo {
   uint64_t first_seq = 0;
   uint64_t last_seq = 0;
   uint64_t messages = 0;
+  // When the server created the stream (jsStreamInfo.Created), ns since the Unix epoch: a stream
+  // deleted and created again under the same name has another value.
+  int64_t created_ns = 0;
 };
 
 struct JetStreamOptions {

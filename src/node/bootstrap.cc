@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "bus/jetstream_bus.h"
@@ -22,17 +23,51 @@ namespace fs = std::filesystem;
 // How long start-up waits for a snapshot recent enough to close a gap.
 constexpr std::chrono::minutes kSnapshotWait{5};
 
+// Compares the stream each shard's stored position counts with the stream there now (by
+// JetStream creation time). A re-created stream restarts at sequence 1: the old position would
+// have this node skip the new stream's first messages for good, so that shard starts over.
+Status CheckStreamIds(const config::Config& config, sqlite::Database& db,
+                      const std::map<uint32_t, int64_t>& created) {
+  HARMONY_ASSIGN_OR_RETURN(auto stored, state::LoadStreamIds(db));
+  for (const auto& [shard, now] : created) {
+    if (now == 0) continue;  // not reported
+    auto it = stored.find(shard);
+    if (it != stored.end() && it->second == now) continue;
+    if (it == stored.end()) {
+      HARMONY_RETURN_IF_ERROR(state::SaveStreamId(db, shard, now));
+      continue;
+    }
+    HARMONY_ASSIGN_OR_RETURN(bool installed, capture::CaptureInstalled(db));
+    uint64_t published = 0;
+    if (installed) {
+      HARMONY_ASSIGN_OR_RETURN(published, capture::ReadPublishedSeq(db));
+    }
+    spdlog::warn(
+        "shard {}: stream {} was deleted and created again (this node's position counts the "
+        "stream created at {} ns, the one there now was created at {} ns): what the old stream "
+        "held and this node had not applied is gone; this node applies the new stream from its "
+        "first message (docs/operations.md, \"A re-created stream\")",
+        shard, config.nats.stream_prefix + "-" + std::to_string(shard), it->second,
+        now);
+    HARMONY_RETURN_IF_ERROR(state::StartShardOver(db, shard, published, now));
+  }
+  return Status::Ok();
+}
+
 Result<StreamView> ViewStreams(const config::Config& config, bus::JetStreamBus& bus) {
   StreamView view;
   HARMONY_ASSIGN_OR_RETURN(view.new_node, IsNewDatabase(config.db_path));
+  std::map<uint32_t, int64_t> created;
   for (uint32_t shard = 1; shard <= config.replication_log.shards; ++shard) {
     HARMONY_ASSIGN_OR_RETURN(bus::StreamState state, bus.State(shard));
     view.first_seq[shard] = state.first_seq;
     view.last_seq[shard] = state.last_seq;
+    created[shard] = state.created_ns;
   }
   sqlite::OpenOptions open;
   open.wal = false;
   HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(config.db_path, open));
+  if (!view.new_node) HARMONY_RETURN_IF_ERROR(CheckStreamIds(config, db, created));
   HARMONY_ASSIGN_OR_RETURN(state::Positions positions, state::LoadPositions(db));
   view.applied = positions.StreamSeqs();
   return view;

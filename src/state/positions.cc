@@ -89,6 +89,57 @@ Status ReplacePositions(sqlite::Database& db, const std::map<uint32_t, uint64_t>
   return tx.Commit();
 }
 
+namespace {
+
+Status CreateStreamIdTable(sqlite::Database& db) {
+  return db.Exec(
+      "CREATE TABLE IF NOT EXISTS __harmony_streams(shard INTEGER PRIMARY KEY, "
+      "created_ns INTEGER NOT NULL)");
+}
+
+}  // namespace
+
+Result<std::map<uint32_t, int64_t>> LoadStreamIds(sqlite::Database& db) {
+  std::map<uint32_t, int64_t> ids;
+  HARMONY_ASSIGN_OR_RETURN(bool exists, sqlite::TableExists(db, "__harmony_streams"));
+  if (!exists) return ids;
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement q,
+                           db.Prepare("SELECT shard, created_ns FROM __harmony_streams"));
+  while (true) {
+    HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    ids[static_cast<uint32_t>(q.ColumnInt(0))] = q.ColumnInt(1);
+  }
+  return ids;
+}
+
+Status SaveStreamId(sqlite::Database& db, uint32_t shard, int64_t created_ns) {
+  HARMONY_RETURN_IF_ERROR(CreateStreamIdTable(db));
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement up,
+      db.Prepare("INSERT OR REPLACE INTO __harmony_streams(shard, created_ns) VALUES(?1, ?2)"));
+  HARMONY_RETURN_IF_ERROR(up.BindInt(1, shard));
+  HARMONY_RETURN_IF_ERROR(up.BindInt(2, created_ns));
+  return up.Run().WithContext("record the stream of shard " + std::to_string(shard));
+}
+
+Status StartShardOver(sqlite::Database& db, uint32_t shard, uint64_t published_seq,
+                      int64_t created_ns) {
+  HARMONY_RETURN_IF_ERROR(CreatePositionTable(db));
+  HARMONY_RETURN_IF_ERROR(CreateStreamIdTable(db));
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Transaction tx,
+                           sqlite::Transaction::Begin(db, sqlite::Transaction::Mode::kImmediate));
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement up,
+      db.Prepare("INSERT OR REPLACE INTO __harmony_apply_position(shard, stream_seq, own_seq) "
+                 "VALUES(?1, 0, ?2)"));
+  HARMONY_RETURN_IF_ERROR(up.BindInt(1, shard));
+  HARMONY_RETURN_IF_ERROR(up.BindInt(2, static_cast<int64_t>(published_seq)));
+  HARMONY_RETURN_IF_ERROR(up.Run());
+  HARMONY_RETURN_IF_ERROR(SaveStreamId(db, shard, created_ns));
+  return tx.Commit();
+}
+
 std::optional<std::string> ReplayGap(uint32_t shard, uint64_t applied, StreamBounds bounds) {
   if (bounds.last_seq <= applied) return std::nullopt;  // nothing new, or never written
   if (bounds.first_seq <= applied + 1) return std::nullopt;

@@ -65,6 +65,21 @@ Status SavePositions(sqlite::Database& db, const Positions& now, const Positions
 // installing a snapshot, whose rows are exactly those of these positions.
 Status ReplacePositions(sqlite::Database& db, const std::map<uint32_t, uint64_t>& stream_seqs);
 
+// Which stream the stored positions refer to: shard -> the JetStream creation time (ns since the
+// Unix epoch) of the stream whose sequences they count, from __harmony_streams. A stream deleted
+// and created again (a wiped broker store, an operator's `nats stream rm`) restarts at sequence 1,
+// and positions of the old one would skip the new stream's messages for good.
+// Errors: SQLite's.
+Result<std::map<uint32_t, int64_t>> LoadStreamIds(sqlite::Database& db);
+// Records that the positions of `shard` count the stream created at `created_ns`.
+Status SaveStreamId(sqlite::Database& db, uint32_t shard, int64_t created_ns);
+// The stream of `shard` was re-created: its position goes back to 0 (the new stream's first
+// message comes next), with own_seq = `published_seq` (every change this node published went
+// into the old stream, which is gone: none of them is still on its way), and the new stream's
+// creation time is recorded; one transaction. Errors: SQLite's.
+Status StartShardOver(sqlite::Database& db, uint32_t shard, uint64_t published_seq,
+                      int64_t created_ns);
+
 // The bounds of one shard stream as JetStream reports them (StreamInfo state): first_seq is the
 // oldest message still stored, last_seq the newest ever stored. A stream that has dropped every
 // message reports first_seq = last_seq + 1; one never written reports 0, 0.

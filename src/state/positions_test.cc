@@ -51,6 +51,31 @@ TEST(PositionsTest, SaveWritesOnlyChangedShardsAndLoadReadsThemBack) {
   EXPECT_EQ(*LoadPositions(db), replaced);
 }
 
+TEST(PositionsTest, AShardStartsOverOnARecreatedStreamAndTheOthersKeepTheirPositions) {
+  test::TempDir dir("positions");
+  sqlite::Database db = OpenDb(dir.Sub("a.db"));
+  auto none = LoadStreamIds(db);  // no table yet
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  ASSERT_TRUE(CreatePositionTable(db).ok());
+  Positions now;
+  now.Advance(1, 10);
+  now.NoteOwn(1, 4);
+  now.Advance(2, 20);
+  now.NoteOwn(2, 6);
+  ASSERT_TRUE(SavePositions(db, now, Positions{}).ok());
+  ASSERT_TRUE(SaveStreamId(db, 1, 111).ok());
+  ASSERT_TRUE(SaveStreamId(db, 2, 222).ok());
+  ASSERT_TRUE(StartShardOver(db, 2, 9, 333).ok());
+  auto loaded = LoadPositions(db);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->Get(1), (ShardPosition{10, 4}));
+  EXPECT_EQ(loaded->Get(2), (ShardPosition{0, 9}));
+  auto ids = LoadStreamIds(db);
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ(*ids, (std::map<uint32_t, int64_t>{{1, 111}, {2, 333}}));
+}
+
 TEST(ReplayGapTest, OnlyDroppedUnappliedMessagesAreAGap) {
   EXPECT_FALSE(ReplayGap(1, 0, {0, 0}));     // never written
   EXPECT_FALSE(ReplayGap(1, 0, {1, 50}));    // everything still there

@@ -1,6 +1,7 @@
 // End-to-end: writes made while the broker is down are published, in order, once it is back.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 
 #include "tests/e2e/cluster_fixture.h"
@@ -55,6 +56,35 @@ TEST_F(BrokerOutageTest, WritesDuringOutageArriveInOrderAndTheLogIsCleanedUp) {
       << "change log still holds " << Query(0, "SELECT count(*) FROM __harmony_change_log")
       << " rows";
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(NodeRunning(i)) << "node " << i + 1;
+}
+
+// Regression: a broker whose JetStream store is lost (wiped, a fresh volume) comes back with empty
+// streams that count from sequence 1 again. Nodes used to keep their old positions and skip the
+// new stream's first messages as already applied: those rows never arrived anywhere, silently.
+TEST_F(BrokerOutageTest, AStreamCreatedAgainIsAppliedFromItsFirstMessage) {
+  for (int i = 1; i <= 30; ++i) {
+    Exec(i % 2, "INSERT INTO items VALUES(" + std::to_string(i) + ", 'old', 0)");
+  }
+  ASSERT_TRUE(WaitForSameData({"items"}));
+  for (int i = 0; i < 3; ++i) StopNode(i);
+  nats_->Stop();
+  std::error_code ec;
+  std::filesystem::remove_all(nats_->store_dir(), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  Status restarted = nats_->Restart();
+  ASSERT_TRUE(restarted.ok()) << restarted.ToString();
+  for (int i = 0; i < 3; ++i) StartNode(i);
+  for (int i = 1; i <= 5; ++i) {
+    Exec(0, "INSERT INTO items VALUES(" + std::to_string(100 + i) + ", 'new', 0)");
+    Exec(1, "INSERT INTO items VALUES(" + std::to_string(200 + i) + ", 'new', 0)");
+  }
+  ASSERT_TRUE(WaitForSameData({"items"}, std::chrono::seconds(30)));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Query(i, "SELECT count(*) FROM items"), "40") << "node " << i + 1;
+    EXPECT_NE(nodes_[i].process->LogSinceStart().find("was deleted and created again"),
+              std::string::npos)
+        << nodes_[i].process->LogSinceStart();
+  }
 }
 
 }  // namespace
