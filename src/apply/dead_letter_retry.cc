@@ -10,7 +10,7 @@
 namespace harmony::apply {
 
 Result<RetryReport> RetryDeadLetters(const std::string& db_path, const std::vector<int64_t>& ids,
-                                     int busy_timeout_ms) {
+                                     int busy_timeout_ms, const PendingRowsFn& pending) {
   sqlite::OpenOptions open;
   open.busy_timeout_ms = busy_timeout_ms;
   open.enable_triggers = false;  // as the applier: no capture, no application triggers
@@ -48,6 +48,15 @@ Result<RetryReport> RetryDeadLetters(const std::string& db_path, const std::vect
     if (status_now != std::optional<std::string>("pending")) {
       if (status_now) ++report.superseded;
       continue;
+    }
+    if (pending && d.key_hash) {
+      HARMONY_ASSIGN_OR_RETURN(change::PendingChanges local, pending(db));
+      if (local.rows.count(*d.key_hash) > 0) {
+        HARMONY_RETURN_IF_ERROR(state::SupersedeDeadLetters(db, {*d.key_hash}));
+        HARMONY_RETURN_IF_ERROR(tx.Commit());
+        ++report.superseded;
+        continue;
+      }
     }
     HARMONY_RETURN_IF_ERROR(writer.RefreshSchema());
     const change::TableSchema& table = batch->tables[0];

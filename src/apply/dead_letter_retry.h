@@ -1,10 +1,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "change/change.h"
 #include "common/result.h"
+#include "sqlite/database.h"
 
 namespace harmony::apply {
 
@@ -19,9 +22,13 @@ struct RetryReport {
 // the database at `db_path` (or only those in `ids`, when not empty), each in its own
 // transaction on a connection with triggers off, exactly as the applier would have. Safe while
 // the node runs (SQLite serialises the writers; busy_timeout_ms applies). A change superseded by
-// a later change to its row is never applied again: that would roll the row back.
+// a later change to its row is never applied again: that would roll the row back. Nor is one
+// whose row has a local change not yet published (`pending`, capture::PendingRowKeys; may be
+// empty for a node that does not publish): that change comes later in the stream everywhere, so
+// the entry is marked superseded instead.
 // Errors: kNotFound for an id that does not exist; SQLite errors other than a refusal.
+using PendingRowsFn = std::function<Result<change::PendingChanges>(sqlite::Database&)>;
 Result<RetryReport> RetryDeadLetters(const std::string& db_path, const std::vector<int64_t>& ids,
-                                     int busy_timeout_ms);
+                                     int busy_timeout_ms, const PendingRowsFn& pending);
 
 }  // namespace harmony::apply

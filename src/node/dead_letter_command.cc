@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "apply/dead_letter_retry.h"
+#include "capture/scanner.h"
+#include "capture/schema_sync.h"
 #include "sqlite/database.h"
 #include "state/dead_letters.h"
 
@@ -67,8 +69,17 @@ Status DeadLetterCommand(const config::Config& config, const std::string& action
     }
     return Status::Ok();
   }
+  apply::PendingRowsFn pending;
+  if (config.publish) {
+    pending = [shards = config.replication_log.shards](
+                  sqlite::Database& db) -> Result<change::PendingChanges> {
+      HARMONY_ASSIGN_OR_RETURN(bool installed, capture::CaptureInstalled(db));
+      if (!installed) return change::PendingChanges{};
+      return capture::PendingRowKeys(db, shards);
+    };
+  }
   HARMONY_ASSIGN_OR_RETURN(apply::RetryReport r,
-                           apply::RetryDeadLetters(config.db_path, ids, 10000));
+                           apply::RetryDeadLetters(config.db_path, ids, 10000, pending));
   std::fprintf(out,
                "applied %lld, refused again %lld, superseded (left alone) %lld, undecodable "
                "messages (cannot be applied; discard them) %lld\n",

@@ -8,6 +8,8 @@
 #include "capture/schema_sync.h"
 #include "change/codec.h"
 #include "change/fragment.h"
+#include "change/shard.h"
+#include "state/dead_letters.h"
 
 namespace harmony::node {
 namespace {
@@ -76,6 +78,8 @@ Status PublishLoop::Round(bool* published_any) {
   }
   if (up_to <= published_) return Status::Ok();
   round_positions_.clear();
+  round_rows_.clear();
+  HARMONY_ASSIGN_OR_RETURN(dead_letters_pending_, state::AnyPendingDeadLetter(*db_));
   auto scanned = scanner_->Scan(published_, up_to, [this](uint32_t shard, change::Batch&& batch) {
     return PublishBatch(shard, batch);
   });
@@ -98,6 +102,8 @@ Status PublishLoop::Round(bool* published_any) {
                             std::to_string(scan.last_seq));
   }
   NoteAckedPositions();
+  // Before the published mark, so that a crash in between repeats both.
+  HARMONY_RETURN_IF_ERROR(state::SupersedeDeadLetters(*db_, round_rows_));
   HARMONY_RETURN_IF_ERROR(capture::WritePublishedSeq(*db_, scan.last_seq));
   if (options_.own_progress != nullptr) {
     options_.own_progress->Published(scan.last_seq, round_positions_);
@@ -142,6 +148,11 @@ void PublishLoop::Checkpoint() {
 }
 
 Status PublishLoop::PublishBatch(uint32_t shard, const change::Batch& batch) {
+  if (dead_letters_pending_) {
+    for (const change::Change& c : batch.changes) {
+      round_rows_.push_back(change::ChangeRowHash(batch.tables[c.table], c));
+    }
+  }
   const std::string payload = change::Encode(batch, {.compress = options_.compress});
   const std::string id = change::MessageId(batch, shard);
   // A batch holding a large value can exceed the broker's max_payload: it then travels as

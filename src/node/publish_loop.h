@@ -88,6 +88,10 @@ class PublishLoop {
   uint64_t published_ = 0;
   uint64_t retry_up_to_ = 0;  // non-zero: the range of a failed round, to be sent again as it was
   std::map<uint32_t, uint64_t> round_positions_;  // shard -> stream seq acked in this round
+  // Rows this round publishes changes of, collected only while dead letters are pending: once
+  // published, those changes supersede them (state::SupersedeDeadLetters).
+  bool dead_letters_pending_ = false;
+  std::vector<uint64_t> round_rows_;
   std::chrono::steady_clock::time_point last_cleanup_;
   std::chrono::steady_clock::time_point last_checkpoint_;
   PublishStats stats_;

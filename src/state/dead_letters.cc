@@ -90,12 +90,29 @@ Status DeadLetters::AddChange(uint32_t shard, uint64_t stream_seq, uint64_t orig
 }
 
 Status DeadLetters::Supersede(uint64_t key_hash) {
-  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement up,
-                           db_->Prepare("UPDATE __harmony_dead_letters SET status = 'superseded' "
-                                        "WHERE status = 'pending' AND key_hash = ?1"));
-  HARMONY_RETURN_IF_ERROR(up.BindInt(1, static_cast<int64_t>(key_hash)));
-  HARMONY_RETURN_IF_ERROR(up.Run());
+  HARMONY_RETURN_IF_ERROR(SupersedeDeadLetters(*db_, {key_hash}));
   pending_keys_.erase(key_hash);
+  return Status::Ok();
+}
+
+Result<bool> AnyPendingDeadLetter(sqlite::Database& db) {
+  HARMONY_ASSIGN_OR_RETURN(bool exists, sqlite::TableExists(db, "__harmony_dead_letters"));
+  if (!exists) return false;
+  HARMONY_ASSIGN_OR_RETURN(
+      int64_t n, db.QueryInt("SELECT EXISTS(SELECT 1 FROM __harmony_dead_letters WHERE status = "
+                             "'pending')"));
+  return n != 0;
+}
+
+Status SupersedeDeadLetters(sqlite::Database& db, const std::vector<uint64_t>& key_hashes) {
+  if (key_hashes.empty()) return Status::Ok();
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement up,
+                           db.Prepare("UPDATE __harmony_dead_letters SET status = 'superseded' "
+                                      "WHERE status = 'pending' AND key_hash = ?1"));
+  for (uint64_t hash : key_hashes) {
+    HARMONY_RETURN_IF_ERROR(up.BindInt(1, static_cast<int64_t>(hash)));
+    HARMONY_RETURN_IF_ERROR(up.Run().WithContext("supersede dead letters"));
+  }
   return Status::Ok();
 }
 

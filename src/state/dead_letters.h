@@ -61,6 +61,15 @@ class DeadLetters {
   std::set<uint64_t> pending_keys_;
 };
 
+// True when some entry is pending (false when the table does not exist). Errors: SQLite's.
+Result<bool> AnyPendingDeadLetter(sqlite::Database& db);
+// Marks the pending "change" entries of these rows (key_hash, change::ChangeRowHash) superseded.
+// Called for every row a later change touched: a remote one applied here (DeadLetters), or a
+// local one published after the entry was set aside (node::PublishLoop), which comes later in
+// the stream on every node, so applying the entry again would roll the row back there.
+// Errors: SQLite's.
+Status SupersedeDeadLetters(sqlite::Database& db, const std::vector<uint64_t>& key_hashes);
+
 // Every entry, oldest first (empty when the table does not exist).
 Result<std::vector<DeadLetter>> ListDeadLetters(sqlite::Database& db);
 // Pending and superseded counts, for status output and metrics.

@@ -91,6 +91,26 @@ TEST_P(ApplyFailuresTest, RefusedChangesAreSetAsideTheShardMovesOnAndRetryLandsT
   EXPECT_EQ(Query(1, "SELECT count(*) FROM __harmony_dead_letters"), "0");
 }
 
+// The row of a set-aside change was written on node 2 afterwards: that write is later in the stream
+// everywhere, so the retry must leave the old change alone instead of rolling the row back.
+TEST_P(ApplyFailuresTest, RetryNeverRollsBackARowWrittenLocallySince) {
+  Exec(0, "INSERT INTO items VALUES(5, 'too many', 500)");  // CHECK on node 2
+  ASSERT_TRUE(
+      WaitFor(1, "SELECT count(*) FROM __harmony_dead_letters WHERE status = 'pending'", "1"));
+  Exec(1, "INSERT OR REPLACE INTO items VALUES(5, 'local', 5)");
+  ASSERT_TRUE(WaitForSameData({"items"}));
+  // Once published, node 2's own write supersedes the entry.
+  ASSERT_TRUE(
+      WaitFor(1, "SELECT count(*) FROM __harmony_dead_letters WHERE status = 'superseded'", "1"));
+  RelaxNode2();
+  std::string out;
+  ASSERT_EQ(DeadLetters(1, "retry", &out), 0) << out;
+  EXPECT_NE(out.find("applied 0"), std::string::npos) << out;
+  EXPECT_NE(out.find("superseded (left alone) 1"), std::string::npos) << out;
+  ASSERT_TRUE(WaitForSameData({"items"}));
+  EXPECT_EQ(Query(1, "SELECT name || ':' || qty FROM items WHERE id = 5"), "local:5");
+}
+
 TEST_P(ApplyFailuresTest, LocalWritesDuringRefusedAppliesSkipNothing) {
   // Issue #9 item 4, first variant: while node 2 refuses a change, its own app keeps writing.
   Exec(0, "INSERT INTO items VALUES(1, 'too many', 500)");
