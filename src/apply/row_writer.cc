@@ -55,16 +55,9 @@ std::string EnsureRowSql(const change::TableSchema& t) {
 }
 
 // The name under which the local table's rowid is reachable (a column may be called "rowid").
-std::string RowidName(const std::map<std::string, std::string>& local) {
+std::string RowidName(const std::map<std::string, std::string, sqlite::IdentifierLess>& local) {
   for (const char* name : {"rowid", "_rowid_", "oid"}) {
-    bool taken = false;
-    for (const auto& [column, type] : local) {
-      taken = taken || std::equal(column.begin(), column.end(), name, name + std::strlen(name),
-                                  [](char a, char b) {
-                                    return (a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) == b;
-                                  });
-    }
-    if (!taken) return name;
+    if (local.count(name) == 0) return name;
   }
   return "rowid";  // all three taken: the prepare fails and says so
 }
@@ -159,7 +152,7 @@ Result<const RowWriter::LocalColumns*> RowWriter::ColumnsOf(const std::string& t
     HARMONY_ASSIGN_OR_RETURN(sqlite::Statement q,
                              db_->Prepare("SELECT name, type FROM pragma_table_info(?1, 'main')"));
     HARMONY_RETURN_IF_ERROR(q.BindText(1, table));
-    std::map<std::string, std::string> names;
+    ColumnTypes names;
     while (true) {
       HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) break;
@@ -210,7 +203,7 @@ Result<std::string> RowWriter::SqlFor(const change::TableSchema& table, Kind kin
   for (size_t i = 0; i < table.pk.size(); ++i) {
     const std::string& column = table.columns[table.pk[i]];
     auto type =
-        *local ? (*local)->find(column) : std::map<std::string, std::string>::const_iterator{};
+        *local ? (*local)->find(column) : ColumnTypes::const_iterator{};
     rewrite_key[i] = table.KeyCollation(i) != change::Collation::kBinary ||
                      (*local && type != (*local)->end() && IsBlobAffinity(type->second));
   }

@@ -75,8 +75,11 @@ class RowWriter {
     kCountRows,
     kDeleteRows
   };
-  // Local column name -> declared type of `table`, nullopt when there is no such table.
-  using LocalColumns = std::optional<std::map<std::string, std::string>>;
+  // Local column name -> declared type of a table (nullopt when there is no such table), names
+  // compared as SQLite compares identifiers (a sender may spell a column "Name" where this node
+  // has "name": one column; issue #10 item 4).
+  using ColumnTypes = std::map<std::string, std::string, sqlite::IdentifierLess>;
+  using LocalColumns = std::optional<ColumnTypes>;
   Result<const LocalColumns*> ColumnsOf(const std::string& table);
   Result<sqlite::Statement*> StatementFor(const change::TableSchema& table, Kind kind);
   Result<std::string> SqlFor(const change::TableSchema& table, Kind kind);
@@ -88,8 +91,8 @@ class RowWriter {
   ReplaceGuard replace_guard_;
   int64_t schema_version_ = -1;
   std::map<std::string, sqlite::Statement> statements_;
-  std::map<std::string, LocalColumns> columns_;
-  std::map<std::string, std::vector<UniqueIndex>> unique_indexes_;
+  std::map<std::string, LocalColumns, sqlite::IdentifierLess> columns_;
+  std::map<std::string, std::vector<UniqueIndex>, sqlite::IdentifierLess> unique_indexes_;
 };
 
 }  // namespace harmony::apply

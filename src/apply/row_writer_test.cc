@@ -131,5 +131,22 @@ TEST_F(RowWriterTest, RowCopiesMakeTheNumberOfIdenticalRowsExact) {
   EXPECT_EQ(s.code(), Status::Code::kRejected) << s.ToString();
 }
 
+// Issue #10 item 4: SQLite takes "ID" and "id" for one column, and "U" for table u; a sender
+// spelling them so is compatible, never held as "no such column".
+TEST_F(RowWriterTest, ColumnAndTableNamesMatchAsSqliteMatchesIdentifiers) {
+  const change::TableSchema upper{"U", {"K", "V"}, {0}};
+  auto why = writer_->Incompatibility(upper);
+  ASSERT_TRUE(why.ok());
+  EXPECT_EQ(*why, std::nullopt);
+  Apply(upper, Op::kUpsert, {int64_t{1}, Text{"x"}});
+  EXPECT_EQ(Rows("u"), "integer:1|text:x");
+  // Only ASCII letters fold: "\xc3\x89" (E acute) is another column than "\xc3\xa9".
+  ASSERT_TRUE(db_->Exec("CREATE TABLE acc(k PRIMARY KEY, \"\xc3\xa9\")").ok());
+  ASSERT_TRUE(writer_->RefreshSchema().ok());
+  why = writer_->Incompatibility({"acc", {"k", "\xc3\x89"}, {0}});
+  ASSERT_TRUE(why.ok());
+  EXPECT_NE(*why, std::nullopt);
+}
+
 }  // namespace
 }  // namespace harmony::apply

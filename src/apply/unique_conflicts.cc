@@ -12,7 +12,8 @@ using sqlite::QuoteIdentifier;
 
 // Position of column `name` in `table`, or -1.
 int PositionOf(const change::TableSchema& table, const std::string& name) {
-  auto it = std::find(table.columns.begin(), table.columns.end(), name);
+  auto it = std::find_if(table.columns.begin(), table.columns.end(),
+                         [&](const std::string& c) { return sqlite::SameIdentifier(c, name); });
   return it == table.columns.end() ? -1 : static_cast<int>(it - table.columns.begin());
 }
 

@@ -328,6 +328,14 @@ bool SameIdentifier(std::string_view a, std::string_view b) {
          std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
 }
 
+bool IdentifierLess::operator()(std::string_view a, std::string_view b) const {
+  auto lower = [](char c) {
+    return static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  };
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                      [&](char x, char y) { return lower(x) < lower(y); });
+}
+
 Result<bool> HasUniqueIndexBesidesKey(Database& db, std::string_view name) {
   HARMONY_ASSIGN_OR_RETURN(
       Statement q, db.Prepare("SELECT count(*) FROM pragma_index_list(?1, 'main') WHERE "

@@ -137,6 +137,11 @@ Status DropObjectsWithPrefix(Database& db, std::string_view prefix);
 // True when SQLite takes `a` and `b` for the same identifier (table, column, index name): equal
 // after folding ASCII A-Z to a-z, and nothing else (sqlite3StrICmp; "É" and "é" differ).
 bool SameIdentifier(std::string_view a, std::string_view b);
+// Orders identifiers so that those SameIdentifier takes for one compare equal: a map keyed with
+// it finds a column named "Name" under "name", as SQLite does.
+struct IdentifierLess {
+  bool operator()(std::string_view a, std::string_view b) const;
+};
 
 // A WHERE condition matching rows identical to parameters ?1..?n (one per column, in order):
 // `"c" IS ?i COLLATE BINARY AND typeof("c") = typeof(?i)` for each, so that 'a' never matches

@@ -48,6 +48,9 @@ class ChaosCluster {
   // Starts broker b and waits until it accepts clients (for a cluster, until JetStream has a
   // meta leader).
   Status StartBroker(int b);
+  // Waits until broker b, started when its log was `from` bytes long, is ready (and, in a
+  // cluster, knows its JetStream meta leader).
+  Status WaitForBroker(int b, size_t from);
   Process& broker(int b) { return *brokers_[b].process; }
   int brokers() const { return static_cast<int>(brokers_.size()); }
   std::string BrokerUrl(int b) const;
