@@ -29,13 +29,13 @@ Result<const change::TableSchema*> Scanner::Shape(int64_t tid) {
 
 Result<int64_t> Scanner::CountCopies(const change::TableSchema& shape,
                                      const std::vector<Value>& row) {
-  auto it = count_statements_.find(shape.name);
+  auto it = count_statements_.find(&shape);
   if (it == count_statements_.end()) {
     HARMONY_ASSIGN_OR_RETURN(
         sqlite::Statement q,
         db_->Prepare("SELECT count(*) FROM " + sqlite::QuoteIdentifier(shape.name) + " WHERE " +
                      sqlite::IdenticalRowWhere(shape.columns)));
-    it = count_statements_.emplace(shape.name, std::move(q)).first;
+    it = count_statements_.emplace(&shape, std::move(q)).first;
   }
   sqlite::Statement& q = it->second;
   for (size_t i = 0; i < row.size(); ++i) {

@@ -54,8 +54,8 @@ class Scanner {
 
  private:
   Result<const change::TableSchema*> Shape(int64_t tid);
-  // How many rows of `shape`'s table are identical to `row` (sqlite::IdenticalRowWhere), as of
-  // the open read transaction.
+  // How many rows of `shape`'s table are identical to `row` in every column of that shape
+  // (sqlite::IdenticalRowWhere), as of the open read transaction. `shape` must be one of shapes_.
   Result<int64_t> CountCopies(const change::TableSchema& shape, const std::vector<Value>& row);
 
   sqlite::Database* db_;  // not owned
@@ -63,8 +63,9 @@ class Scanner {
   uint64_t epoch_ = 0;
   int64_t schema_version_ = -1;                    // -1: not checked
   std::map<int64_t, change::TableSchema> shapes_;  // registered shapes never change
-  // Table name -> its CountCopies statement (SQLite re-prepares it if the schema changes).
-  std::map<std::string, sqlite::Statement> count_statements_;
+  // Shape (in shapes_, whose entries never move) -> its CountCopies statement: per shape, not per
+  // table, since a table's later shape has other columns.
+  std::map<const change::TableSchema*, sqlite::Statement> count_statements_;
 };
 
 // For every row with a local change still protected from remote changes: its row-key hash

@@ -215,6 +215,32 @@ TEST_F(ScannerTest, UpdatesBetweenAKeyAndNullMoveTheRowBetweenIdentities) {
                                       "row_copies NULL 'a' 0", "upsert 'y' 'a'"}));
 }
 
+// The copies of a row are counted over the columns of the shape it was captured with: after a
+// column is added, rows equal in the old columns but not in the new one are other rows.
+TEST_F(ScannerTest, RowCopiesAreCountedOverTheColumnsOfTheirShape) {
+  Scanner scanner(db_.get(), {.shards = 1});
+  auto scan = [&](uint64_t after) {
+    std::vector<Emitted> out;
+    auto r = scanner.Scan(after, 0, [&](uint32_t shard, change::Batch&& b) {
+      out.push_back({shard, std::move(b)});
+      return Status::Ok();
+    });
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return RenderAll(out);
+  };
+  Exec(*db_, "INSERT INTO z VALUES(NULL, 1)");
+  EXPECT_EQ(scan(0), (std::vector<std::string>{"row_copies NULL 1 1"}));
+  Exec(*db_, "ALTER TABLE z ADD COLUMN w");
+  auto sync = SyncCapture(*db_, {}, /*backfill=*/false);
+  ASSERT_TRUE(sync.ok()) << sync.status().ToString();
+  scanner.set_schema_version(sync->schema_version);
+  auto last = db_->QueryInt("SELECT max(seq) FROM __harmony_change_log");
+  ASSERT_TRUE(last.ok());
+  Exec(*db_, "INSERT INTO z VALUES(NULL, 1, 'x')");
+  EXPECT_EQ(scan(static_cast<uint64_t>(*last)),
+            (std::vector<std::string>{"row_copies NULL 1 'x' 1"}));
+}
+
 // A backfill states that rows exist: a peer that has a NULL-key row already must not get a copy.
 TEST_F(ScannerTest, BackfilledRowsWhoseKeyHasNullAreEnsuredNotInserted) {
   Exec(*db_,
