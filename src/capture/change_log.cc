@@ -7,6 +7,22 @@
 #include <vector>
 
 namespace harmony::capture {
+namespace {
+
+// Adds column `column` of `type` to harmony's table `table` unless it is there (a log created by
+// an older build).
+Status AddColumnIfMissing(sqlite::Database& db, const std::string& table, const std::string& column,
+                          const std::string& type) {
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement q,
+                           db.Prepare("SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2"));
+  HARMONY_RETURN_IF_ERROR(q.BindText(1, table));
+  HARMONY_RETURN_IF_ERROR(q.BindText(2, column));
+  HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (row && q.ColumnInt(0) > 0) return Status::Ok();
+  return db.Exec("ALTER TABLE " + table + " ADD COLUMN " + column + " " + type);
+}
+
+}  // namespace
 
 Status CreateLogTables(sqlite::Database& db) {
   HARMONY_RETURN_IF_ERROR(db.Exec(
@@ -18,24 +34,12 @@ Status CreateLogTables(sqlite::Database& db) {
       "  tid INTEGER NOT NULL, idx INTEGER NOT NULL, name TEXT NOT NULL, pk_pos INTEGER,"
       "  PRIMARY KEY(tid, idx)) WITHOUT ROWID;"
       "CREATE TABLE IF NOT EXISTS __harmony_state(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"));
-  // Logs created before key collations were recorded lack the column; their shapes read as
-  // BINARY, so a table with another key collation gets a new shape at the next install.
-  HARMONY_ASSIGN_OR_RETURN(
-      int64_t has_collation,
-      db.QueryInt("SELECT count(*) FROM pragma_table_info('__harmony_columns') "
-                  "WHERE name = 'collation'"));
-  if (has_collation == 0) {
-    HARMONY_RETURN_IF_ERROR(db.Exec("ALTER TABLE __harmony_columns ADD COLUMN collation TEXT"));
-  }
-  // Logs created before one-shard routing lack the column; their shapes read as keyed, so a table
-  // with a secondary UNIQUE constraint gets a new shape at the next install.
-  HARMONY_ASSIGN_OR_RETURN(
-      int64_t has_one_shard,
-      db.QueryInt("SELECT count(*) FROM pragma_table_info('__harmony_tables') "
-                  "WHERE name = 'one_shard'"));
-  if (has_one_shard == 0) {
-    HARMONY_RETURN_IF_ERROR(db.Exec("ALTER TABLE __harmony_tables ADD COLUMN one_shard INTEGER"));
-  }
+  // Logs created before key collations were recorded lack the collation column; their shapes
+  // read as BINARY, so a table with another key collation gets a new shape at the next install.
+  // Likewise one_shard: such shapes read as keyed, so a table with a secondary UNIQUE constraint
+  // gets a new shape.
+  HARMONY_RETURN_IF_ERROR(AddColumnIfMissing(db, "__harmony_columns", "collation", "TEXT"));
+  HARMONY_RETURN_IF_ERROR(AddColumnIfMissing(db, "__harmony_tables", "one_shard", "INTEGER"));
   std::random_device rd;
   // 62 bits keeps it positive as an SQLite INTEGER.
   uint64_t epoch = ((uint64_t{rd()} << 32) | rd()) & ((uint64_t{1} << 62) - 1);
