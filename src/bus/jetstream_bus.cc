@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "bus/jetstream_pubsub.h"
+#include "common/retry.h"
 #include "nats/connection.h"
 #include "nats/jetstream.h"
 
@@ -77,34 +78,32 @@ Result<std::unique_ptr<JetStreamBus>> JetStreamBus::Connect(const ConnectOptions
 Status JetStreamBus::EnsureStreams(std::chrono::milliseconds timeout) {
   using std::chrono::milliseconds;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool told = false;
   for (uint32_t shard = 1; shard <= streams_.shards; ++shard) {
     const nats::StreamConfig config = ConfigFor(streams_, shard);
-    milliseconds backoff{100};
     // Short requests first: before a cluster has elected its meta leader, requests get no
     // answer at all, and a short timeout notices the election sooner.
     milliseconds attempt_timeout{1000};
-    bool logged = false;
-    while (true) {
-      const auto now = std::chrono::steady_clock::now();
-      const auto left = std::chrono::duration_cast<milliseconds>(deadline - now);
-      auto info = jetstream_->AddOrUpdateStream(
-          config, std::max(milliseconds(1), std::min(attempt_timeout, left)));
-      if (info.ok()) break;
-      const Status& error = info.status();
-      if (error.code() != Status::Code::kUnavailable) return error;
-      if (std::chrono::steady_clock::now() + backoff >= deadline) {
-        return error.WithContext("JetStream not ready after " + std::to_string(timeout.count()) +
-                                 " ms");
-      }
-      if (!logged) {
-        // Expected for a few seconds after a clustered server starts (meta leader election).
-        spdlog::info("bus: waiting for JetStream: {}", error.message());
-        logged = true;
-      }
-      std::this_thread::sleep_for(backoff);
-      backoff = std::min(backoff * 2, milliseconds(1000));
-      attempt_timeout = std::min(attempt_timeout * 2, milliseconds(5000));
+    RetryOptions retry;
+    retry.timeout = std::chrono::duration_cast<milliseconds>(deadline -
+                                                             std::chrono::steady_clock::now());
+    Status s = RetryWhileUnavailable(
+        retry,
+        [&](milliseconds left) -> Status {
+          auto info = jetstream_->AddOrUpdateStream(config, std::min(attempt_timeout, left));
+          attempt_timeout = std::min(attempt_timeout * 2, milliseconds(5000));
+          return info.ok() ? Status::Ok() : info.status();
+        },
+        [&](const Status& error) {
+          // Expected for a few seconds after a clustered server starts (meta leader election).
+          if (!told) spdlog::info("bus: waiting for JetStream: {}", error.message());
+          told = true;
+        });
+    if (s.code() == Status::Code::kUnavailable) {
+      return s.WithContext("JetStream not ready after " + std::to_string(timeout.count()) +
+                           " ms");
     }
+    HARMONY_RETURN_IF_ERROR(s);
   }
   return Status::Ok();
 }

@@ -1,9 +1,12 @@
 #include "nats/kv_lease.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cctype>
 #include <string_view>
 
+#include "common/retry.h"
 #include "nats/handles.h"
 #include "nats/jetstream_impl.h"
 #include "nats/nats_error.h"
@@ -112,13 +115,21 @@ Result<std::unique_ptr<KvLease>> KvLease::Open(std::shared_ptr<Connection> conne
   HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<JetStream> js, JetStream::Create(connection));
   HARMONY_RETURN_IF_ERROR(js->CheckConnected(context));
   const int64_t ttl_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(ttl).count();
-  HARMONY_RETURN_IF_ERROR(
-      EnsureBucket(js->impl().js.get(), bucket, ttl_ns, replicas).WithContext(context));
-  kvStore* raw = nullptr;
-  natsStatus s = js_KeyValue(&raw, js->impl().js.get(), bucket.c_str());
   auto impl = std::make_unique<Impl>();
-  impl->kv.reset(raw);
-  if (s != NATS_OK) return FromNats(s, context + ": bind");
+  // At start-up the cluster may still be electing its meta leader (or re-electing one after a
+  // server left): wait for it as the streams do rather than fail the node's start.
+  Status bound = RetryWhileUnavailable(
+      RetryOptions{},
+      [&](std::chrono::milliseconds) -> Status {
+        HARMONY_RETURN_IF_ERROR(
+            EnsureBucket(js->impl().js.get(), bucket, ttl_ns, replicas).WithContext(context));
+        kvStore* raw = nullptr;
+        natsStatus s = js_KeyValue(&raw, js->impl().js.get(), bucket.c_str());
+        impl->kv.reset(raw);
+        return s == NATS_OK ? Status::Ok() : FromNats(s, context + ": bind");
+      },
+      [&](const Status& error) { spdlog::info("waiting for JetStream: {}", error.message()); });
+  HARMONY_RETURN_IF_ERROR(bound);
   return std::unique_ptr<KvLease>(
       new KvLease(std::move(connection), std::move(js), std::move(impl), bucket));
 }

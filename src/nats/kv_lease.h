@@ -25,7 +25,9 @@ namespace harmony::nats {
 class KvLease {
  public:
   // Binds to bucket `bucket` ([A-Za-z0-9_-]+), creating it (history 1, file storage) if
-  // missing; an existing bucket whose TTL or replicas differ is updated to these.
+  // missing; an existing bucket whose TTL or replicas differ is updated to these. While
+  // JetStream does not answer (a cluster electing its meta leader) it retries for up to 30 s,
+  // then returns the last error (kUnavailable). Blocks the calling thread meanwhile.
   static Result<std::unique_ptr<KvLease>> Open(std::shared_ptr<Connection> connection,
                                                const std::string& bucket, std::chrono::seconds ttl,
                                                int replicas);

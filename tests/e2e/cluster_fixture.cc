@@ -110,7 +110,8 @@ void ClusterTest::StartNode(int i) {
   n.process = std::make_unique<HarmonyProcess>(std::vector<std::string>{"-config", n.config_path},
                                                n.log_path);
   ASSERT_TRUE(n.process->Start());
-  ASSERT_TRUE(n.process->WaitForLog("ready", std::chrono::seconds(30)))
+  ASSERT_TRUE(
+      n.process->WaitForLog("node " + std::to_string(i + 1) + " ready", std::chrono::seconds(30)))
       << "node " << i + 1 << " did not start:\n"
       << n.process->Log();
 }

@@ -56,8 +56,11 @@ TEST(EmbeddedBrokerTest, ThreeNodesWithTheirOwnClusteredServersReplicate) {
         dir.path() + "/n" + n + ".log"));
     ASSERT_TRUE(nodes.back()->Start());
   }
-  for (auto& node : nodes) {
-    ASSERT_TRUE(node->WaitForLog("ready", std::chrono::seconds(60))) << node->Log();
+  for (int i = 0; i < 3; ++i) {
+    // Not just "ready": the embedded nats-server's own "ready at" line comes first.
+    ASSERT_TRUE(nodes[i]->WaitForLog("node " + std::to_string(i + 1) + " ready",
+                                     std::chrono::seconds(60)))
+        << nodes[i]->Log();
   }
   {
     sqlite::OpenOptions options;

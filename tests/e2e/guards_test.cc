@@ -225,7 +225,7 @@ TEST_F(GuardsTest, ExclusiveLockingModeIsNamedAndReplicationGoesOnOnceItEnds) {
   EXPECT_TRUE(NodeRunning(0));
 
   app.reset();  // the application closes its connection
-  ASSERT_TRUE(n.process->WaitForLog("ready", seconds(30))) << n.process->Log();
+  ASSERT_TRUE(n.process->WaitForLog("node 1 ready", seconds(30))) << n.process->Log();
   EXPECT_TRUE(WaitFor(1, "SELECT name FROM items WHERE id = 5", "held"));
 }
 
