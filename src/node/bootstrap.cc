@@ -10,6 +10,7 @@
 #include "capture/change_log.h"
 #include "capture/scanner.h"
 #include "capture/schema_sync.h"
+#include "nats/request_reply.h"
 #include "node/background_error.h"
 #include "node/snapshots.h"
 #include "sqlite/database.h"
@@ -106,6 +107,55 @@ Status PublishPending(const config::Config& config, uint64_t node_id, int64_t sc
   return Status::Ok();
 }
 
+// Whether no shard stream has ever carried a message.
+bool NoMessageYet(const StreamView& view) {
+  for (const auto& [shard, last] : view.last_seq) {
+    if (last > 0) return false;
+  }
+  return true;
+}
+
+// Asks the running nodes, over core NATS, to save a snapshot now: a young cluster may never have
+// saved one (whole transactions are batched, so max_entries is rarely reached), and a gap needs
+// a newer one. Logs only when the answer changes.
+class SnapshotAsker {
+ public:
+  SnapshotAsker(const config::Config& config, uint64_t node_id, bus::JetStreamBus& bus)
+      : subject_(SnapshotRequestSubject(config)),
+        request_("node " + std::to_string(node_id) + " asks for a snapshot"),
+        bus_(bus) {}
+
+  // Asks unless a node answered less than kAskEvery ago (each answer starts a save). Unanswered
+  // requests cost nothing: they are sent on every call (every 2 s).
+  void Ask() {
+    const auto now = std::chrono::steady_clock::now();
+    if (answered_ && now - last_answer_ < kAskEvery) return;
+    auto answer = nats::Request(*bus_.connection(), subject_, request_, std::chrono::seconds(2));
+    answered_ = answer.ok();
+    std::string said;
+    if (answer.ok()) {
+      last_answer_ = now;
+      said = "asked the running nodes for a snapshot: " + *answer;
+    } else {
+      said = "asked the running nodes for a snapshot on '" + subject_ + "': no answer (" +
+             answer.status().message() +
+             "); nodes answer when they run with replicate = true and [snapshot] enabled; still "
+             "asking";
+    }
+    if (said != last_said_) spdlog::info("{}", said);
+    last_said_ = said;
+  }
+
+ private:
+  static constexpr std::chrono::seconds kAskEvery{20};
+  const std::string subject_;
+  const std::string request_;
+  bus::JetStreamBus& bus_;
+  bool answered_ = false;
+  std::chrono::steady_clock::time_point last_answer_;
+  std::string last_said_;
+};
+
 }  // namespace
 
 capture::CatalogOptions CatalogOptionsOf(const config::Config& config) {
@@ -154,7 +204,7 @@ Status PrepareDatabaseFile(const config::Config& config) {
 
 Result<bool> RestoreIfNeeded(const config::Config& config, uint64_t node_id,
                              int64_t schema_version, bus::JetStreamBus& bus,
-                             snapshot::SnapshotStore* store) {
+                             snapshot::SnapshotStore* store, StopSignals& signals) {
   if (!config.replicate) return false;
   HARMONY_ASSIGN_OR_RETURN(StreamView view, ViewStreams(config, bus));
   const std::string gap = ReplayGap(view);
@@ -166,6 +216,7 @@ Result<bool> RestoreIfNeeded(const config::Config& config, uint64_t node_id,
                                "[replication_log] max_entries and rebuild this node");
   }
   const auto deadline = std::chrono::steady_clock::now() + kSnapshotWait;
+  SnapshotAsker asker(config, node_id, bus);
   std::string waiting_for;
   while (true) {
     Status s = RestoreSnapshot(config, view, *store, [&] {
@@ -180,22 +231,33 @@ Result<bool> RestoreIfNeeded(const config::Config& config, uint64_t node_id,
       if (after.empty()) return true;
       s = Status::Unavailable("after restoring, " + after);
     }
-    if (s.code() == Status::Code::kNotFound && gap.empty()) {
-      spdlog::info("new node and {}: replaying the stream from its start", s.message());
+    if (s.code() == Status::Code::kNotFound && NoMessageYet(view)) {
+      // A cluster that has never carried a change: there is nothing to get.
+      spdlog::info("new node, {} and the streams are empty: nothing to restore", s.message());
       return false;
     }
     const bool retry = s.code() == Status::Code::kUnavailable ||
                        s.code() == Status::Code::kNotFound;
-    if (!retry || std::chrono::steady_clock::now() > deadline) {
+    // A new node has nothing to serve until it holds the cluster's state: it keeps trying (and
+    // says why) rather than claim ready with no tables (issue #10, item 2).
+    if (!retry || (!view.new_node && std::chrono::steady_clock::now() > deadline)) {
       return s.WithContext(gap.empty() ? "restore a snapshot into the new database"
                                        : gap + "; restore a snapshot");
     }
     if (waiting_for != s.message()) {
-      spdlog::warn("{}; waiting for a newer snapshot (up to {} min)", s.message(),
-                   kSnapshotWait.count());
+      if (view.new_node) {
+        spdlog::warn("{}; a new node needs one to get the cluster's tables: waiting for one",
+                     s.message());
+      } else {
+        spdlog::warn("{}; waiting for a newer snapshot (up to {} min)", s.message(),
+                     kSnapshotWait.count());
+      }
       waiting_for = s.message();
     }
-    std::this_thread::sleep_for(std::chrono::seconds(2));
+    asker.Ask();
+    if (signals.Wait(std::chrono::seconds(2)) != 0) {
+      return Status::Cancelled("stopped while waiting for a snapshot");
+    }
     HARMONY_ASSIGN_OR_RETURN(view, ViewStreams(config, bus));
   }
 }

@@ -5,6 +5,7 @@
 #include "common/result.h"
 #include "config/config.h"
 #include "node/publish_loop.h"
+#include "node/signals.h"
 #include "snapshot/store.h"
 
 namespace harmony::bus {
@@ -27,11 +28,14 @@ Status PrepareDatabaseFile(const config::Config& config);
 // At start-up, before the applier opens: restores the newest snapshot when this node cannot
 // catch up by replay alone (JetStream dropped messages it never applied) or is new (an empty
 // database: the snapshot brings the schema too). Local changes not yet published are published
-// first. Waits, up to a few minutes, for a snapshot recent enough if the newest one is too old (a
-// running node saves one when it sees the gap). Returns true if it restored one. Fails, leaving
-// the database untouched, when a gap cannot be closed: replaying past it would diverge.
+// first. When no snapshot is usable it asks the running nodes for one over core NATS
+// (SnapshotRequestSubject) and waits for it: a node with a gap up to 5 min, a new node for as
+// long as it takes (issue #10, item 2: it never claims ready without the cluster's tables),
+// unless the streams have never carried a message. Returns true if it restored one.
+// Errors: the restore's (a gap that cannot be closed: replaying past it would diverge; the
+// database is then untouched); kCancelled when a stop signal arrived while waiting.
 Result<bool> RestoreIfNeeded(const config::Config& config, uint64_t node_id,
                              int64_t schema_version, bus::JetStreamBus& bus,
-                             snapshot::SnapshotStore* store);
+                             snapshot::SnapshotStore* store, StopSignals& signals);
 
 }  // namespace harmony::node

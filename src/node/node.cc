@@ -20,6 +20,7 @@
 #include "capture/triggers.h"
 #include "nats/embedded_server.h"
 #include "nats/kv_lease.h"
+#include "nats/request_reply.h"
 #include "node/apply_loop.h"
 #include "node/background_error.h"
 #include "node/bootstrap.h"
@@ -224,9 +225,13 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
   if (config.snapshot.enabled && config.replicate) {
     HARMONY_ASSIGN_OR_RETURN(snapshots, OpenSnapshotStore(config, bus->connection()));
   }
-  HARMONY_ASSIGN_OR_RETURN(
-      bool restored,
-      RestoreIfNeeded(config, node_id, capture->schema_version, *bus, snapshots.get()));
+  auto restored_or =
+      RestoreIfNeeded(config, node_id, capture->schema_version, *bus, snapshots.get(), signals);
+  if (!restored_or.ok() && restored_or.status().code() == Status::Code::kCancelled) {
+    spdlog::info("stopped before start-up completed ({})", restored_or.status().message());
+    return Status::Ok();
+  }
+  HARMONY_ASSIGN_OR_RETURN(bool restored, std::move(restored_or));
   if (restored) {
     // The snapshot carries no capture objects: install them afresh (nothing to backfill: the
     // rows came from the cluster).
@@ -290,6 +295,7 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
 
   std::unique_ptr<nats::KvLease> lease;
   std::unique_ptr<SnapshotSaver> saver;
+  std::unique_ptr<nats::Responder> responder;  // requests for a snapshot, from joining nodes
   if (snapshots) {
     HARMONY_ASSIGN_OR_RETURN(lease, nats::KvLease::Open(bus->connection(), kSnapshotLeaseBucket,
                                                         kSnapshotLeaseTtl,
@@ -307,6 +313,16 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
           return bounds;
         });
     saver->Start();
+    SnapshotSaver* requested = saver.get();
+    const std::string me = "node " + std::to_string(node_id);
+    HARMONY_ASSIGN_OR_RETURN(
+        responder, nats::Responder::Start(bus->connection(), SnapshotRequestSubject(config),
+                                          [requested, me](const std::string& request) {
+                                            spdlog::info("{}: saving one now", request);
+                                            requested->RequestNow();
+                                            return me + " saves one now unless another node "
+                                                        "is saving one";
+                                          }));
   }
 
   spdlog::info("node {} ready", node_id);
@@ -323,6 +339,7 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
     spdlog::info("unrecoverable error, shutting down");  // the error itself is the exit line
   }
   // Stop producers before what they feed, and everything before the broker goes away.
+  responder.reset();  // before the saver it calls
   saver.reset();
   if (publish_loop) publish_loop->Stop();
   if (apply_loop) apply_loop->Stop();

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <string>
+#include <utility>
 
 #include "state/positions.h"
 #include "nats/kv_lease.h"
@@ -26,6 +27,14 @@ void SnapshotSaver::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+}
+
+void SnapshotSaver::RequestNow() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    requested_ = true;
+  }
+  cv_.notify_all();
 }
 
 Result<std::string> SnapshotSaver::Due() {
@@ -70,9 +79,16 @@ void SnapshotSaver::SaveWithLease(const std::string& why) {
 void SnapshotSaver::Run() {
   std::string last_error;
   while (true) {
+    bool requested = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      if (cv_.wait_for(lock, kCheckEvery, [this] { return stop_; })) return;
+      cv_.wait_for(lock, kCheckEvery, [this] { return stop_ || requested_; });
+      if (stop_) return;
+      requested = std::exchange(requested_, false);
+    }
+    if (requested) {
+      SaveWithLease("another node asked for one (a node joining, or closing a gap)");
+      continue;
     }
     auto due = Due();
     if (!due.ok()) {

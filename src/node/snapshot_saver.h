@@ -42,6 +42,11 @@ class SnapshotSaver {
   void Start();
   void Stop();
 
+  // Asks for a snapshot now, whatever the streams look like (a new node joining asked for one
+  // over NATS: issue #10, item 2). Returns at once; the saver thread saves it (under the lease,
+  // so if another node is saving one right now this node saves none). Thread-safe.
+  void RequestNow();
+
   // How often the saver looks at the streams.
   static constexpr std::chrono::seconds kCheckEvery{2};
 
@@ -59,7 +64,8 @@ class SnapshotSaver {
   std::chrono::steady_clock::time_point last_save_ = std::chrono::steady_clock::now();
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;
+  bool stop_ = false;       // guarded by mu_
+  bool requested_ = false;  // guarded by mu_
   std::thread thread_;
 };
 

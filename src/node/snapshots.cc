@@ -116,6 +116,10 @@ Result<snapshot::Manifest> SaveSnapshot(const config::Config& config, uint64_t n
   return m;
 }
 
+std::string SnapshotRequestSubject(const config::Config& config) {
+  return config.nats.stream_prefix + "-snapshot-request";
+}
+
 std::string ReplayGap(const StreamView& view) {
   for (const auto& [shard, first] : view.first_seq) {
     const uint64_t last = view.last_seq.count(shard) ? view.last_seq.at(shard) : 0;

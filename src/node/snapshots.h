@@ -36,6 +36,11 @@ struct StreamView {
   bool new_node = false;  // the database is missing or holds no table and no position
 };
 
+// The core NATS subject on which running nodes with a snapshot saver take requests for a snapshot
+// ("<stream_prefix>-snapshot-request"; docs/operations.md, "Adding a node"). A request's payload
+// names the asking node; the answer names the node that heard it.
+std::string SnapshotRequestSubject(const config::Config& config);
+
 // Why this node cannot catch up by replay alone ("" when it can).
 std::string ReplayGap(const StreamView& view);
 
