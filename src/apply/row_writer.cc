@@ -80,12 +80,21 @@ std::string DeleteRowSql(const change::TableSchema& t, const std::string& rowid)
          " WHERE " + IdenticalRowWhere(t) + " LIMIT 1)";
 }
 
+// " COLLATE NOCASE" when key column pk[i] is compared with another collation than BINARY, so that
+// a conflict target and a comparison use the key index's collation even where the column's own
+// differs (a UNIQUE index standing in for a missing PRIMARY KEY may declare one). Empty for
+// BINARY: a conflict target with an explicit COLLATE no longer matches an INTEGER PRIMARY KEY.
+std::string KeyCollate(const change::TableSchema& t, size_t i) {
+  const change::Collation c = t.KeyCollation(i);
+  return c == change::Collation::kBinary ? "" : std::string(" COLLATE ") + change::CollationName(c);
+}
+
 // `rewrite_key[i]`: also SET key column pk[i] on conflict (see RowWriter::Upsert).
 std::string UpsertSql(const change::TableSchema& t, const std::vector<bool>& rewrite_key) {
   std::string sql = "INSERT INTO " + QuoteIdentifier(t.name) + "(" + ColumnList(t) + ") VALUES(" +
                     Params(t.columns.size()) + ") ON CONFLICT(";
   for (size_t i = 0; i < t.pk.size(); ++i) {
-    sql += (i ? ", " : "") + QuoteIdentifier(t.columns[t.pk[i]]);
+    sql += (i ? ", " : "") + QuoteIdentifier(t.columns[t.pk[i]]) + KeyCollate(t, i);
   }
   std::string set;
   for (uint32_t i = 0; i < t.columns.size(); ++i) {
@@ -106,7 +115,7 @@ std::string DeleteSql(const change::TableSchema& t) {
   std::string sql = "DELETE FROM " + QuoteIdentifier(t.name) + " WHERE ";
   for (size_t i = 0; i < t.pk.size(); ++i) {
     if (i) sql += " AND ";
-    sql += QuoteIdentifier(t.columns[t.pk[i]]) + " IS ?" + std::to_string(i + 1);
+    sql += QuoteIdentifier(t.columns[t.pk[i]]) + " IS ?" + std::to_string(i + 1) + KeyCollate(t, i);
   }
   return sql;
 }

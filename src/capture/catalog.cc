@@ -60,6 +60,66 @@ Result<std::map<std::string, std::string>> KeyIndexCollations(sqlite::Database& 
 
 namespace {
 
+// A UNIQUE index that can stand in for a missing PRIMARY KEY.
+struct KeyIndex {
+  std::string name;
+  std::vector<uint32_t> columns;  // indexes into TableSchema::columns, in index order
+  std::vector<change::Collation> collations;
+};
+
+// The first, by name under BINARY, of the UNIQUE indexes of `table` that are not partial, index
+// plain columns only, each NOT NULL and compared with a built-in collation: a row's values
+// there name it on every node as a key would (issue #10, item 3). Names make the choice the same
+// on every node whatever order the indexes were created in; an inline UNIQUE constraint's index is
+// "sqlite_autoindex_<table>_<n>". None: nullopt.
+Result<std::optional<KeyIndex>> ChooseKeyIndex(sqlite::Database& db,
+                                               const change::TableSchema& table) {
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement list,
+      db.Prepare("SELECT name FROM pragma_index_list(?1, 'main') WHERE \"unique\" = 1 AND "
+                 "partial = 0 ORDER BY name COLLATE BINARY"));
+  HARMONY_RETURN_IF_ERROR(list.BindText(1, table.name));
+  std::vector<std::string> names;
+  while (true) {
+    HARMONY_ASSIGN_OR_RETURN(bool row, list.Step());
+    if (!row) break;
+    names.push_back(list.ColumnText(0));
+  }
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement cols,
+      db.Prepare("SELECT x.cid, x.coll, c.\"notnull\", c.name FROM pragma_index_xinfo(?1, 'main') AS x "
+                 "LEFT JOIN pragma_table_xinfo(?2, 'main') AS c ON c.cid = x.cid "
+                 "WHERE x.key = 1 ORDER BY x.seqno"));
+  for (const std::string& index : names) {
+    HARMONY_RETURN_IF_ERROR(cols.BindText(1, index));
+    HARMONY_RETURN_IF_ERROR(cols.BindText(2, table.name));
+    KeyIndex key{index, {}, {}};
+    bool usable = true;
+    while (true) {
+      HARMONY_ASSIGN_OR_RETURN(bool row, cols.Step());
+      if (!row) break;
+      const int64_t cid = cols.ColumnInt(0);  // -2: an expression, -1: the rowid
+      std::optional<change::Collation> collation =
+          change::CollationNamed(cols.ColumnIsNull(1) ? "" : cols.ColumnText(1));
+      if (cid < 0 || cols.ColumnIsNull(2) || cols.ColumnInt(2) == 0 || !collation) {
+        usable = false;
+        continue;
+      }
+      const std::string name = cols.ColumnText(3);
+      auto it = std::find(table.columns.begin(), table.columns.end(), name);
+      if (it == table.columns.end()) {
+        usable = false;  // a generated column
+        continue;
+      }
+      key.columns.push_back(static_cast<uint32_t>(it - table.columns.begin()));
+      key.collations.push_back(*collation);
+    }
+    cols.Reset();
+    if (usable && !key.columns.empty()) return std::optional<KeyIndex>(std::move(key));
+  }
+  return std::optional<KeyIndex>();
+}
+
 Result<change::TableSchema> ReadTable(sqlite::Database& db, const std::string& name,
                                       std::string* skip_reason) {
   HARMONY_ASSIGN_OR_RETURN(
@@ -81,9 +141,15 @@ Result<change::TableSchema> ReadTable(sqlite::Database& db, const std::string& n
   std::sort(pk_order.begin(), pk_order.end());
   for (const auto& [pos, index] : pk_order) table.pk.push_back(index);
   if (table.pk.empty()) {
-    *skip_reason =
-        "no declared PRIMARY KEY (rowids are assigned independently on each node and would "
-        "collide); add a PRIMARY KEY to replicate it";
+    // No declared PRIMARY KEY: rowids are assigned independently on each node and are never
+    // sent. The key is the first usable UNIQUE index, else none (whole-row identity).
+    HARMONY_ASSIGN_OR_RETURN(std::optional<KeyIndex> key, ChooseKeyIndex(db, table));
+    if (key) {
+      table.pk = key->columns;
+      table.pk_collations = key->collations;
+    }  // else pk stays empty: every row is identified by its content
+    HARMONY_ASSIGN_OR_RETURN(table.one_shard, sqlite::HasUniqueIndexBesidesKey(
+                                                  db, name, key ? key->name : std::string()));
     return table;
   }
   // Which keys are one row depends on the key's collation; every node must reproduce it.

@@ -43,10 +43,12 @@ struct Catalog {
 
 // Reads the user tables of the main schema: ordinary tables only (not sqlite_*, not harmony's,
 // not virtual tables or their shadow tables, not views). Generated columns are left out of the
-// column list because each node computes them itself. Tables without a declared PRIMARY KEY are
-// skipped: their rowids are assigned independently on each node and would collide. So are tables
-// whose key uses an application-defined collation, naming the column: no other node could tell
-// which keys it considers equal. Each table's key collations are in pk_collations. Tables left
+// column list because each node computes them itself. A table without a declared PRIMARY KEY is
+// keyed by its first usable UNIQUE index (by name; not partial, plain NOT NULL columns, built-in
+// collations), else it gets an empty pk: whole-row identity (issue #10, item 3; rowids are
+// assigned independently on each node and never serve as a key). Tables whose key uses an
+// application-defined collation are skipped, naming the column: no other node could tell which
+// keys it considers equal. Each table's key collations are in pk_collations. Tables left
 // out by `options` are skipped too, with the pattern that excluded them as the reason; that
 // check comes first, so a deliberately excluded table is not also reported as unreplicable.
 // A table with a UNIQUE constraint or index besides its key (partial and expression indexes

@@ -239,10 +239,9 @@ Result<change::PendingChanges> PendingRowKeys(sqlite::Database& db, uint32_t sha
       for (uint32_t i : shape.pk)
         pk_positions.push_back(i < cols.values.size() ? cols.values[i] : -1);
       ReadLogValues(rows, pk_positions, shape.pk.size(), &key);
-      bool null_key = false;
-      for (const Value& v : key) null_key = null_key || std::holds_alternative<Null>(v);
       uint64_t key_hash = 0;
       ReadLogValues(rows, cols.values, shape.columns.size(), &row);
+      const bool null_key = change::KeyHasNull(shape, row);
       if (!null_key) {
         key_hash = change::RowKeyHash(shape, key);
         note(key_hash);

@@ -24,6 +24,13 @@ std::string SelectColumns(const change::TableSchema& t) {
   return out;
 }
 
+// The key's column names, in key order.
+std::vector<std::string> KeyNames(const change::TableSchema& t) {
+  std::vector<std::string> names;
+  for (uint32_t i : t.pk) names.push_back(t.columns[i]);
+  return names;
+}
+
 // Captures every current row of `t` as a backfill (an upsert on the receivers, or for a row
 // whose key has a NULL an insert unless an identical row exists: peers may have it already).
 Result<size_t> Backfill(sqlite::Database& db, const TrackedTable& t) {
@@ -42,6 +49,10 @@ Result<size_t> Recapture(sqlite::Database& db, const TrackedTable& t) {
   std::unordered_set<uint64_t> seen;
   for (int64_t old_tid : t.retired_tids) {
     HARMONY_ASSIGN_OR_RETURN(change::TableSchema old, LoadShape(db, old_tid));
+    // Only changes that name rows by the same key can be re-read by key. A table without a key
+    // (whole-row identity), or whose key index changed (issue #10, item 3), keeps its changes
+    // as captured, under their old shape (registered shapes never change, so they still decode).
+    if (old.pk.empty() || KeyNames(old) != KeyNames(t.schema)) continue;
     HARMONY_ASSIGN_OR_RETURN(
         sqlite::Statement rows,
         db.Prepare("SELECT * FROM __harmony_change_log WHERE tid = ?1 AND seq > ?2 ORDER BY seq"));

@@ -147,6 +147,12 @@ std::string TriggerSql(const TrackedTable& table) {
       into + ", " + ncols + ") VALUES(" + tid + ", 1, " + Refs(t, AllColumns(t), "NEW") + ");";
   std::string sql;
   sql += create("insert", "INSERT", "") + log_new_row + " END;\n";
+  if (t.pk.empty()) {
+    // No key at all: every row has whole-row identity, as a row with a NULL key has below.
+    sql += create("update", "UPDATE", "") + log_old_row + log_new_row + " END;\n";
+    sql += create("delete", "DELETE", "") + log_old_row + " END;\n";
+    return sql;
+  }
   sql += create("update", "UPDATE", keyed) + into + ", " + nkeys + ", " + ncols + ") VALUES(" +
          tid + ", 2, " + Refs(t, t.pk, "OLD") + ", " + Refs(t, AllColumns(t), "NEW") + "); END;\n";
   sql += create("delete", "DELETE", keyed) + into + ", " + nkeys + ") VALUES(" + tid + ", 3, " +

@@ -162,6 +162,7 @@ uint64_t ShardHash(const TableSchema& table, const Change& change) {
 }
 
 bool KeyHasNull(const TableSchema& table, std::span<const Value> row) {
+  if (table.pk.empty()) return true;  // no key: identified by content, as a NULL key is
   for (uint32_t i : table.pk) {
     if (i < row.size() && std::holds_alternative<Null>(row[i])) return true;
   }

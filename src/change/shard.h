@@ -38,8 +38,9 @@ uint64_t ShardHash(const TableSchema& table, const Change& change);
 // the same shard.
 uint64_t TableShardHash(const TableSchema& table);
 
-// True when some primary-key value of `row` (all columns, in column order) is NULL: SQLite treats
-// every such row as distinct, so it has no identity by key.
+// True when `row` (all columns, in column order) has no identity by key: some primary-key value is
+// NULL (SQLite treats every such row as distinct), or the table has no key at all (a table
+// without PRIMARY KEY and without a usable UNIQUE index; issue #10, item 3).
 bool KeyHasNull(const TableSchema& table, std::span<const Value> row);
 
 // True when the canonical forms of two keys of `table` are equal (same hash input).

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "apply/applier.h"
@@ -97,6 +98,7 @@ bus::StreamOptions StreamOptionsOf(const config::Config& config) {
 struct CaptureState {
   int64_t schema_version = -1;  // what the triggers match, for noticing later schema changes
   uint64_t epoch = 0;           // of this database's change log
+  std::set<std::string> reported_skipped;  // tables whose "not replicated" warning was logged
 };
 
 // Installs capture (or removes it when publish = false).
@@ -112,8 +114,10 @@ Result<CaptureState> PrepareCapture(const config::Config& config) {
   HARMONY_ASSIGN_OR_RETURN(bool installed_before, capture::CaptureInstalled(db));
   HARMONY_ASSIGN_OR_RETURN(capture::SyncResult sync,
                            capture::SyncCapture(db, CatalogOptionsOf(config), installed_before));
+  std::set<std::string> reported;
   for (const capture::SkippedTable& skipped : sync.skipped) {
     spdlog::warn("table \"{}\" is not replicated: {}", skipped.name, skipped.reason);
+    reported.insert(skipped.name);
   }
   std::string names;
   for (const auto& t : sync.tracked) names += (names.empty() ? "" : ", ") + t.schema.name;
@@ -134,7 +138,7 @@ Result<CaptureState> PrepareCapture(const config::Config& config) {
                  sync.backfilled_rows, sync.recaptured_rows);
   }
   HARMONY_ASSIGN_OR_RETURN(uint64_t epoch, capture::ReadEpoch(db));
-  return CaptureState{sync.schema_version, epoch};
+  return CaptureState{sync.schema_version, epoch, std::move(reported)};
 }
 
 Result<std::unique_ptr<nats::EmbeddedServer>> StartEmbedded(const config::Config& config,
@@ -286,6 +290,7 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
     publisher = bus->NewPublisher();
     PublishLoopOptions publish_options =
         PublishLoopOptionsFor(config, node_id, capture->schema_version);
+    publish_options.reported_skipped = capture->reported_skipped;
     publish_options.own_progress = own_progress.get();
     publish_options.stream_ends = stream_ends;
     publish_options.background_error = &errors;

@@ -30,6 +30,8 @@ struct PublishLoopOptions {
   std::chrono::milliseconds ack_timeout{10000};
   capture::CatalogOptions catalog;  // which tables to capture when the schema changes
   int64_t schema_version = -1;      // what the triggers were installed for (-1: sync at start)
+  // Tables whose "not replicated" warning start-up already logged: not logged again.
+  std::set<std::string> reported_skipped;
   // Set when this node also applies: told where each acknowledged round landed in the streams.
   apply::OwnProgress* own_progress = nullptr;  // not owned
   // shard -> last stream seq at start-up: where everything published before the start lies.
@@ -57,7 +59,9 @@ class PublishLoop {
  public:
   // "publisher" must outlive the loop; only the loop's thread uses it.
   PublishLoop(PublishLoopOptions options, bus::Publisher* publisher)
-      : options_(std::move(options)), publisher_(publisher) {}
+      : options_(std::move(options)),
+        publisher_(publisher),
+        reported_skipped_(options_.reported_skipped) {}
   ~PublishLoop() { Stop(); }
 
   Status Start();

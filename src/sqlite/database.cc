@@ -336,11 +336,13 @@ bool IdentifierLess::operator()(std::string_view a, std::string_view b) const {
                                       [&](char x, char y) { return lower(x) < lower(y); });
 }
 
-Result<bool> HasUniqueIndexBesidesKey(Database& db, std::string_view name) {
+Result<bool> HasUniqueIndexBesidesKey(Database& db, std::string_view name,
+                                      std::string_view key_index) {
   HARMONY_ASSIGN_OR_RETURN(
       Statement q, db.Prepare("SELECT count(*) FROM pragma_index_list(?1, 'main') WHERE "
-                              "\"unique\" = 1 AND origin != 'pk'"));
+                              "\"unique\" = 1 AND origin != 'pk' AND name IS NOT ?2"));
   HARMONY_RETURN_IF_ERROR(q.BindText(1, name));
+  HARMONY_RETURN_IF_ERROR(q.BindText(2, key_index));
   HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
   return row && q.ColumnInt(0) > 0;
 }

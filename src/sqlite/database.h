@@ -127,8 +127,10 @@ Result<bool> TableExists(Database& db, std::string_view name);
 
 // True when table `name` of the main schema has a UNIQUE constraint or index besides its PRIMARY
 // KEY (partial and expression indexes included): PRAGMA index_list rows with unique = 1 and
-// origin other than 'pk'. False for a table that does not exist. Errors: SQLite's.
-Result<bool> HasUniqueIndexBesidesKey(Database& db, std::string_view name);
+// origin other than 'pk', and (when given) other than index `key_index`, a UNIQUE index that stands
+// in for a missing PRIMARY KEY. False for a table that does not exist. Errors: SQLite's.
+Result<bool> HasUniqueIndexBesidesKey(Database& db, std::string_view name,
+                                      std::string_view key_index = {});
 
 // Drops, in one IMMEDIATE transaction, every trigger, view, index and table whose name starts with
 // `prefix` (matched literally), triggers first. Indexes SQLite created itself go with their table.

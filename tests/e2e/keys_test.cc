@@ -204,34 +204,29 @@ TEST_F(CascadeTest, CascadingDeleteRemovesChildrenOnPeers) {
   }
 }
 
-class NoPrimaryKeyTest : public ClusterTest {
+// Tables without a PRIMARY KEY replicate (no_primary_key_test.cc); a table that still cannot
+// (here a virtual table) is named once per start, with the reason (issue #10, item 3: each
+// warning used to be logged twice, once by start-up and again by the publish loop).
+class SkippedTableTest : public ClusterTest {
  protected:
   std::string Schema() const override {
     return "CREATE TABLE items(id INTEGER PRIMARY KEY, name TEXT);"
-           "CREATE TABLE nopk(a TEXT, b INTEGER);";
+           "CREATE VIRTUAL TABLE docs USING fts5(body);";
   }
 };
 
-TEST_F(NoPrimaryKeyTest, TableWithoutPrimaryKeyIsNamedInAWarningAndStaysLocal) {
-  for (int i = 0; i < 3; ++i) {
-    std::string line = LogLine(i, {"warn", "\"nopk\"", "PRIMARY KEY"});
-    EXPECT_FALSE(line.empty()) << "node " << i + 1 << " did not warn about nopk:\n"
-                               << nodes_[i].process->Log();
-  }
-  Exec(0, "INSERT INTO nopk VALUES('from node 1', 1)");
-  Exec(1, "INSERT INTO nopk VALUES('from node 2', 2)");
-  // Written after the nopk rows: once they arrive, the nopk rows would have arrived too.
-  Exec(0, "INSERT INTO items VALUES(1, 'after')");
-  Exec(1, "INSERT INTO items VALUES(2, 'after')");
+TEST_F(SkippedTableTest, TableThatCannotBeReplicatedIsNamedOnceWithTheReason) {
+  Exec(0, "INSERT INTO items VALUES(1, 'one')");
   ASSERT_TRUE(WaitForSameData({"items"}));
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(Query(i, "SELECT count(*) FROM items"), "2");
-  EXPECT_EQ(Query(0, "SELECT group_concat(a) FROM nopk"), "from node 1");
-  EXPECT_EQ(Query(1, "SELECT group_concat(a) FROM nopk"), "from node 2");
-  EXPECT_EQ(Query(2, "SELECT count(*) FROM nopk"), "0");
-  EXPECT_EQ(Query(0,
-                  "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND "
-                  "tbl_name = 'nopk'"),
-            "0");
+  for (int i = 0; i < 3; ++i) {
+    const std::string log = nodes_[i].process->LogSinceStart();
+    const std::string warning = "table \"docs\" is not replicated: virtual table";
+    size_t count = 0;
+    for (size_t at = log.find(warning); at != std::string::npos; at = log.find(warning, at + 1)) {
+      ++count;
+    }
+    EXPECT_EQ(count, 1u) << "node " << i + 1 << ":\n" << log;
+  }
 }
 
 }  // namespace
