@@ -73,8 +73,12 @@ constexpr MixTable kTables[] = {
     {"e", "k", "w"},   // untyped key: INTEGER, equal REAL, or NULL
     {"f", "k", "w"},   // TEXT key that is sometimes NULL
     {"g", "id", "w"},  // INTEGER PRIMARY KEY and a UNIQUE column w with few values
+    {"h", "k", "w"},   // no key at all: rows identified by content (issue #10, item 3)
+    {"i", "k", "w"},   // no PRIMARY KEY: keyed by a UNIQUE index on NOT NULL NOCASE k
 };
 constexpr int kUniqueTable = 6;
+constexpr int kNoKeyTable = 7;
+constexpr int kIndexKeyTable = 8;
 
 // Key number `n` of table `t`, spelled one of the ways SQLite considers the same key.
 Value RandomKey(int t, int n, std::mt19937_64& rng) {
@@ -83,7 +87,8 @@ Value RandomKey(int t, int n, std::mt19937_64& rng) {
     case 0:
     case kUniqueTable:
       return int64_t{n};
-    case 2: {  // NOCASE: random ASCII case
+    case 2:  // NOCASE: random ASCII case
+    case kIndexKeyTable: {
       std::string k = name;
       for (char& ch : k) {
         if (rng() % 2 && ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
@@ -114,7 +119,9 @@ class RandomWritersTest : public ClusterTest,
            "CREATE TABLE d(k TEXT COLLATE RTRIM PRIMARY KEY, v, w);"
            "CREATE TABLE e(k PRIMARY KEY, v, w);"
            "CREATE TABLE f(k TEXT PRIMARY KEY, v, w);"
-           "CREATE TABLE g(id INTEGER PRIMARY KEY, v, w UNIQUE);";
+           "CREATE TABLE g(id INTEGER PRIMARY KEY, v, w UNIQUE);"
+           "CREATE TABLE h(k, v, w);"
+           "CREATE TABLE i(k TEXT NOT NULL COLLATE NOCASE, v, w); CREATE UNIQUE INDEX i_k ON i(k);";
   }
   std::string ExtraConfig(int) const override {
     return "[replication_log]\nshards = " + std::to_string(GetParam().shards) + "\n";
@@ -168,9 +175,13 @@ class RandomWritersTest : public ClusterTest,
         break;
       case 5:
         // For g the upsert's insert may still collide on w: replace instead.
+        // h has no unique index to conflict on; i's key index compares with NOCASE.
         sql = unique ? "INSERT OR REPLACE INTO " + t + " VALUES(?1, ?2, ?3)"
-                     : "INSERT INTO " + t + " VALUES(?1, ?2, ?3) ON CONFLICT(" + pk +
-                           ") DO UPDATE SET " + c1 + " = excluded." + c1;
+              : table == kNoKeyTable
+                  ? "INSERT INTO " + t + " VALUES(?1, ?2, ?3)"
+                  : "INSERT INTO " + t + " VALUES(?1, ?2, ?3) ON CONFLICT(" + pk +
+                        (table == kIndexKeyTable ? " COLLATE NOCASE" : "") + ") DO UPDATE SET " +
+                        c1 + " = excluded." + c1;
         args = {k, RandomValue(rng), value2()};
         break;
       default:
