@@ -1,6 +1,7 @@
 #include "capture/catalog.h"
 
 #include <fnmatch.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <map>
@@ -172,6 +173,35 @@ Result<change::TableSchema> ReadTable(sqlite::Database& db, const std::string& n
   return table;
 }
 
+// The change log keeps a change's key and values in one row (k0.., c0..; change_log.h), so a
+// table fits only if SQLite's column limit (SQLITE_LIMIT_COLUMN, 2000 by default) leaves room for
+// its columns, the widest key of the tables tracked and the log's own columns. Wider tables are
+// skipped with the reason rather than fail the install of every table (issue #10, item 5).
+void SkipTooWide(int column_limit, std::vector<change::TableSchema> tables, Catalog* catalog) {
+  const size_t budget =
+      column_limit > kLogOwnColumnsReserve ? size_t(column_limit - kLogOwnColumnsReserve) : 0;
+  auto fits = [&](const change::TableSchema& t, size_t keys) {
+    return t.columns.size() + keys <= budget;
+  };
+  size_t widest_key = 0;
+  for (const auto& t : tables) {
+    if (fits(t, t.pk.size())) widest_key = std::max(widest_key, t.pk.size());
+  }
+  const size_t most_columns = budget > widest_key ? budget - widest_key : 0;
+  for (auto& t : tables) {
+    if (fits(t, widest_key)) {
+      catalog->tables.push_back(std::move(t));
+      continue;
+    }
+    catalog->skipped.push_back(
+        {t.name, "it has " + std::to_string(t.columns.size()) +
+                     " columns, more than the " + std::to_string(most_columns) +
+                     " harmony can capture: its change log keeps a change in one row, and SQLite "
+                     "allows at most " + std::to_string(column_limit) +
+                     " columns per table (SQLITE_MAX_COLUMN)"});
+  }
+}
+
 }  // namespace
 
 Result<Catalog> ReadCatalog(sqlite::Database& db, const CatalogOptions& options) {
@@ -199,15 +229,17 @@ Result<Catalog> ReadCatalog(sqlite::Database& db, const CatalogOptions& options)
       names.push_back(std::move(name));
     }
   }
+  std::vector<change::TableSchema> readable;
   for (const std::string& name : names) {
     std::string reason;
     HARMONY_ASSIGN_OR_RETURN(change::TableSchema table, ReadTable(db, name, &reason));
     if (!reason.empty()) {
       catalog.skipped.push_back({name, std::move(reason)});
     } else {
-      catalog.tables.push_back(std::move(table));
+      readable.push_back(std::move(table));
     }
   }
+  SkipTooWide(sqlite3_limit(db.raw(), SQLITE_LIMIT_COLUMN, -1), std::move(readable), &catalog);
   return catalog;
 }
 

@@ -20,6 +20,11 @@ namespace harmony::capture {
 // how -cleanup finds them all and how user-table discovery skips them.
 inline constexpr char kObjectPrefix[] = "__harmony";
 
+// Columns of SQLite's per-table limit kept for the change log's own columns (seq, tid, op and
+// any added later): a table is captured only if its columns plus the widest key plus this many
+// fit under SQLITE_LIMIT_COLUMN.
+inline constexpr int kLogOwnColumnsReserve = 16;
+
 // Which user tables to replicate. Each entry is an fnmatch(3) glob ('*', '?', '[...]', and a
 // backslash to escape), matched case-sensitively against the whole table name. A table is
 // replicated when include_tables is empty or one of its patterns matches, and no ignore_tables
@@ -48,7 +53,7 @@ struct Catalog {
 // collations), else it gets an empty pk: whole-row identity (issue #10, item 3; rowids are
 // assigned independently on each node and never serve as a key). Tables whose key uses an
 // application-defined collation are skipped, naming the column: no other node could tell which
-// keys it considers equal. Each table's key collations are in pk_collations. Tables left
+// keys it considers equal. So are tables too wide for the change log (kLogOwnColumnsReserve). Each table's key collations are in pk_collations. Tables left
 // out by `options` are skipped too, with the pattern that excluded them as the reason; that
 // check comes first, so a deliberately excluded table is not also reported as unreplicable.
 // A table with a UNIQUE constraint or index besides its key (partial and expression indexes

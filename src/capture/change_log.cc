@@ -67,15 +67,48 @@ Result<LogWidth> ReadLogWidth(sqlite::Database& db) {
 
 Status WidenLog(sqlite::Database& db, LogWidth want) {
   HARMONY_ASSIGN_OR_RETURN(LogWidth have, ReadLogWidth(db));
-  for (int i = have.key_columns; i < want.key_columns; ++i) {
-    HARMONY_RETURN_IF_ERROR(
-        db.Exec("ALTER TABLE __harmony_change_log ADD COLUMN k" + std::to_string(i)));
+  const int add = std::max(0, want.key_columns - have.key_columns) +
+                  std::max(0, want.value_columns - have.value_columns);
+  if (add == 0) return Status::Ok();
+  if (add <= kAlterAddLimit) {
+    for (int i = have.key_columns; i < want.key_columns; ++i) {
+      HARMONY_RETURN_IF_ERROR(
+          db.Exec("ALTER TABLE __harmony_change_log ADD COLUMN k" + std::to_string(i)));
+    }
+    for (int i = have.value_columns; i < want.value_columns; ++i) {
+      HARMONY_RETURN_IF_ERROR(
+          db.Exec("ALTER TABLE __harmony_change_log ADD COLUMN c" + std::to_string(i)));
+    }
+    return Status::Ok();
   }
-  for (int i = have.value_columns; i < want.value_columns; ++i) {
-    HARMONY_RETURN_IF_ERROR(
-        db.Exec("ALTER TABLE __harmony_change_log ADD COLUMN c" + std::to_string(i)));
-  }
-  return Status::Ok();
+  // Each ADD COLUMN re-parses the whole schema, so a wide table (thousands of columns) would
+  // take seconds: build the wide log once, copy the rows, and put it in place of the old one
+  // (the procedure of https://sqlite.org/lang_altertable.html, "Making Other Kinds Of Table
+  // Schema Changes"). legacy_alter_table keeps the rename from re-checking the triggers of the
+  // application's tables, whose bodies name __harmony_change_log and resolve to the new table.
+  const LogWidth wide{std::max(want.key_columns, have.key_columns),
+                      std::max(want.value_columns, have.value_columns)};
+  auto columns = [](const LogWidth& w) {
+    std::string out = "seq, tid, op";
+    for (int i = 0; i < w.key_columns; ++i) out += ", k" + std::to_string(i);
+    for (int i = 0; i < w.value_columns; ++i) out += ", c" + std::to_string(i);
+    return out;
+  };
+  std::string create = "CREATE TABLE __harmony_change_log_wide(seq INTEGER PRIMARY KEY, "
+                       "tid INTEGER NOT NULL, op INTEGER NOT NULL";
+  for (int i = 0; i < wide.key_columns; ++i) create += ", k" + std::to_string(i);
+  for (int i = 0; i < wide.value_columns; ++i) create += ", c" + std::to_string(i);
+  create += ")";
+  HARMONY_ASSIGN_OR_RETURN(int64_t legacy, db.QueryInt("PRAGMA legacy_alter_table"));
+  HARMONY_RETURN_IF_ERROR(db.Exec("PRAGMA legacy_alter_table = ON"));
+  Status s = db.Exec(create + "; INSERT INTO __harmony_change_log_wide(" + columns(have) +
+                     ") SELECT " + columns(have) +
+                     " FROM __harmony_change_log; DROP TABLE __harmony_change_log; "
+                     "ALTER TABLE __harmony_change_log_wide RENAME TO __harmony_change_log");
+  Status restored = db.Exec(legacy ? "PRAGMA legacy_alter_table = ON"
+                                   : "PRAGMA legacy_alter_table = OFF");
+  HARMONY_RETURN_IF_ERROR(s.WithContext("widen the change log"));
+  return restored;
 }
 
 LogColumns MapLogColumns(const sqlite::Statement& select_all) {

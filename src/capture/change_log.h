@@ -40,8 +40,14 @@ struct LogWidth {
   int value_columns = 0;  // c0..c(n-1)
 };
 Result<LogWidth> ReadLogWidth(sqlite::Database& db);
-// Adds k/c columns until the log is at least `want` wide. Call inside the install transaction.
+// Adds k/c columns until the log is at least `want` wide, keeping its rows: a few with ALTER TABLE
+// ADD COLUMN, more by building the wider table once and renaming it into place (each ADD COLUMN
+// re-parses the schema: thousands took seconds; issue #10, item 5). Call inside the install
+// transaction. Errors: SQLite's ("too many columns" past SQLITE_LIMIT_COLUMN).
 Status WidenLog(sqlite::Database& db, LogWidth want);
+
+// Up to this many columns are added one ALTER TABLE at a time.
+inline constexpr int kAlterAddLimit = 8;
 
 // Positions of k<i> and c<i> in a "SELECT * FROM __harmony_change_log" statement (-1: absent).
 struct LogColumns {

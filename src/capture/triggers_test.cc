@@ -201,3 +201,38 @@ TEST(ChangeLogTest, CleanupKeepsTheNewestRowSoSequenceNumbersNeverRepeat) {
 
 }  // namespace
 }  // namespace harmony::capture
+
+namespace harmony::capture {
+namespace {
+
+// Issue #10 item 5: a table far wider than the log widens it in one rebuild, keeping the rows
+// already logged and the triggers of the other tables working; with no-key tables as well.
+TEST(TriggersTest, WideTableWidensTheLogKeepingItsRowsAndOtherTablesTriggers) {
+  test::TempDir dir;
+  sqlite::Database db = testing_util::OpenApp(dir);
+  Exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, v); CREATE TABLE n(a, b)");
+  InstallAll(db);
+  Exec(db, "INSERT INTO t VALUES(1, 'before'); INSERT INTO n VALUES('x', 'y')");
+  std::string wide = "CREATE TABLE w(id INTEGER PRIMARY KEY";
+  for (int i = 1; i < 1500; ++i) wide += ", c" + std::to_string(i);
+  Exec(db, wide + ")");
+  InstallAll(db);
+  auto width = ReadLogWidth(db);
+  ASSERT_TRUE(width.ok());
+  EXPECT_EQ(width->value_columns, 1500);
+  EXPECT_EQ(Int(db, "PRAGMA legacy_alter_table"), 0);
+  Exec(db, "INSERT INTO t VALUES(2, 'after'); INSERT INTO w(id, c1499) VALUES(1, 7);"
+           "UPDATE n SET b = 'z'");
+  EXPECT_EQ(Int(db, "SELECT count(*) FROM __harmony_change_log"), 6);  // n's update logs 2 rows
+  EXPECT_EQ(Int(db, "SELECT count(*) FROM __harmony_change_log WHERE c1 = 'before'"), 1);
+  EXPECT_EQ(Int(db, "SELECT c1499 FROM __harmony_change_log WHERE c0 = 1 AND c1499 IS NOT NULL"),
+            7);
+  EXPECT_EQ(Int(db, "SELECT group_concat(op, '') FROM __harmony_change_log"), 111141);
+  auto check = db.Prepare("PRAGMA integrity_check");
+  ASSERT_TRUE(check.ok());
+  ASSERT_TRUE(*check->Step());
+  EXPECT_EQ(check->ColumnText(0), "ok");
+}
+
+}  // namespace
+}  // namespace harmony::capture
