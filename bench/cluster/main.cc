@@ -37,8 +37,8 @@ int Run(int argc, char** argv) {
   app.add_option("--nats-server", nats, "nats-server binary")->capture_default_str();
   app.add_option("--shards", shards, "replication_log.shards of every node")
       ->check(CLI::Range(1, 64));
-  app.add_option("--only", only, "capture, cluster, bootstrap or all")
-      ->check(CLI::IsMember({"capture", "cluster", "bootstrap", "all"}));
+  app.add_option("--only", only, "capture, cluster, bootstrap, schema or all")
+      ->check(CLI::IsMember({"capture", "cluster", "bootstrap", "schema", "all"}));
   app.add_option("--json", out_json, "write the results here (JSON)");
   app.add_option("--markdown", out_markdown, "write the Markdown table here");
   app.add_option("--micro-json", micro_json, "Google Benchmark JSON output to include");
@@ -65,7 +65,10 @@ int Run(int argc, char** argv) {
                  {"latency_seconds", settings.latency_seconds},
                  {"latency_rate", settings.latency_rate},
                  {"catchup_rows", settings.catchup_rows},
-                 {"bootstrap_rows", settings.bootstrap_rows}}}};
+                 {"bootstrap_rows", settings.bootstrap_rows},
+                 {"schema_tables", settings.schema_tables},
+                 {"schema_seconds", settings.schema_seconds},
+                 {"schema_rounds", settings.schema_rounds}}}};
   if (only == "all" || only == "capture") {
     auto capture = harmony::bench::MeasureCapture(settings);
     if (!capture.ok()) {
@@ -89,6 +92,14 @@ int Run(int argc, char** argv) {
       return 1;
     }
     results["bootstrap"] = bootstrap.value();
+  }
+  if (only == "all" || only == "schema") {
+    auto schema = harmony::bench::MeasureSchemaSize(settings);
+    if (!schema.ok()) {
+      spdlog::error("schema-size benchmark failed: {}", schema.status().ToString());
+      return 1;
+    }
+    results["schema_size"] = schema.value();
   }
   if (!micro_json.empty()) {
     std::ifstream in(micro_json);

@@ -145,6 +145,9 @@ Settings Settings::Quick() {
   s.latency_seconds = 2;
   s.catchup_rows = 20'000;
   s.bootstrap_rows = 20'000;
+  s.schema_tables = 100;
+  s.schema_seconds = 1;
+  s.schema_rounds = 3;
   return s;
 }
 

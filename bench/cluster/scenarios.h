@@ -26,6 +26,9 @@ struct Settings {
   double latency_rate = 200;  // single-row commits per second
   int64_t catchup_rows = 1'000'000;
   int64_t bootstrap_rows = 880'000;  // about 100 MB of database for the bootstrap scenario
+  int schema_tables = 1'000;          // tables of the schema-size scenario
+  double schema_seconds = 10;         // of single-row commits (at latency_rate) over them
+  int schema_rounds = 10;             // transactions touching every table
 
   static Settings Quick();  // small sizes: proves the tool works in well under a minute
 };
@@ -52,6 +55,11 @@ Result<std::unique_ptr<BenchCluster>> NewCluster(const Settings& settings, const
 // A 2-node cluster: node 1's database holds bootstrap_rows rows; `-save-snapshot` saves one, and
 // node 2 starts with no database file. Reports both times and checks node 2's row count.
 Result<nlohmann::json> MeasureBootstrap(const Settings& settings);
+
+// Issue #10, item 5, on a 2-node cluster whose schema has schema_tables tables: single-row
+// commits rotating over them at latency_rate from the moment the nodes are ready (commit to
+// visible on the peer), then schema_rounds transactions touching every table.
+Result<nlohmann::json> MeasureSchemaSize(const Settings& settings);
 
 // Runs every cluster scenario on a fresh 3-node cluster, idle memory included.
 Result<nlohmann::json> MeasureCluster(const Settings& settings);

@@ -1,5 +1,8 @@
 #include "capture/schema_sync.h"
 
+#include <xxhash.h>
+
+#include <memory>
 #include <unordered_set>
 
 #include "capture/change_log.h"
@@ -131,7 +134,40 @@ Result<size_t> Recapture(sqlite::Database& db, const TrackedTable& t) {
   return keys.size();
 }
 
+Result<uint64_t> Fingerprint(sqlite::Database& db) {
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement q,
+      db.Prepare("SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_schema WHERE "
+                 "tbl_name NOT LIKE '\\_\\_harmony%' ESCAPE '\\' ORDER BY type, name"));
+  XXH3_state_t* state = XXH3_createState();
+  if (state == nullptr) return Status::Internal("XXH3_createState: out of memory");
+  std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> owned(state, XXH3_freeState);
+  XXH3_64bits_reset(state);
+  while (true) {
+    HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    for (int i = 0; i < 4; ++i) {
+      const std::string text = q.ColumnText(i);
+      // Length first: ("ab", "c") and ("a", "bc") must differ.
+      const uint64_t size = text.size();
+      XXH3_64bits_update(state, &size, sizeof size);
+      XXH3_64bits_update(state, text.data(), text.size());
+    }
+  }
+  return static_cast<uint64_t>(XXH3_64bits_digest(state));
+}
+
 }  // namespace
+
+Result<SchemaState> ReadSchemaState(sqlite::Database& db) {
+  HARMONY_ASSIGN_OR_RETURN(auto tx,
+                           sqlite::Transaction::Begin(db, sqlite::Transaction::Mode::kDeferred));
+  SchemaState state;
+  HARMONY_ASSIGN_OR_RETURN(state.version, SchemaVersion(db));
+  HARMONY_ASSIGN_OR_RETURN(state.fingerprint, Fingerprint(db));
+  HARMONY_RETURN_IF_ERROR(tx.Commit());
+  return state;
+}
 
 Result<int64_t> SchemaVersion(sqlite::Database& db) { return db.QueryInt("PRAGMA schema_version"); }
 
@@ -161,6 +197,7 @@ Result<SyncResult> SyncCapture(sqlite::Database& db, const CatalogOptions& optio
     }
   }
   HARMONY_ASSIGN_OR_RETURN(result.schema_version, SchemaVersion(db));
+  HARMONY_ASSIGN_OR_RETURN(result.fingerprint, Fingerprint(db));
   HARMONY_RETURN_IF_ERROR(tx.Commit());
   return result;
 }

@@ -15,6 +15,7 @@ struct SyncResult {
   std::vector<TrackedTable> tracked;
   std::vector<SkippedTable> skipped;
   int64_t schema_version = 0;  // PRAGMA schema_version the triggers now match
+  uint64_t fingerprint = 0;    // SchemaState::fingerprint the triggers now match
   size_t backfilled_rows = 0;  // rows of new or repaired tables captured as upserts
   size_t recaptured_rows = 0;  // unpublished changes re-captured in a table's new shape
 };
@@ -36,5 +37,19 @@ Result<bool> CaptureInstalled(sqlite::Database& db);
 
 // PRAGMA schema_version of `db` (changes with every committed DDL statement).
 Result<int64_t> SchemaVersion(sqlite::Database& db);
+
+// The schema as capture cares about it: PRAGMA schema_version, and an XXH3 of every row of
+// sqlite_schema (type, name, tbl_name, sql, by type and name) except those of harmony's own tables
+// and their indexes (harmony's triggers, which belong to the application's tables, are in).
+// The version moves with every DDL statement, harmony's own included (creating its state tables,
+// widening its log); the fingerprint only when the application's schema or capture's triggers
+// changed, so an unchanged fingerprint means a sync would change nothing and can be skipped: a
+// sync reads the whole catalog, which costs seconds with thousands of tables (issue #10, item
+// 5). Read in one read transaction, so the two agree. Errors: SQLite's.
+struct SchemaState {
+  int64_t version = 0;
+  uint64_t fingerprint = 0;
+};
+Result<SchemaState> ReadSchemaState(sqlite::Database& db);
 
 }  // namespace harmony::capture

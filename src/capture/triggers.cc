@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -47,36 +48,61 @@ std::vector<uint32_t> AllColumns(const change::TableSchema& t) {
 constexpr const char* kBaseKinds[] = {"insert", "update", "delete"};
 constexpr const char* kNullKeyKinds[] = {"update_null_key", "delete_null_key"};
 
-Status DropTriggersOfTid(sqlite::Database& db, int64_t tid) {
-  for (const char* kind : {"insert", "update", "delete", "update_null_key", "delete_null_key"}) {
-    HARMONY_RETURN_IF_ERROR(
-        db.Exec("DROP TRIGGER IF EXISTS " + QuoteIdentifier(TriggerName(tid, kind))));
-  }
-  return Status::Ok();
-}
+constexpr const char* kAllKinds[] = {"insert", "update", "delete", "update_null_key",
+                                     "delete_null_key"};
 
-// How many of the triggers of `kinds` exist for shape `tid`.
-template <size_t N>
-Result<int> CountTriggersOfTid(sqlite::Database& db, int64_t tid, const char* const (&kinds)[N]) {
-  HARMONY_ASSIGN_OR_RETURN(
-      sqlite::Statement q,
-      db.Prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name = ?1"));
-  int count = 0;
-  for (const char* kind : kinds) {
-    HARMONY_RETURN_IF_ERROR(q.BindText(1, TriggerName(tid, kind)));
-    HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (row) count += static_cast<int>(q.ColumnInt(0));
-    q.Reset();
+// Harmony's triggers that exist, by name: read from sqlite_schema once per install and kept up
+// to date as triggers are dropped and created. sqlite_schema has no index, so asking it about
+// each trigger of each table was quadratic in the number of tables (issue #10, item 5).
+class ExistingTriggers {
+ public:
+  static Result<ExistingTriggers> Load(sqlite::Database& db) {
+    HARMONY_ASSIGN_OR_RETURN(
+        sqlite::Statement q,
+        db.Prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND "
+                   "name LIKE '\\_\\_harmony\\_%' ESCAPE '\\'"));
+    ExistingTriggers out;
+    while (true) {
+      HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      out.names_.insert(q.ColumnText(0));
+    }
+    return out;
   }
-  return count;
-}
 
-// Whether the triggers of `table` are exactly the ones TriggerSql creates for it.
-Result<bool> TriggersComplete(sqlite::Database& db, const TrackedTable& table) {
-  HARMONY_ASSIGN_OR_RETURN(int base, CountTriggersOfTid(db, table.tid, kBaseKinds));
-  HARMONY_ASSIGN_OR_RETURN(int null_key, CountTriggersOfTid(db, table.tid, kNullKeyKinds));
-  return base == 3 && null_key == (table.key_may_be_null ? 2 : 0);
-}
+  // How many of the triggers of `kinds` exist for shape `tid`.
+  template <size_t N>
+  int Count(int64_t tid, const char* const (&kinds)[N]) const {
+    int count = 0;
+    for (const char* kind : kinds) count += names_.count(TriggerName(tid, kind)) ? 1 : 0;
+    return count;
+  }
+
+  Status Drop(sqlite::Database& db, int64_t tid) {
+    for (const char* kind : kAllKinds) {
+      const std::string name = TriggerName(tid, kind);
+      if (names_.erase(name) == 0) continue;
+      HARMONY_RETURN_IF_ERROR(db.Exec("DROP TRIGGER IF EXISTS " + QuoteIdentifier(name)));
+    }
+    return Status::Ok();
+  }
+
+  void Created(int64_t tid, bool null_key) {
+    for (const char* kind : kBaseKinds) names_.insert(TriggerName(tid, kind));
+    if (null_key) {
+      for (const char* kind : kNullKeyKinds) names_.insert(TriggerName(tid, kind));
+    }
+  }
+
+  // Whether the triggers of `table` are exactly the ones TriggerSql creates for it.
+  bool Complete(const TrackedTable& table) const {
+    return Count(table.tid, kBaseKinds) == 3 &&
+           Count(table.tid, kNullKeyKinds) == (table.key_may_be_null ? 2 : 0);
+  }
+
+ private:
+  std::set<std::string> names_;
+};
 
 // See TrackedTable::key_may_be_null. A rowid alias has no key index (and is never NULL);
 // WITHOUT ROWID tables make every key column NOT NULL.
@@ -84,7 +110,7 @@ Result<bool> KeyMayBeNull(sqlite::Database& db, const change::TableSchema& t) {
   HARMONY_ASSIGN_OR_RETURN(
       sqlite::Statement q,
       db.Prepare(
-          "SELECT (SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?1) = 0 AND "
+          "SELECT (SELECT wr FROM pragma_table_list(?1) WHERE schema = 'main') = 0 AND "
           "EXISTS(SELECT 1 FROM pragma_index_list(?1, 'main') WHERE origin = 'pk') AND "
           "EXISTS(SELECT 1 FROM pragma_table_xinfo(?1, 'main') WHERE pk > 0 AND "
           "\"notnull\" = 0)"));
@@ -216,6 +242,7 @@ Result<std::vector<TrackedTable>> InstallTriggers(sqlite::Database& db,
 Result<std::vector<TrackedTable>> InstallTriggersInTransaction(
     sqlite::Database& db, const std::vector<change::TableSchema>& tables) {
   HARMONY_RETURN_IF_ERROR(CreateLogTables(db));
+  HARMONY_ASSIGN_OR_RETURN(ExistingTriggers existing, ExistingTriggers::Load(db));
 
   // Active shapes by table name.
   std::map<std::string, int64_t> active;
@@ -245,7 +272,7 @@ Result<std::vector<TrackedTable>> InstallTriggersInTransaction(
       HARMONY_ASSIGN_OR_RETURN(change::TableSchema old, LoadShape(db, it->second));
       // Only a missing base trigger lost changes; missing null-key triggers (a log installed by
       // an older build) are simply added, replacing the old unconditional ones.
-      HARMONY_ASSIGN_OR_RETURN(int triggers, CountTriggersOfTid(db, it->second, kBaseKinds));
+      const int triggers = existing.Count(it->second, kBaseKinds);
       int64_t tid = it->second;
       active.erase(it);
       entry.triggers_were_missing = triggers != 3;
@@ -257,7 +284,7 @@ Result<std::vector<TrackedTable>> InstallTriggersInTransaction(
         tracked.push_back(std::move(entry));
         continue;
       }
-      HARMONY_RETURN_IF_ERROR(DropTriggersOfTid(db, tid));
+      HARMONY_RETURN_IF_ERROR(existing.Drop(db, tid));
       HARMONY_RETURN_IF_ERROR(retire.BindInt(1, tid));
       HARMONY_RETURN_IF_ERROR(retire.Run());
       entry.install = TrackedTable::Install::kReshaped;
@@ -269,15 +296,15 @@ Result<std::vector<TrackedTable>> InstallTriggersInTransaction(
   HARMONY_RETURN_IF_ERROR(WidenLog(db, want));
   // Triggers are created after the log is wide enough for them to be valid.
   for (const TrackedTable& table : tracked) {
-    HARMONY_ASSIGN_OR_RETURN(bool complete, TriggersComplete(db, table));
-    if (complete) continue;
-    HARMONY_RETURN_IF_ERROR(DropTriggersOfTid(db, table.tid));
+    if (existing.Complete(table)) continue;
+    HARMONY_RETURN_IF_ERROR(existing.Drop(db, table.tid));
     HARMONY_RETURN_IF_ERROR(
         db.Exec(TriggerSql(table)).WithContext("install triggers on " + table.schema.name));
+    existing.Created(table.tid, table.key_may_be_null);
   }
   // Tables that disappeared or are no longer tracked.
   for (const auto& [name, tid] : active) {
-    HARMONY_RETURN_IF_ERROR(DropTriggersOfTid(db, tid));
+    HARMONY_RETURN_IF_ERROR(existing.Drop(db, tid));
     HARMONY_RETURN_IF_ERROR(retire.BindInt(1, tid));
     HARMONY_RETURN_IF_ERROR(retire.Run());
   }

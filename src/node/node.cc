@@ -99,6 +99,7 @@ struct CaptureState {
   int64_t schema_version = -1;  // what the triggers match, for noticing later schema changes
   uint64_t epoch = 0;           // of this database's change log
   std::set<std::string> reported_skipped;  // tables whose "not replicated" warning was logged
+  uint64_t schema_fingerprint = 0;         // capture::SchemaState::fingerprint of that install
 };
 
 // Installs capture (or removes it when publish = false).
@@ -138,7 +139,7 @@ Result<CaptureState> PrepareCapture(const config::Config& config) {
                  sync.backfilled_rows, sync.recaptured_rows);
   }
   HARMONY_ASSIGN_OR_RETURN(uint64_t epoch, capture::ReadEpoch(db));
-  return CaptureState{sync.schema_version, epoch, std::move(reported)};
+  return CaptureState{sync.schema_version, epoch, std::move(reported), sync.fingerprint};
 }
 
 Result<std::unique_ptr<nats::EmbeddedServer>> StartEmbedded(const config::Config& config,
@@ -291,6 +292,7 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
     PublishLoopOptions publish_options =
         PublishLoopOptionsFor(config, node_id, capture->schema_version);
     publish_options.reported_skipped = capture->reported_skipped;
+    publish_options.schema_fingerprint = capture->schema_fingerprint;
     publish_options.own_progress = own_progress.get();
     publish_options.stream_ends = stream_ends;
     publish_options.background_error = &errors;

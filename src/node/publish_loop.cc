@@ -38,6 +38,7 @@ Status PublishLoop::Start() {
   } else {
     scanner_->set_schema_version(options_.schema_version);
     schema_version_ = options_.schema_version;
+    schema_fingerprint_ = options_.schema_fingerprint;
   }
   HARMONY_ASSIGN_OR_RETURN(watcher_, ChangeWatcher::Open(options_.db_path));
   wal_index_ = WalIndex::Open(options_.db_path);
@@ -68,7 +69,7 @@ Status PublishLoop::Round(bool* published_any) {
   HARMONY_ASSIGN_OR_RETURN(int64_t schema_version, std::move(read));
   if (schema_version != schema_version_) {
     retry_up_to_ = 0;
-    HARMONY_RETURN_IF_ERROR(SyncSchema());
+    HARMONY_RETURN_IF_ERROR(FollowSchema());
   }
   // Fix the range before publishing anything, so that a round failing halfway is retried with
   // exactly the same batches and message ids, whatever is committed meanwhile.
@@ -90,7 +91,7 @@ Status PublishLoop::Round(bool* published_any) {
   const capture::ScanResult& scan = *scanned;
   if (scan.schema_changed) {
     retry_up_to_ = 0;  // nothing was published; the stale rows are about to be re-captured
-    HARMONY_RETURN_IF_ERROR(SyncSchema());
+    HARMONY_RETURN_IF_ERROR(FollowSchema());
     *published_any = true;  // scan again at once, with the new shapes
     return Status::Ok();
   }
@@ -175,11 +176,21 @@ Status PublishLoop::PublishBatch(uint32_t shard, const change::Batch& batch) {
   return Status::Ok();
 }
 
+Status PublishLoop::FollowSchema() {
+  HARMONY_ASSIGN_OR_RETURN(capture::SchemaState state, capture::ReadSchemaState(*db_));
+  if (schema_fingerprint_ == 0 || state.fingerprint != schema_fingerprint_) return SyncSchema();
+  // Only harmony's own tables changed (its state tables, its log): the triggers still match.
+  scanner_->set_schema_version(state.version);
+  schema_version_ = state.version;
+  return Status::Ok();
+}
+
 Status PublishLoop::SyncSchema() {
   HARMONY_ASSIGN_OR_RETURN(capture::SyncResult sync,
                            capture::SyncCapture(*db_, options_.catalog, /*backfill=*/true));
   scanner_->set_schema_version(sync.schema_version);
   schema_version_ = sync.schema_version;
+  schema_fingerprint_ = sync.fingerprint;
   stats_.schema_syncs.fetch_add(1, std::memory_order_relaxed);
   for (const capture::SkippedTable& skipped : sync.skipped) {
     if (reported_skipped_.insert(skipped.name).second) {

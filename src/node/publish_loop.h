@@ -30,6 +30,7 @@ struct PublishLoopOptions {
   std::chrono::milliseconds ack_timeout{10000};
   capture::CatalogOptions catalog;  // which tables to capture when the schema changes
   int64_t schema_version = -1;      // what the triggers were installed for (-1: sync at start)
+  uint64_t schema_fingerprint = 0;  // capture::SchemaState::fingerprint then (0: unknown)
   // Tables whose "not replicated" warning start-up already logged: not logged again.
   std::set<std::string> reported_skipped;
   // Set when this node also applies: told where each acknowledged round landed in the streams.
@@ -72,6 +73,9 @@ class PublishLoop {
   void Run();
   Status Round(bool* published_any);
   Status SyncSchema();
+  // After PRAGMA schema_version moved: a full SyncSchema only if the fingerprint says the
+  // application's schema or the triggers changed (capture::ReadSchemaState).
+  Status FollowSchema();
   Status PublishBatch(uint32_t shard, const change::Batch& batch);
   bool Sleep(std::chrono::milliseconds d);
   void Checkpoint();
@@ -89,6 +93,7 @@ class PublishLoop {
   // Says, once, why reads stay locked for long.
   std::unique_ptr<BusyReadAlarm> busy_alarm_;
   int64_t schema_version_ = -1;  // what the installed triggers match
+  uint64_t schema_fingerprint_ = 0;  // capture::SchemaState::fingerprint they match (0: unknown)
   uint64_t published_ = 0;
   uint64_t retry_up_to_ = 0;  // non-zero: the range of a failed round, to be sent again as it was
   std::map<uint32_t, uint64_t> round_positions_;  // shard -> stream seq acked in this round

@@ -303,12 +303,16 @@ std::string QuoteString(std::string_view text) {
 }
 
 Result<bool> TableExists(Database& db, std::string_view name) {
-  HARMONY_ASSIGN_OR_RETURN(
-      Statement q,
-      db.Prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1"));
-  HARMONY_RETURN_IF_ERROR(q.BindText(1, name));
-  HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
-  return row && q.ColumnInt(0) > 0;
+  // A look-up in the schema's hash table (SQLITE_ENABLE_COLUMN_METADATA, which Debian's SQLite
+  // has): sqlite_schema has no index, and scanning it on every publish round cost milliseconds
+  // with 1,000 tables (issue #10, item 5). With no column name it only checks the table exists;
+  // a view is an error.
+  const std::string table(name);
+  const int rc = sqlite3_table_column_metadata(db.raw(), "main", table.c_str(), nullptr, nullptr,
+                                               nullptr, nullptr, nullptr, nullptr);
+  if (rc == SQLITE_OK) return true;
+  if (rc == SQLITE_ERROR) return false;
+  return Status::Internal("look up table " + table + ": " + sqlite3_errstr(rc));
 }
 
 std::string IdenticalRowWhere(const std::vector<std::string>& columns) {

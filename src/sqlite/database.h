@@ -122,7 +122,8 @@ class Transaction {
 // Reads every page, so it takes time in proportion to the file's size.
 Status QuickCheck(Database& db);
 
-// True if the main schema of `db` has an ordinary table named exactly `name`.
+// True if the main schema of `db` has a table named `name` (matched as SQLite matches names,
+// ASCII case-insensitively; a view does not count). Errors: SQLite's, other than "no such table".
 Result<bool> TableExists(Database& db, std::string_view name);
 
 // True when table `name` of the main schema has a UNIQUE constraint or index besides its PRIMARY
