@@ -129,6 +129,31 @@ void BootstrapRows(const json& r, std::ostringstream& md) {
       Num(r, P("/bootstrap/joined_peak_rss_mib")));
 }
 
+void SchemaSizeRows(const json& r, std::ostringstream& md) {
+  using P = json::json_pointer;
+  const double p99 = Num(r, P("/schema_size/rotating_commits/p99_ms"));
+  const double missing = Num(r, P("/schema_size/rotating_commits/missing"));
+  md << fmt::format(
+      "| {} tables: single-row commits rotating over them at {}/s from the moment the nodes are "
+      "ready (started in {:.2f} s), commit to visible on the peer | p50 {:.2f} ms, p99 {:.2f} ms, "
+      "max {:.2f} ms (first second: max {:.2f} ms), {} missing | p99 ≤ 10 ms | {} |\n",
+      Thousands(Num(r, P("/schema_size/rotating_commits/tables"))),
+      Thousands(Num(r, P("/schema_size/rotating_commits/rate_per_s"))),
+      Num(r, P("/schema_size/start_to_ready_s")), Num(r, P("/schema_size/rotating_commits/p50_ms")),
+      p99, Num(r, P("/schema_size/rotating_commits/max_ms")),
+      Num(r, P("/schema_size/rotating_commits/first_second_max_ms")), Thousands(missing),
+      Verdict(p99 <= 10 && missing == 0));
+  const double all_max = Num(r, P("/schema_size/all_tables_transaction/max_ms"));
+  md << fmt::format(
+      "| One transaction inserting a row into each of {} tables, commit to visible on the peer "
+      "({} transactions) | p50 {:.2f} ms, max {:.2f} ms (the commit itself: p50 {:.2f} ms) | "
+      "≤ 50 ms | {} |\n",
+      Thousands(Num(r, P("/schema_size/all_tables_transaction/tables"))),
+      Thousands(Num(r, P("/schema_size/all_tables_transaction/transactions"))),
+      Num(r, P("/schema_size/all_tables_transaction/p50_ms")), all_max,
+      Num(r, P("/schema_size/all_tables_transaction/commit_p50_ms")), Verdict(all_max <= 50));
+}
+
 void MicroRows(const json& r, std::ostringstream& md) {
   if (!r.contains("micro") || !r["micro"].contains("benchmarks")) return;
   md << "\n| Micro-benchmark | Time per iteration | Rows/s | MB/s |\n|---|---|---|---|\n";
@@ -174,6 +199,7 @@ std::string RenderMarkdown(const json& r) {
   if (r.contains("capture")) CaptureRows(r, md);
   if (r.contains("cluster")) ClusterRows(r, md);
   if (r.contains("bootstrap")) BootstrapRows(r, md);
+  if (r.contains("schema_size")) SchemaSizeRows(r, md);
   MicroRows(r, md);
   return md.str();
 }
