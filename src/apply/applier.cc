@@ -56,6 +56,7 @@ Result<std::unique_ptr<Applier>> Applier::Open(const ApplyOptions& options,
   HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(options.db_path, open));
   std::unique_ptr<Applier> a(new Applier(std::move(db), options, std::move(pending_keys)));
   Applier* raw = a.get();
+  a->writer_.set_is_replicated(options.is_replicated);
   a->writer_.set_replace_guard(
       [raw](const change::TableSchema& table, const std::vector<std::vector<Value>>& others) {
         return raw->MayReplace(table, others);

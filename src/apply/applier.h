@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "apply/app_triggers.h"
 #include "apply/assembler.h"
 #include "apply/own_progress.h"
 #include "apply/row_writer.h"
@@ -44,6 +45,10 @@ struct ApplyOptions {
   OwnProgress* own_progress = nullptr;  // not owned; must outlive the Applier
   // Conflicts kept in __harmony_conflicts (the newest ones; 0 keeps none). See state::Conflicts.
   int64_t conflicts_kept = 10000;
+  // Which local tables harmony replicates (include_tables / ignore_tables), for running the
+  // application's triggers that maintain only unreplicated data (RowWriter::Apply). Unset: every
+  // ordinary table.
+  IsReplicatedFn is_replicated;
 };
 
 // One message as delivered from a shard stream, still encoded.

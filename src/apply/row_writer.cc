@@ -1,5 +1,7 @@
 #include "apply/row_writer.h"
 
+#include <spdlog/spdlog.h>
+
 #include "apply/unique_conflicts.h"
 
 #include <algorithm>
@@ -141,6 +143,9 @@ Status RowWriter::RefreshSchema() {
     statements_.clear();
     columns_.clear();
     unique_indexes_.clear();
+    app_triggers_.reset();
+    plans_.clear();
+    change_log_exists_.reset();
     schema_version_ = version;
   }
   return Status::Ok();
@@ -239,6 +244,67 @@ Status RowWriter::Run(sqlite::Statement* stmt, const std::vector<Value>& values)
 }
 
 Status RowWriter::Apply(const change::TableSchema& table, const change::Change& change) {
+  HARMONY_ASSIGN_OR_RETURN(const TriggerPlan* plan, PlanFor(table.name));
+  if (!plan->fire()) return ApplyOp(table, change);
+  return WithTriggers([&] { return ApplyOp(table, change); });
+}
+
+Result<const TriggerPlan*> RowWriter::PlanFor(const std::string& table) {
+  auto it = plans_.find(table);
+  if (it != plans_.end()) return &it->second;
+  if (!app_triggers_) {
+    HARMONY_ASSIGN_OR_RETURN(TriggersByTable all, ReadAppTriggers(*db_));
+    app_triggers_ = std::move(all);
+  }
+  auto on = app_triggers_->find(table);
+  TriggerPlan plan;
+  if (on != app_triggers_->end()) {
+    HARMONY_ASSIGN_OR_RETURN(plan, PlanTriggers(*db_, table, on->second, is_replicated_));
+  }
+  if (!plan.derived.empty() && !plan.replicated_writers.empty() &&
+      warned_triggers_.insert(table).second) {
+    std::string derived;
+    for (const std::string& t : plan.derived) derived += (derived.empty() ? "\"" : ", \"") + t + "\"";
+    spdlog::warn(
+        "table \"{}\": replicated rows run none of its triggers, because {}; so trigger(s) {}, "
+        "which maintain data harmony does not replicate, do not run for them either: rebuild "
+        "that data on this node (for an FTS5 index: INSERT INTO <fts>(<fts>) VALUES('rebuild')), "
+        "or move the writes to replicated tables into triggers of their own table",
+        table, plan.replicated_writers.front(), derived);
+  }
+  return &plans_.emplace(table, std::move(plan)).first->second;
+}
+
+Status RowWriter::WithTriggers(const std::function<Status()>& op) {
+  if (!change_log_exists_) {
+    HARMONY_ASSIGN_OR_RETURN(bool exists, sqlite::TableExists(*db_, "__harmony_change_log"));
+    change_log_exists_ = exists;
+  }
+  HARMONY_RETURN_IF_ERROR(db_->Exec("SAVEPOINT harmony_app_triggers"));
+  int64_t logged_before = -1;
+  Status s;
+  if (*change_log_exists_) {
+    auto seq = db_->QueryInt("SELECT coalesce(max(seq), 0) FROM __harmony_change_log");
+    if (seq.ok()) logged_before = *seq;
+    s = seq.status();
+  }
+  if (s.ok()) s = SetTriggersEnabled(*db_, true);
+  if (s.ok()) s = op();
+  Status off = SetTriggersEnabled(*db_, false);
+  if (s.ok()) s = off;
+  // harmony's capture triggers ran too: what they logged is this change echoed, never to be sent.
+  if (s.ok() && logged_before >= 0) {
+    s = db_->Exec("DELETE FROM __harmony_change_log WHERE seq > " + std::to_string(logged_before));
+  }
+  if (!s.ok()) {
+    (void)db_->Exec("ROLLBACK TO harmony_app_triggers");
+    (void)db_->Exec("RELEASE harmony_app_triggers");
+    return s;
+  }
+  return db_->Exec("RELEASE harmony_app_triggers");
+}
+
+Status RowWriter::ApplyOp(const change::TableSchema& table, const change::Change& change) {
   switch (change.op) {
     case change::Op::kUpsert:
       return Upsert(table, change.values);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "apply/app_triggers.h"
 #include "apply/unique_conflicts.h"
 #include "change/change.h"
 #include "common/result.h"
@@ -25,8 +26,16 @@ class RowWriter {
   // when it can. Cached per table until the local schema_version changes.
   Result<std::optional<std::string>> Incompatibility(const change::TableSchema& table);
 
-  // Applies one change by its op (the functions below).
+  // Applies one change by its op (the functions below). When the local table has application
+  // triggers that only maintain data harmony does not replicate (an FTS5 index; TriggerPlan),
+  // they run as for a local write, inside a savepoint, and what harmony's own capture triggers
+  // logged meanwhile (the echo of this change) is removed before the savepoint is released;
+  // other triggers never run for replicated rows (issue #10, item 6).
   Status Apply(const change::TableSchema& table, const change::Change& change);
+
+  // Which local tables harmony replicates (for telling derived triggers from others); unset:
+  // every ordinary table.
+  void set_is_replicated(IsReplicatedFn is_replicated) { is_replicated_ = std::move(is_replicated); }
 
   // Upsert: insert, or update the listed columns of the row with the same key, leaving columns the
   // sender does not know untouched. Only when another UNIQUE constraint conflicts does it fall back
@@ -81,6 +90,11 @@ class RowWriter {
   using ColumnTypes = std::map<std::string, std::string, sqlite::IdentifierLess>;
   using LocalColumns = std::optional<ColumnTypes>;
   Result<const LocalColumns*> ColumnsOf(const std::string& table);
+  Status ApplyOp(const change::TableSchema& table, const change::Change& change);
+  // The plan for the application's triggers on `table`, cached until the schema changes; logs
+  // once per table when some trigger there cannot run for replicated rows.
+  Result<const TriggerPlan*> PlanFor(const std::string& table);
+  Status WithTriggers(const std::function<Status()>& op);
   Result<sqlite::Statement*> StatementFor(const change::TableSchema& table, Kind kind);
   Result<std::string> SqlFor(const change::TableSchema& table, Kind kind);
   Status Run(sqlite::Statement* stmt, const std::vector<Value>& values);
@@ -93,6 +107,11 @@ class RowWriter {
   std::map<std::string, sqlite::Statement> statements_;
   std::map<std::string, LocalColumns, sqlite::IdentifierLess> columns_;
   std::map<std::string, std::vector<UniqueIndex>, sqlite::IdentifierLess> unique_indexes_;
+  IsReplicatedFn is_replicated_;
+  std::optional<TriggersByTable> app_triggers_;  // read once per schema version
+  std::map<std::string, TriggerPlan, sqlite::IdentifierLess> plans_;
+  std::optional<bool> change_log_exists_;
+  std::set<std::string, sqlite::IdentifierLess> warned_triggers_;  // tables already warned about
 };
 
 }  // namespace harmony::apply

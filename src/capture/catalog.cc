@@ -24,21 +24,6 @@ Result<bool> Matches(const std::string& pattern, const std::string& name, std::s
                                  "': fnmatch failed on table \"" + name + "\"");
 }
 
-// Why `options` leave `name` out, or "" when they keep it.
-Result<std::string> ExclusionReason(const std::string& name, const CatalogOptions& options) {
-  bool included = options.include_tables.empty();
-  for (const std::string& pattern : options.include_tables) {
-    HARMONY_ASSIGN_OR_RETURN(included, Matches(pattern, name, "include_tables"));
-    if (included) break;
-  }
-  if (!included) return std::string("not matched by include_tables");
-  for (const std::string& pattern : options.ignore_tables) {
-    HARMONY_ASSIGN_OR_RETURN(bool ignored, Matches(pattern, name, "ignore_tables"));
-    if (ignored) return "excluded by ignore_tables pattern '" + pattern + "'";
-  }
-  return std::string();
-}
-
 // The collation SQLite's key index uses for each column, by column name. A rowid alias (INTEGER
 // PRIMARY KEY) has no index and compares integers only, so it is absent (BINARY).
 Result<std::map<std::string, std::string>> KeyIndexCollations(sqlite::Database& db,
@@ -58,6 +43,20 @@ Result<std::map<std::string, std::string>> KeyIndexCollations(sqlite::Database& 
 }
 
 }  // namespace
+
+Result<std::string> ExclusionReason(const std::string& name, const CatalogOptions& options) {
+  bool included = options.include_tables.empty();
+  for (const std::string& pattern : options.include_tables) {
+    HARMONY_ASSIGN_OR_RETURN(included, Matches(pattern, name, "include_tables"));
+    if (included) break;
+  }
+  if (!included) return std::string("not matched by include_tables");
+  for (const std::string& pattern : options.ignore_tables) {
+    HARMONY_ASSIGN_OR_RETURN(bool ignored, Matches(pattern, name, "ignore_tables"));
+    if (ignored) return "excluded by ignore_tables pattern '" + pattern + "'";
+  }
+  return std::string();
+}
 
 namespace {
 

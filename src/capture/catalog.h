@@ -35,6 +35,10 @@ struct CatalogOptions {
   std::vector<std::string> ignore_tables;
 };
 
+// Why include_tables / ignore_tables leave table `name` out (naming the pattern), or "" when they
+// keep it. Errors: kInvalidArgument when fnmatch(3) fails on a pattern.
+Result<std::string> ExclusionReason(const std::string& name, const CatalogOptions& options);
+
 struct SkippedTable {
   std::string name;
   std::string reason;

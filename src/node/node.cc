@@ -271,7 +271,12 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
                                       .shards = config.replication_log.shards,
                                       .epoch = capture->epoch,
                                       .own_progress = own_progress.get(),
-                                      .conflicts_kept = config.conflicts_kept};
+                                      .conflicts_kept = config.conflicts_kept,
+                                      .is_replicated = [catalog = CatalogOptionsOf(config)](
+                                                           const std::string& table) {
+                                        auto excluded = capture::ExclusionReason(table, catalog);
+                                        return !excluded.ok() || excluded->empty();
+                                      }};
     HARMONY_ASSIGN_OR_RETURN(applier, apply::Applier::Open(apply_options, pending));
     subscriber = bus->NewSubscriber();
     ApplyLoopOptions loop_options;

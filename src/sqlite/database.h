@@ -24,7 +24,8 @@ struct OpenOptions {
   bool create = false;  // create the file if missing
   int busy_timeout_ms = 10000;
   // false turns off every trigger on this connection (SQLITE_DBCONFIG_ENABLE_TRIGGER): used by the
-  // apply connection so replicated rows fire neither harmony's capture nor the app's triggers.
+  // apply connection so replicated rows fire neither harmony's capture nor the app's triggers
+  // (except those that keep derived data: apply::RowWriter turns them on for those).
   bool enable_triggers = true;
   bool foreign_keys = false;
   // Switch the database to WAL journal mode (persistent, needed for concurrency) and this
