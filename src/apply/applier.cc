@@ -162,13 +162,7 @@ Status Applier::ApplyInTransaction(std::vector<Incoming>& messages, bool careful
         sqlite::Transaction::Begin(db_, sqlite::Transaction::Mode::kImmediate));
     HARMONY_RETURN_IF_ERROR(writer_.RefreshSchema());
     pending_ = {};
-    if (pending_keys_) {
-      std::optional<uint64_t> after;
-      if (options_.own_progress != nullptr) {
-        after = options_.own_progress->SeenUpTo(applied_.StreamSeqs());
-      }
-      HARMONY_ASSIGN_OR_RETURN(pending_, pending_keys_(db_, after));
-    }
+    pending_loaded_ = false;
     HARMONY_RETURN_IF_ERROR(ReleaseHeld(careful));
     for (Incoming& m : messages) HARMONY_RETURN_IF_ERROR(TakeIn(m, careful));
     HARMONY_RETURN_IF_ERROR(state::SavePositions(db_, work_, persisted_));
@@ -301,8 +295,11 @@ Status Applier::ApplyChange(const change::TableSchema& table, const change::Chan
   // of it (our own message for that shard has been seen). Rows with whole-row identity are
   // protected by content when they travel as a state (kRowCopies); the steps of older builds
   // (ops 3-5) cannot be.
-  if ((change::IdentityOf(c.op) == change::Identity::kKey || c.op == change::Op::kRowCopies) &&
-      IsProtected(hash)) {
+  bool protected_row = false;
+  if (change::IdentityOf(c.op) == change::Identity::kKey || c.op == change::Op::kRowCopies) {
+    HARMONY_ASSIGN_OR_RETURN(protected_row, IsProtected(hash));
+  }
+  if (protected_row) {
     stats_.skipped_pending.fetch_add(1, std::memory_order_relaxed);
     HARMONY_RETURN_IF_ERROR(RecordConflict("row", table, c, m, origin));
     return ApplyCollisionsOf(table, c);
@@ -310,7 +307,8 @@ Status Applier::ApplyChange(const change::TableSchema& table, const change::Chan
   if (m != nullptr && options_.shards > 1) {
     HARMONY_RETURN_IF_ERROR(CheckRouting(table, c, hash, m->shard));
   }
-  if (!pending_.upserts.empty() && WritesRow(c)) {
+  HARMONY_ASSIGN_OR_RETURN(const PendingKeys* pending, Pending());
+  if (!pending->upserts.empty() && WritesRow(c)) {
     HARMONY_ASSIGN_OR_RETURN(bool loses, LosesToPendingUpsert(table, c, hash));
     if (loses) {
       // Everywhere else that local change arrives after this one and replaces its row by the
@@ -426,7 +424,8 @@ Result<bool> Applier::MayReplace(const change::TableSchema& table,
                                  const std::vector<std::vector<Value>>& others) {
   stats_.unique_conflicts.fetch_add(1, std::memory_order_relaxed);
   for (const std::vector<Value>& key : others) {
-    if (IsProtected(change::RowKeyHash(table, key))) {
+    HARMONY_ASSIGN_OR_RETURN(bool protected_row, IsProtected(change::RowKeyHash(table, key)));
+    if (protected_row) {
       // That row has a local change whose message comes later in the stream than this one: on
       // every other node it replaces this row when it arrives, so this one loses here too.
       stats_.skipped_pending.fetch_add(1, std::memory_order_relaxed);
@@ -441,15 +440,32 @@ Result<bool> Applier::MayReplace(const change::TableSchema& table,
   return true;  // this change is the later one in stream order: it replaces them, as everywhere
 }
 
-bool Applier::IsProtected(uint64_t row_hash) {
-  auto it = pending_.rows.find(row_hash);
-  return it != pending_.rows.end() && it->second.log_seq > work_.Get(it->second.shard).own_seq;
+Result<const PendingKeys*> Applier::Pending() {
+  if (!pending_loaded_) {
+    if (pending_keys_) {
+      // Where protection starts is fixed by what applied_ had seen when the transaction began.
+      std::optional<uint64_t> after;
+      if (options_.own_progress != nullptr) {
+        after = options_.own_progress->SeenUpTo(applied_.StreamSeqs());
+      }
+      HARMONY_ASSIGN_OR_RETURN(pending_, pending_keys_(db_, after));
+    }
+    pending_loaded_ = true;
+  }
+  return &pending_;
+}
+
+Result<bool> Applier::IsProtected(uint64_t row_hash) {
+  HARMONY_ASSIGN_OR_RETURN(const PendingKeys* pending, Pending());
+  auto it = pending->rows.find(row_hash);
+  return it != pending->rows.end() && it->second.log_seq > work_.Get(it->second.shard).own_seq;
 }
 
 Status Applier::DeleteUnprotected(const change::TableSchema& table,
                                   const std::vector<std::vector<Value>>& keys) {
   for (const std::vector<Value>& key : keys) {
-    if (!IsProtected(change::RowKeyHash(table, key))) {
+    HARMONY_ASSIGN_OR_RETURN(bool protected_row, IsProtected(change::RowKeyHash(table, key)));
+    if (!protected_row) {
       HARMONY_RETURN_IF_ERROR(writer_.Delete(table, key));
     }
   }

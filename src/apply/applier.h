@@ -177,7 +177,12 @@ class Applier {
   // the stream: on every other node it then replaces this row, so this row loses here too.
   // True when the row with identity hash `row_hash` has a local change whose message comes later
   // in the stream than the one being applied.
-  bool IsProtected(uint64_t row_hash);
+  Result<bool> IsProtected(uint64_t row_hash);
+  // The local changes not yet passed, read from the change log at the first need in a
+  // transaction (most transactions never need them: this node's own messages, a peer with no
+  // local writes); reading them for every transaction cost a writer with a large unpublished
+  // backlog half its throughput.
+  Result<const PendingKeys*> Pending();
   // Deletes the rows of `table` with these primary keys, except protected ones.
   Status DeleteUnprotected(const change::TableSchema& table,
                            const std::vector<std::vector<Value>>& keys);
@@ -218,7 +223,8 @@ class Applier {
   uint64_t unpersisted_ = 0;  // own messages passed over since positions were last stored
   // Inside ApplyInTransaction only: the positions the open transaction reaches.
   state::Positions work_;
-  PendingKeys pending_;                // loaded when a transaction begins
+  PendingKeys pending_;                // see Pending(); valid while pending_loaded_
+  bool pending_loaded_ = false;        // reset when a transaction begins
   int64_t held_checked_version_ = -1;  // schema_version at the last attempt to release held changes
   std::set<std::string> reported_paused_;      // tables whose pause was logged
   std::set<std::string> reported_rejections_;  // tables whose set-aside changes were logged
