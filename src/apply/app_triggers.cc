@@ -25,7 +25,7 @@ int Authorize(void* closure, int action, const char* table, const char*, const c
 // harmony's own, that the node's patterns keep.
 Result<bool> Replicated(sqlite::Database& db, const std::string& table,
                         const IsReplicatedFn& is_replicated) {
-  if (table.starts_with("sqlite_") || table.starts_with("__harmony")) return false;
+  if (table.starts_with("sqlite_") || table.starts_with("__harmony")) return false;  // as catalog
   HARMONY_ASSIGN_OR_RETURN(
       sqlite::Statement q,
       db.Prepare("SELECT type FROM pragma_table_list(?1) WHERE schema = 'main'"));
@@ -67,8 +67,10 @@ Status PrepareFiringStatements(sqlite::Database& db, const std::string& table, W
 Result<TriggersByTable> ReadAppTriggers(sqlite::Database& db) {
   HARMONY_ASSIGN_OR_RETURN(
       sqlite::Statement q,
+      // Harmony's own names are exactly "__harmony..." (catalog.h kObjectPrefix); LIKE would also
+      // leave out an application's "__Harmony_x".
       db.Prepare("SELECT tbl_name, name FROM sqlite_schema WHERE type = 'trigger' AND "
-                 "name NOT LIKE '\\_\\_harmony%' ESCAPE '\\'"));
+                 "substr(name, 1, 9) IS NOT '__harmony'"));
   TriggersByTable out;
   while (true) {
     HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -120,7 +122,16 @@ Result<TriggerPlan> PlanTriggers(sqlite::Database& db, const std::string& table,
     }
   }
   for (const std::string& trigger : triggers) {
-    if (writers.count(trigger) == 0) plan.derived.push_back(trigger);
+    if (writers.count(trigger) != 0) continue;
+    if (writes.by_trigger[trigger].empty()) {
+      // Writes nothing: a check (RAISE in a WHEN), which the origin passed; run here it could
+      // refuse or drop a replicated row the origin accepted (a clock, a lock flag). It must not
+      // run, so none of the table's triggers may.
+      plan.replicated_writers.push_back("trigger \"" + trigger +
+                                        "\" writes no table (a check that may refuse rows)");
+      continue;
+    }
+    plan.derived.push_back(trigger);
   }
   return plan;
 }

@@ -21,8 +21,10 @@ using IsReplicatedFn = std::function<bool(const std::string& table)>;
 // external-content FTS5 index is then corrupt). A trigger that writes a replicated table must not
 // run: what it wrote on the origin arrives as replicated rows of its own.
 struct TriggerPlan {
-  std::vector<std::string> derived;  // triggers writing only unreplicated tables (or nothing)
-  // Triggers that write a replicated table, each as "trigger writes table".
+  std::vector<std::string> derived;  // triggers writing only unreplicated tables (at least one)
+  // Triggers that must not run for replicated rows, each with the reason: they write a
+  // replicated table, or write nothing (a check with RAISE that could refuse a row the origin
+  // accepted).
   std::vector<std::string> replicated_writers;
   // Run the table's triggers for replicated rows: it has derived triggers and no others.
   bool fire() const { return !derived.empty() && replicated_writers.empty(); }

@@ -28,7 +28,10 @@ class AppTriggersTest : public ::testing::Test {
                "  INSERT INTO ft(rowid, v) VALUES(new.id, new.v); END;"
                "CREATE TRIGGER t_scratch AFTER UPDATE OF w ON t BEGIN"
                "  INSERT INTO scratch VALUES(new.w); END;"
-               "CREATE TRIGGER t_nothing AFTER DELETE ON t BEGIN SELECT 1; END;"
+               "CREATE TABLE c(id INTEGER PRIMARY KEY, ts INTEGER);"
+               "CREATE TRIGGER c_check BEFORE INSERT ON c WHEN new.ts > 100 BEGIN"
+               "  SELECT RAISE(ABORT, 'from the future'); END;"
+               "CREATE TRIGGER c_log AFTER INSERT ON c BEGIN INSERT INTO scratch VALUES(new.ts); END;"
                "CREATE TABLE u(id INTEGER PRIMARY KEY);"
                "CREATE TRIGGER u_relay AFTER INSERT ON u BEGIN INSERT INTO relay VALUES(1); END;"
                "CREATE TRIGGER relay_on AFTER INSERT ON relay BEGIN"
@@ -54,14 +57,14 @@ class AppTriggersTest : public ::testing::Test {
 TEST_F(AppTriggersTest, ReadsTheApplicationsTriggersButNotHarmonys) {
   auto all = ReadAppTriggers(*db_);
   ASSERT_TRUE(all.ok());
-  EXPECT_EQ((*all)["T"], (std::vector<std::string>{"t_fts", "t_scratch", "t_nothing"}));
+  EXPECT_EQ((*all)["T"], (std::vector<std::string>{"t_fts", "t_scratch"}));
   EXPECT_EQ((*all)["u"], (std::vector<std::string>{"u_relay"}));
 }
 
 TEST_F(AppTriggersTest, TriggersWritingOnlyUnreplicatedTablesRun) {
   // scratch is ignored by the node's patterns; ft is virtual (never replicated).
   TriggerPlan plan = Plan("t", [](const std::string& table) { return table != "scratch"; });
-  EXPECT_EQ(plan.derived, (std::vector<std::string>{"t_fts", "t_scratch", "t_nothing"}));
+  EXPECT_EQ(plan.derived, (std::vector<std::string>{"t_fts", "t_scratch"}));
   EXPECT_TRUE(plan.replicated_writers.empty());
   EXPECT_TRUE(plan.fire());
   // Planning leaves the connection as it was.
@@ -72,7 +75,7 @@ TEST_F(AppTriggersTest, TriggersWritingOnlyUnreplicatedTablesRun) {
 
 TEST_F(AppTriggersTest, ATriggerWritingAReplicatedTableKeepsAllOfThemFromRunning) {
   TriggerPlan plan = Plan("t", nullptr);  // every ordinary table replicated, scratch included
-  EXPECT_EQ(plan.derived, (std::vector<std::string>{"t_fts", "t_nothing"}));
+  EXPECT_EQ(plan.derived, (std::vector<std::string>{"t_fts"}));
   ASSERT_EQ(plan.replicated_writers.size(), 1u);
   EXPECT_NE(plan.replicated_writers[0].find("\"t_scratch\" writes replicated table \"scratch\""),
             std::string::npos);
@@ -85,6 +88,16 @@ TEST_F(AppTriggersTest, AWriteThroughANestedTriggerCounts) {
   EXPECT_FALSE(plan.fire());
   ASSERT_EQ(plan.replicated_writers.size(), 1u);
   EXPECT_NE(plan.replicated_writers[0].find("\"relay_on\""), std::string::npos);
+}
+
+// A check the origin passed could refuse the row here (a clock, a lock flag): a trigger that
+// writes nothing keeps the table's derived triggers from running too.
+TEST_F(AppTriggersTest, ATriggerThatWritesNothingIsACheckAndKeepsAllFromRunning) {
+  TriggerPlan plan = Plan("c", [](const std::string& table) { return table != "scratch"; });
+  EXPECT_EQ(plan.derived, (std::vector<std::string>{"c_log"}));
+  ASSERT_EQ(plan.replicated_writers.size(), 1u);
+  EXPECT_NE(plan.replicated_writers[0].find("\"c_check\" writes no table"), std::string::npos);
+  EXPECT_FALSE(plan.fire());
 }
 
 TEST_F(AppTriggersTest, NoTriggersNothingToRun) {

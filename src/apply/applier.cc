@@ -320,12 +320,13 @@ Status Applier::ApplyChange(const change::TableSchema& table, const change::Chan
       if (c.op == change::Op::kRowCopies) {  // its copies would be replaced everywhere
         std::vector<Value> none = c.values;
         none.back() = int64_t{0};
-        return writer_.RowCopies(table, none);
+        return writer_.Apply(table, {change::Op::kRowCopies, c.table, std::move(none)});
       }
       if (c.op != change::Op::kUpsert) return Status::Ok();
       std::vector<Value> key;
       for (uint32_t i : table.pk) key.push_back(c.values[i]);
-      return writer_.Delete(table, key);
+      // Through Apply, so that the table's derived triggers (an FTS5 index) see the delete.
+      return writer_.Apply(table, {change::Op::kDelete, c.table, std::move(key)});
     }
   }
   current_ = Current{&c, m, origin};
@@ -367,6 +368,24 @@ Result<bool> Applier::LosesToPendingUpsert(const change::TableSchema& table,
   return false;
 }
 
+// Whether this node sends `table` in one shard (capture::ReadCatalog's one_shard): a UNIQUE index
+// besides the key. A table without a declared PRIMARY KEY whose sender keyed it by a UNIQUE
+// index (a non-empty key in the shape) has one index fewer "besides" it.
+Result<bool> Applier::LocalOneShard(const change::TableSchema& table) {
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement q,
+      db_.Prepare("SELECT (SELECT count(*) FROM pragma_index_list(?1, 'main') WHERE "
+                  "\"unique\" = 1 AND origin != 'pk'), (SELECT count(*) FROM "
+                  "pragma_table_xinfo(?1, 'main') WHERE pk > 0)"));
+  HARMONY_RETURN_IF_ERROR(q.BindText(1, table.name));
+  HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return false;
+  const int64_t unique = q.ColumnInt(0);
+  const bool declared_key = q.ColumnInt(1) > 0;
+  const bool keyed_by_index = !declared_key && !table.pk.empty();
+  return unique > (keyed_by_index ? 1 : 0);
+}
+
 Status Applier::CheckRouting(const change::TableSchema& table, const change::Change& c,
                              uint64_t hash, uint32_t shard) {
   if (routing_version_ != writer_.schema_version()) {
@@ -375,7 +394,7 @@ Status Applier::CheckRouting(const change::TableSchema& table, const change::Cha
   }
   auto it = local_one_shard_.find(table.name);
   if (it == local_one_shard_.end()) {
-    HARMONY_ASSIGN_OR_RETURN(bool one_shard, sqlite::HasUniqueIndexBesidesKey(db_, table.name));
+    HARMONY_ASSIGN_OR_RETURN(bool one_shard, LocalOneShard(table));
     it = local_one_shard_.emplace(table.name, one_shard).first;
   }
   // A decoded shape never has one_shard set: ShardHash of it is the keyed routing.
@@ -466,7 +485,7 @@ Status Applier::DeleteUnprotected(const change::TableSchema& table,
   for (const std::vector<Value>& key : keys) {
     HARMONY_ASSIGN_OR_RETURN(bool protected_row, IsProtected(change::RowKeyHash(table, key)));
     if (!protected_row) {
-      HARMONY_RETURN_IF_ERROR(writer_.Delete(table, key));
+      HARMONY_RETURN_IF_ERROR(writer_.Apply(table, {change::Op::kDelete, 0, key}));
     }
   }
   return Status::Ok();

@@ -178,6 +178,7 @@ class Applier {
   // True when the row with identity hash `row_hash` has a local change whose message comes later
   // in the stream than the one being applied.
   Result<bool> IsProtected(uint64_t row_hash);
+  Result<bool> LocalOneShard(const change::TableSchema& table);
   // The local changes not yet passed, read from the change log at the first need in a
   // transaction (most transactions never need them: this node's own messages, a peer with no
   // local writes); reading them for every transaction cost a writer with a large unpublished

@@ -288,10 +288,16 @@ Status RowWriter::WithTriggers(const std::function<Status()>& op) {
     if (seq.ok()) logged_before = *seq;
     s = seq.status();
   }
+  // Recursive triggers too: rows that INSERT OR REPLACE deletes on a UNIQUE collision fire their
+  // delete triggers only then (https://sqlite.org/lang_conflict.html, REPLACE), and an FTS5
+  // index that misses such a delete is corrupt.
   if (s.ok()) s = SetTriggersEnabled(*db_, true);
+  if (s.ok()) s = db_->Exec("PRAGMA recursive_triggers = ON");
   if (s.ok()) s = op();
   Status off = SetTriggersEnabled(*db_, false);
+  Status not_recursive = db_->Exec("PRAGMA recursive_triggers = OFF");
   if (s.ok()) s = off;
+  if (s.ok()) s = not_recursive;
   // harmony's capture triggers ran too: what they logged is this change echoed, never to be sent.
   if (s.ok() && logged_before >= 0) {
     s = db_->Exec("DELETE FROM __harmony_change_log WHERE seq > " + std::to_string(logged_before));

@@ -1,5 +1,6 @@
 #include "capture/scanner.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,24 +28,47 @@ Result<const change::TableSchema*> Scanner::Shape(int64_t tid) {
   return &shapes_.emplace(tid, std::move(shape)).first->second;
 }
 
-Result<int64_t> Scanner::CountCopies(const change::TableSchema& shape,
-                                     const std::vector<Value>& row) {
+Result<std::optional<int64_t>> Scanner::CountCopies(const change::TableSchema& shape,
+                                                    const std::vector<Value>& row) {
   auto it = count_statements_.find(&shape);
   if (it == count_statements_.end()) {
     HARMONY_ASSIGN_OR_RETURN(
-        sqlite::Statement q,
-        db_->Prepare("SELECT count(*) FROM " + sqlite::QuoteIdentifier(shape.name) + " WHERE " +
-                     sqlite::IdenticalRowWhere(shape.columns)));
-    it = count_statements_.emplace(&shape, std::move(q)).first;
+        sqlite::Statement cols,
+        db_->Prepare("SELECT name FROM pragma_table_xinfo(?1, 'main') WHERE hidden = 0"));
+    HARMONY_RETURN_IF_ERROR(cols.BindText(1, shape.name));
+    std::set<std::string, sqlite::IdentifierLess> local;
+    while (true) {
+      HARMONY_ASSIGN_OR_RETURN(bool has, cols.Step());
+      if (!has) break;
+      local.insert(cols.ColumnText(0));
+    }
+    CountQuery query;
+    std::vector<std::string> names;
+    for (size_t i = 0; i < shape.columns.size(); ++i) {
+      if (local.count(shape.columns[i]) == 0) continue;
+      query.columns.push_back(i);
+      names.push_back(shape.columns[i]);
+    }
+    if (!local.empty()) {
+      const std::string where = names.empty() ? "1" : sqlite::IdenticalRowWhere(names);
+      HARMONY_ASSIGN_OR_RETURN(
+          sqlite::Statement q,
+          db_->Prepare("SELECT count(*) FROM " + sqlite::QuoteIdentifier(shape.name) + " WHERE " +
+                       where));
+      query.statement = std::move(q);
+    }
+    it = count_statements_.emplace(&shape, std::move(query)).first;
   }
-  sqlite::Statement& q = it->second;
-  for (size_t i = 0; i < row.size(); ++i) {
-    HARMONY_RETURN_IF_ERROR(q.Bind(static_cast<int>(i + 1), row[i]));
+  CountQuery& query = it->second;
+  if (!query.statement) return std::optional<int64_t>();
+  sqlite::Statement& q = *query.statement;
+  for (size_t i = 0; i < query.columns.size(); ++i) {
+    HARMONY_RETURN_IF_ERROR(q.Bind(static_cast<int>(i + 1), row[query.columns[i]]));
   }
   HARMONY_ASSIGN_OR_RETURN(bool has, q.Step());
   const int64_t n = has ? q.ColumnInt(0) : 0;
   q.Reset();
-  return n;
+  return std::optional<int64_t>(n);
 }
 
 Result<uint64_t> Scanner::NewestSeq() {
@@ -118,8 +142,12 @@ Result<ScanResult> Scanner::Scan(uint64_t after_seq, uint64_t up_to, const Batch
   // A row with whole-row identity is sent as how many identical rows the table holds now, in
   // this read transaction (change::Op::kRowCopies).
   auto add_copies = [&](const change::TableSchema* shape, std::vector<Value> values) -> Status {
-    HARMONY_ASSIGN_OR_RETURN(int64_t copies, CountCopies(*shape, values));
-    values.push_back(copies);
+    HARMONY_ASSIGN_OR_RETURN(std::optional<int64_t> copies, CountCopies(*shape, values));
+    if (!copies) {
+      ++result.unsendable;
+      return Status::Ok();
+    }
+    values.push_back(*copies);
     return add(shape, change::Op::kRowCopies, std::move(values));
   };
   // A new row whose key has a NULL is distinct from every other row for SQLite: it is sent with

@@ -27,6 +27,9 @@ struct ScanResult {
   uint64_t last_seq = 0;  // highest change-log seq covered (0 when nothing was there)
   size_t changes = 0;     // row changes emitted (a key-changing UPDATE counts twice)
   size_t batches = 0;     // batch parts handed to the sink
+  // Changes with whole-row identity of a table that no longer exists under that name (renamed or
+  // dropped before they were sent): their copies cannot be counted, so they are not sent.
+  size_t unsendable = 0;
 };
 
 // Receives each batch part for its 1-based shard, in change-log order per shard.
@@ -54,9 +57,12 @@ class Scanner {
 
  private:
   Result<const change::TableSchema*> Shape(int64_t tid);
-  // How many rows of `shape`'s table are identical to `row` in every column of that shape
-  // (sqlite::IdenticalRowWhere), as of the open read transaction. `shape` must be one of shapes_.
-  Result<int64_t> CountCopies(const change::TableSchema& shape, const std::vector<Value>& row);
+  // How many rows of `shape`'s table are identical to `row` in every column of that shape that the
+  // table still has (sqlite::IdenticalRowWhere; a column dropped since the change was captured is
+  // left out, rather than fail every scan from then on), as of the open read transaction; nullopt
+  // when the table is gone. `shape` must be one of shapes_.
+  Result<std::optional<int64_t>> CountCopies(const change::TableSchema& shape,
+                                             const std::vector<Value>& row);
 
   sqlite::Database* db_;  // not owned
   ScanOptions options_;
@@ -65,7 +71,11 @@ class Scanner {
   std::map<int64_t, change::TableSchema> shapes_;  // registered shapes never change
   // Shape (in shapes_, whose entries never move) -> its CountCopies statement: per shape, not per
   // table, since a table's later shape has other columns.
-  std::map<const change::TableSchema*, sqlite::Statement> count_statements_;
+  struct CountQuery {
+    std::optional<sqlite::Statement> statement;  // none: the table is gone
+    std::vector<size_t> columns;                 // the shape's columns it compares, in order
+  };
+  std::map<const change::TableSchema*, CountQuery> count_statements_;
 };
 
 // For every row with a local change still protected from remote changes: its row-key hash

@@ -306,3 +306,40 @@ TEST_F(ScannerTest, PendingRowKeysUseTheCanonicalKeyAndTheContentOfNullKeyRows) 
 
 }  // namespace
 }  // namespace harmony::capture
+
+namespace harmony::capture {
+namespace {
+
+// Review of issue #10: changes of a table without a key captured before a column was dropped
+// (the documented DROP COLUMN procedure) used to make every later scan fail with "no such
+// column", so the node published nothing, for any table, ever again. Their copies are counted
+// over the columns the table still has; a table gone entirely makes them unsendable, not fatal.
+TEST_F(ScannerTest, KeylessChangesOfAnOlderShapeAreCountedOverTheColumnsLeft) {
+  Exec(*db_, "CREATE TABLE k(a, b, c); CREATE TABLE gone(a, b)");
+  auto sync = SyncCapture(*db_, {}, false);
+  ASSERT_TRUE(sync.ok()) << sync.status().ToString();
+  Exec(*db_, "INSERT INTO k VALUES(1, 2, 3), (1, 2, 4); INSERT INTO gone VALUES(5, 6)");
+  int64_t k_tid = 0;
+  for (const auto& t : sync->tracked) {
+    if (t.schema.name == "k") k_tid = t.tid;
+  }
+  const std::string tid = std::to_string(k_tid);
+  Exec(*db_, "BEGIN; DROP TRIGGER \"__harmony_" + tid + "_insert\"; DROP TRIGGER \"__harmony_" +
+                 tid + "_update\"; DROP TRIGGER \"__harmony_" + tid +
+                 "_delete\"; ALTER TABLE k DROP COLUMN c; DROP TABLE gone; COMMIT;");
+  ASSERT_TRUE(SyncCapture(*db_, {}, false).ok());
+  ScanResult result;
+  auto out = Scan({.shards = 1}, 0, &result);
+  EXPECT_EQ(result.unsendable, 1u);  // the row of the dropped table
+  ASSERT_EQ(out.size(), 1u);
+  const auto& changes = out[0].batch.changes;
+  ASSERT_EQ(changes.size(), 2u);
+  for (const auto& c : changes) {
+    EXPECT_EQ(c.op, change::Op::kRowCopies);
+    // (1, 2, *): both rows match on the columns that are left.
+    EXPECT_TRUE(SameValue(c.values.back(), Value{int64_t{2}}));
+  }
+}
+
+}  // namespace
+}  // namespace harmony::capture

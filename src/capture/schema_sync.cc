@@ -52,10 +52,16 @@ Result<size_t> Recapture(sqlite::Database& db, const TrackedTable& t) {
   std::unordered_set<uint64_t> seen;
   for (int64_t old_tid : t.retired_tids) {
     HARMONY_ASSIGN_OR_RETURN(change::TableSchema old, LoadShape(db, old_tid));
-    // Only changes that name rows by the same key can be re-read by key. A table without a key
-    // (whole-row identity), or whose key index changed (issue #10, item 3), keeps its changes
-    // as captured, under their old shape (registered shapes never change, so they still decode).
-    if (old.pk.empty() || KeyNames(old) != KeyNames(t.schema)) continue;
+    // Only changes that name rows by the same key can be re-read by key (the same key columns,
+    // or the same positions when a column was renamed). A table without a key (whole-row
+    // identity), or whose key index changed (issue #10, item 3), keeps its changes as captured,
+    // under their old shape; the scanner counts their copies over the columns the table still
+    // has (Scanner::CountCopies).
+    const bool same_key =
+        !old.pk.empty() &&
+        (KeyNames(old) == KeyNames(t.schema) ||  // columns added or dropped around the key
+         (old.columns.size() == t.schema.columns.size() && old.pk == t.schema.pk));  // renamed
+    if (!same_key) continue;
     HARMONY_ASSIGN_OR_RETURN(
         sqlite::Statement rows,
         db.Prepare("SELECT * FROM __harmony_change_log WHERE tid = ?1 AND seq > ?2 ORDER BY seq"));
@@ -138,7 +144,7 @@ Result<uint64_t> Fingerprint(sqlite::Database& db) {
   HARMONY_ASSIGN_OR_RETURN(
       sqlite::Statement q,
       db.Prepare("SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_schema WHERE "
-                 "tbl_name NOT LIKE '\\_\\_harmony%' ESCAPE '\\' ORDER BY type, name"));
+                 "substr(tbl_name, 1, 9) IS NOT '__harmony' ORDER BY type, name"));
   XXH3_state_t* state = XXH3_createState();
   if (state == nullptr) return Status::Internal("XXH3_createState: out of memory");
   std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> owned(state, XXH3_freeState);

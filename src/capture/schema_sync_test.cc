@@ -110,3 +110,24 @@ TEST_F(SchemaSyncTest, DropColumnWithTriggersDroppedFirstIsBackfilledInTheNewSha
 
 }  // namespace
 }  // namespace harmony::capture
+
+namespace harmony::capture {
+namespace {
+
+// Review of issue #10: a renamed key column keeps its place in the shape, so unsent changes are
+// still re-read by key in the new shape (they would otherwise go out under the old column name
+// and be held for good by peers that renamed it too).
+TEST_F(SchemaSyncTest, RenamedKeyColumnStillRecapturesUnsentChanges) {
+  Sync(false);
+  Exec(*db_, "UPDATE t SET v = 'changed' WHERE id = 1");
+  Exec(*db_, "ALTER TABLE t RENAME COLUMN id TO user_id");
+  SyncResult r = Sync(true);
+  EXPECT_EQ(r.tracked[0].install, TrackedTable::Install::kReshaped);
+  EXPECT_EQ(r.recaptured_rows, 1u);
+  EXPECT_EQ(Int(*db_, "SELECT count(*) FROM __harmony_change_log WHERE tid = " +
+                          std::to_string(r.tracked[0].tid)),
+            1);
+}
+
+}  // namespace
+}  // namespace harmony::capture

@@ -126,10 +126,11 @@ class SnapshotAsker {
         bus_(bus) {}
 
   // Asks unless a node answered less than kAskEvery ago (each answer starts a save). Unanswered
-  // requests cost nothing: they are sent on every call (every 2 s).
-  void Ask() {
+  // requests cost nothing: they are sent on every call (every 2 s). Returns whether some node
+  // has answered (now or within kAskEvery).
+  bool Ask() {
     const auto now = std::chrono::steady_clock::now();
-    if (answered_ && now - last_answer_ < kAskEvery) return;
+    if (answered_ && now - last_answer_ < kAskEvery) return true;
     auto answer = nats::Request(*bus_.connection(), subject_, request_, std::chrono::seconds(2));
     answered_ = answer.ok();
     std::string said;
@@ -144,6 +145,7 @@ class SnapshotAsker {
     }
     if (said != last_said_) spdlog::info("{}", said);
     last_said_ = said;
+    return answered_;
   }
 
  private:
@@ -232,9 +234,15 @@ Result<bool> RestoreIfNeeded(const config::Config& config, uint64_t node_id,
       s = Status::Unavailable("after restoring, " + after);
     }
     if (s.code() == Status::Code::kNotFound && NoMessageYet(view)) {
-      // A cluster that has never carried a change: there is nothing to get.
-      spdlog::info("new node, {} and the streams are empty: nothing to restore", s.message());
-      return false;
+      // The streams have never carried a change, but running nodes may still hold data they
+      // never sent (capture backfills nothing at its first install): if one answers, it saves a
+      // snapshot, and the wait below takes it. With nobody to answer there is nothing to get.
+      if (!asker.Ask()) {
+        spdlog::info("new node, {}, the streams are empty and no node answered: nothing to "
+                     "restore",
+                     s.message());
+        return false;
+      }
     }
     const bool retry = s.code() == Status::Code::kUnavailable ||
                        s.code() == Status::Code::kNotFound;

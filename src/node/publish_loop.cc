@@ -95,6 +95,11 @@ Status PublishLoop::Round(bool* published_any) {
     *published_any = true;  // scan again at once, with the new shapes
     return Status::Ok();
   }
+  if (scan.unsendable > 0) {
+    spdlog::warn("{} captured change(s) of rows identified by their content were not sent: their "
+                 "table was renamed or dropped before they were (docs/schema-changes.md)",
+                 scan.unsendable);
+  }
   if (scan.last_seq <= published_) return Status::Ok();
   Status acks = publisher_->WaitForAcks(options_.ack_timeout);
   if (!acks.ok()) {

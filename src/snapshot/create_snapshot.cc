@@ -8,7 +8,6 @@
 #include "snapshot/file_io.h"
 #include "snapshot/snapshot_file.h"
 #include "sqlite/database.h"
-#include "state/held_changes.h"
 #include "state/positions.h"
 
 namespace harmony::snapshot {
@@ -19,30 +18,25 @@ namespace {
 constexpr char kHarmonyLike[] = "'\\_\\_harmony%' ESCAPE '\\'";
 constexpr char kSqliteLike[] = "'sqlite\\_%' ESCAPE '\\'";
 
-// Held changes are remote changes the applier has passed (its positions include them) but could
-// not apply yet; dropping __harmony_held would lose them for every node bootstrapped from here.
-Status CheckNothingHeld(sqlite::Database& copy) {
-  HARMONY_ASSIGN_OR_RETURN(int64_t held, state::CountHeldBatches(copy));
-  if (held == 0) return Status::Ok();
-  return Status::Unavailable(std::to_string(held) +
-                             " batches are held in __harmony_held for tables this database does"
-                             " not have yet; a snapshot now would lose them");
-}
-
-// Drops harmony's objects from the copy, except the pieces of unfinished messages
-// (__harmony_partial): the positions count them as taken in, so a node restored from the copy
-// needs them to complete those messages when their last pieces arrive.
+// Drops harmony's objects from the copy, except the state a node restored from it needs to go on
+// where the copy's positions leave off: the pieces of unfinished messages (__harmony_partial)
+// and the changes held for tables this database lacks (__harmony_held). The positions count
+// both as taken in; without them a restored node would never complete those messages or apply
+// those changes. Snapshots used to be refused while changes were held, so a table dropped on one
+// node with changes in flight kept every later snapshot from being saved (issue #10).
 Status DropHarmonyObjects(sqlite::Database& copy) {
-  HARMONY_ASSIGN_OR_RETURN(bool partial, sqlite::TableExists(copy, "__harmony_partial"));
-  constexpr char kKept[] = "harmony_snapshot_kept_partial";
-  if (partial) {
-    HARMONY_RETURN_IF_ERROR(
-        copy.Exec(std::string("ALTER TABLE __harmony_partial RENAME TO ") + kKept));
+  std::vector<std::string> kept;
+  for (const char* table : {"__harmony_partial", "__harmony_held"}) {
+    HARMONY_ASSIGN_OR_RETURN(bool exists, sqlite::TableExists(copy, table));
+    if (!exists) continue;
+    const std::string aside = std::string("harmony_snapshot_kept") + (table + 9);
+    HARMONY_RETURN_IF_ERROR(copy.Exec(std::string("ALTER TABLE ") + table + " RENAME TO " + aside));
+    kept.push_back(table);
   }
   HARMONY_RETURN_IF_ERROR(sqlite::DropObjectsWithPrefix(copy, "__harmony"));
-  if (partial) {
-    HARMONY_RETURN_IF_ERROR(
-        copy.Exec(std::string("ALTER TABLE ") + kKept + " RENAME TO __harmony_partial"));
+  for (const std::string& table : kept) {
+    const std::string aside = "harmony_snapshot_kept" + table.substr(9);
+    HARMONY_RETURN_IF_ERROR(copy.Exec("ALTER TABLE " + aside + " RENAME TO " + table));
   }
   return Status::Ok();
 }
@@ -62,7 +56,6 @@ Status MakeCopy(const std::string& db_path, const std::string& copy_path, Manife
   HARMONY_ASSIGN_OR_RETURN(sqlite::Database copy, sqlite::Database::Open(copy_path, copy_options));
   // VACUUM INTO writes a rollback-journal database; make sure it stays one self-contained file.
   HARMONY_RETURN_IF_ERROR(copy.Exec("PRAGMA journal_mode=DELETE"));
-  HARMONY_RETURN_IF_ERROR(CheckNothingHeld(copy));
   HARMONY_ASSIGN_OR_RETURN(state::Positions positions, state::LoadPositions(copy));
   m->positions = positions.StreamSeqs();
   HARMONY_RETURN_IF_ERROR(DropHarmonyObjects(copy));

@@ -25,12 +25,11 @@ using Progress = std::function<void(uint64_t done, uint64_t total)>;
 //  1. `VACUUM INTO` a file in `work_dir`: one read transaction, so the rows and
 //     __harmony_apply_position agree, while writers carry on.
 //  2. On the copy: read positions from __harmony_apply_position (absent table: no positions),
-//     drop every __harmony* object, VACUUM, read the user schema.
+//     drop every __harmony* object but __harmony_partial and __harmony_held (what the positions
+//     count as taken in but not yet written into the rows), VACUUM, read the user schema.
 //  3. Compress the copy into `out_path` (written as "<out_path>.tmp", fsynced, then renamed),
 //     hashing the stored bytes.
-// kUnavailable if the database holds changes in __harmony_held (received for tables the local
-// schema lacks): the positions already include them, so a snapshot now would lose them; retry
-// once they are applied. `work_dir` is created if missing; its temporaries are removed on every
+// `work_dir` is created if missing; its temporaries are removed on every
 // path. `node_id` names the snapshot and goes into the manifest.
 Result<Manifest> CreateSnapshot(const std::string& db_path, const std::string& work_dir,
                                 const std::string& out_path, uint64_t node_id);

@@ -108,5 +108,26 @@ TEST_P(NewNodeTest, StopSignalEndsTheWaitForASnapshot) {
 INSTANTIATE_TEST_SUITE_P(Stores, NewNodeTest, ::testing::Values("nats", "file"),
                          [](const auto& info) { return info.param; });
 
+// Nodes whose databases were seeded alike before harmony first started: capture backfills
+// nothing at its first install, so the streams are empty while the nodes hold rows. A new node
+// must still ask for them, not conclude there is nothing to get (found in review).
+class SeededClusterTest : public NewNodeTest {
+ protected:
+  std::string NodeSchema(int node) const override {
+    return Schema() + (node < 2 ? "INSERT INTO items VALUES(1, 'seeded', 1), (2, 'seeded', 2);"
+                                : "");
+  }
+};
+
+TEST_P(SeededClusterTest, NewNodeGetsRowsThatWereNeverSent) {
+  MakeNew(2);
+  StartNode(2);
+  EXPECT_EQ(Query(2, "SELECT count(*) FROM items"), "2");
+  EXPECT_FALSE(LogLine(2, {"restored snapshot"}).empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, SeededClusterTest, ::testing::Values("nats"),
+                         [](const auto& info) { return info.param; });
+
 }  // namespace
 }  // namespace harmony::test
