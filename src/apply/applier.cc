@@ -108,6 +108,9 @@ bool Applier::PassWithoutTransaction(std::vector<Incoming>& messages) {
     if (m.decoded->part > 0 || !m.decoded->last_part) return false;  // stored: a transaction
     reached.Advance(m.shard, m.stream_seq);
     if (m.decoded->last_part) reached.NoteOwn(m.shard, m.decoded->last_seq);
+    // Only its header mattered: do not keep up to 256 decoded batches of one's own rows (a
+    // transaction that takes this message after all decodes it again).
+    m.decoded.reset();
   }
   const uint64_t n = messages.size();
   applied_ = std::move(reached);
@@ -210,7 +213,11 @@ Status Applier::TakeIn(Incoming& m, bool careful) {
       }
       m.decoded = std::move(batch).value();
     }
-    HARMONY_RETURN_IF_ERROR(TakeDecoded(m, *m.decoded, m.payload, careful));
+    // Moved out, not copied, and not kept: the decoded rows of up to 256 messages held until the
+    // transaction ended were most of a peer's memory (a careful retry decodes again).
+    change::Batch batch = std::move(*m.decoded);
+    m.decoded.reset();
+    HARMONY_RETURN_IF_ERROR(TakeDecoded(m, std::move(batch), m.payload, careful));
   }
   work_.Advance(m.shard, m.stream_seq);
   return Status::Ok();
