@@ -29,6 +29,9 @@ enum class LogOp : int64_t {
   // A row that exists, captured by a backfill (not by a trigger): an upsert for a row with a key,
   // change::Op::kEnsureRow for one whose key has a NULL.
   kBackfill = 5,
+  // A schema change of the application (tid 0; c0 holds change::SchemaChange as JSON, its id
+  // left for the scanner to fill in): sent to every shard stream (change::Op::kSchema).
+  kSchema = 6,
 };
 
 // Creates the tables if absent and, the first time, a random epoch that makes message ids unique

@@ -6,6 +6,7 @@
 
 #include "capture/change_log.h"
 #include "capture/triggers.h"
+#include "change/schema_change.h"
 #include "change/shard.h"
 
 namespace harmony::capture {
@@ -157,6 +158,31 @@ Result<ScanResult> Scanner::Scan(uint64_t after_seq, uint64_t up_to, const Batch
     return add(shape, change::Op::kUpsert, std::move(values));
   };
 
+  // A schema change goes to every shard stream, in order with the row changes around it, named
+  // by this node, the log's epoch and its seq (the same id in every copy).
+  static const change::TableSchema kNoTable;
+  auto add_schema_change = [&](uint64_t seq, const std::string& json) -> Status {
+    auto change = change::DecodeSchemaChange(json);
+    if (!change.ok()) {
+      return change.status().WithContext("change log row " + std::to_string(seq));
+    }
+    change->id = std::to_string(options_.node_id) + "-" + std::to_string(epoch_) + "-" +
+                 std::to_string(seq);
+    const std::string encoded = change::EncodeSchemaChange(*change);
+    for (uint32_t shard = 0; shard < shards.size(); ++shard) {
+      ShardBuffer& s = shards[shard];
+      auto [it, inserted] =
+          s.table_index.emplace(&kNoTable, static_cast<uint32_t>(s.batch.tables.size()));
+      if (inserted) s.batch.tables.push_back(kNoTable);
+      s.batch.changes.push_back({change::Op::kSchema, it->second, {Text{encoded}}});
+      result.changes++;
+      if (s.batch.changes.size() >= options_.max_changes_per_batch) {
+        HARMONY_RETURN_IF_ERROR(emit(shard, false));
+      }
+    }
+    return Status::Ok();
+  };
+
   std::vector<Value> old_key, new_key, row;
   while (true) {
     HARMONY_ASSIGN_OR_RETURN(bool has_row, rows.Step());
@@ -165,6 +191,12 @@ Result<ScanResult> Scanner::Scan(uint64_t after_seq, uint64_t up_to, const Batch
     if (first_seq == 0) first_seq = seq;
     const int64_t tid = rows.ColumnInt(1);
     const auto op = static_cast<LogOp>(rows.ColumnInt(2));
+    if (op == LogOp::kSchema) {
+      HARMONY_RETURN_IF_ERROR(add_schema_change(seq, cols.values.empty() || cols.values[0] < 0
+                                                         ? std::string()
+                                                         : rows.ColumnText(cols.values[0])));
+      continue;
+    }
     HARMONY_ASSIGN_OR_RETURN(const change::TableSchema* shape, Shape(tid));
     switch (op) {
       case LogOp::kInsert:
@@ -234,6 +266,7 @@ Result<change::PendingChanges> PendingRowKeys(sqlite::Database& db, uint32_t sha
     if (!has_row) break;
     const auto seq = static_cast<uint64_t>(rows.ColumnInt(0));
     const int64_t tid = rows.ColumnInt(1);
+    if (static_cast<LogOp>(rows.ColumnInt(2)) == LogOp::kSchema) continue;  // no row
     auto it = shapes.find(tid);
     if (it == shapes.end()) {
       HARMONY_ASSIGN_OR_RETURN(change::TableSchema shape, LoadShape(db, tid));

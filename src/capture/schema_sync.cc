@@ -6,6 +6,8 @@
 #include <unordered_set>
 
 #include "capture/change_log.h"
+#include "capture/schema_diff.h"
+#include "state/schema_history.h"
 #include "change/shard.h"
 
 namespace harmony::capture {
@@ -183,24 +185,78 @@ Result<bool> CaptureInstalled(sqlite::Database& db) {
   return n > 0;
 }
 
-Result<SyncResult> SyncCapture(sqlite::Database& db, const CatalogOptions& options, bool backfill) {
-  HARMONY_ASSIGN_OR_RETURN(auto tx,
-                           sqlite::Transaction::Begin(db, sqlite::Transaction::Mode::kImmediate));
+namespace {
+
+// Compares the application's schema with the stored reading; records and logs what changed.
+Status CaptureSchemaChange(sqlite::Database& db, const CatalogOptions& options,
+                           SchemaCapture schema, SyncResult* result) {
+  HARMONY_ASSIGN_OR_RETURN(std::optional<std::vector<SchemaObject>> stored, LoadSchemaReading(db));
+  if (!stored) return Status::Ok();  // the first reading: nothing to compare with
+  HARMONY_ASSIGN_OR_RETURN(std::vector<SchemaObject> live, ReadSchemaObjects(db, options));
+  SchemaDiff diff = DiffSchema(*stored, live);
+  result->schema_unsupported = std::move(diff.unsupported);
+  if (diff.change.steps.empty()) return Status::Ok();
+  diff.change.id = "local";  // the scanner names a logged change by its node, epoch and seq
+  HARMONY_RETURN_IF_ERROR(state::RecordSchemaChange(db, diff.change));
+  if (schema == SchemaCapture::kPublish) {
+    HARMONY_ASSIGN_OR_RETURN(LogWidth width, ReadLogWidth(db));
+    if (width.value_columns < 1) {
+      width.value_columns = 1;
+      HARMONY_RETURN_IF_ERROR(WidenLog(db, width));
+    }
+    HARMONY_ASSIGN_OR_RETURN(
+        sqlite::Statement insert,
+        db.Prepare("INSERT INTO __harmony_change_log(tid, op, c0) VALUES(0, ?1, ?2)"));
+    HARMONY_RETURN_IF_ERROR(insert.BindInt(1, static_cast<int64_t>(LogOp::kSchema)));
+    HARMONY_RETURN_IF_ERROR(insert.BindText(2, change::EncodeSchemaChange(diff.change)));
+    HARMONY_RETURN_IF_ERROR(insert.Run());
+  }
+  result->schema_change = std::move(diff.change);
+  return Status::Ok();
+}
+
+Result<std::vector<TrackedTable>> FollowShapes(sqlite::Database& db, const CatalogOptions& options,
+                                               SyncResult* result) {
   HARMONY_ASSIGN_OR_RETURN(Catalog catalog, ReadCatalog(db, options));
-  SyncResult result;
-  HARMONY_ASSIGN_OR_RETURN(result.tracked, InstallTriggersInTransaction(db, catalog.tables));
-  result.skipped = std::move(catalog.skipped);
-  for (const TrackedTable& t : result.tracked) {
+  HARMONY_ASSIGN_OR_RETURN(std::vector<TrackedTable> tracked,
+                           InstallTriggersInTransaction(db, catalog.tables));
+  result->skipped = std::move(catalog.skipped);
+  for (const TrackedTable& t : tracked) {
     if (t.install == TrackedTable::Install::kReshaped) {
       HARMONY_ASSIGN_OR_RETURN(size_t n, Recapture(db, t));
-      result.recaptured_rows += n;
+      result->recaptured_rows += n;
     }
+  }
+  return tracked;
+}
+
+}  // namespace
+
+Status FollowShapesInTransaction(sqlite::Database& db, const CatalogOptions& options) {
+  SyncResult ignored;
+  return FollowShapes(db, options, &ignored).status();
+}
+
+Result<SyncResult> SyncCapture(sqlite::Database& db, const CatalogOptions& options, bool backfill,
+                               SchemaCapture schema) {
+  HARMONY_ASSIGN_OR_RETURN(auto tx,
+                           sqlite::Transaction::Begin(db, sqlite::Transaction::Mode::kImmediate));
+  SyncResult result;
+  if (schema != SchemaCapture::kNone) {
+    HARMONY_RETURN_IF_ERROR(CaptureSchemaChange(db, options, schema, &result));
+  }
+  HARMONY_ASSIGN_OR_RETURN(result.tracked, FollowShapes(db, options, &result));
+  for (const TrackedTable& t : result.tracked) {
     // Changes made while a table had no triggers (new to harmony, or triggers dropped to run
     // ALTER TABLE DROP COLUMN) were not captured: capture the whole table instead.
     if (backfill && (t.install == TrackedTable::Install::kNew || t.triggers_were_missing)) {
       HARMONY_ASSIGN_OR_RETURN(size_t n, Backfill(db, t));
       result.backfilled_rows += n;
     }
+  }
+  if (schema != SchemaCapture::kNone) {
+    HARMONY_ASSIGN_OR_RETURN(std::vector<SchemaObject> now, ReadSchemaObjects(db, options));
+    HARMONY_RETURN_IF_ERROR(StoreSchemaReading(db, now));
   }
   HARMONY_ASSIGN_OR_RETURN(result.schema_version, SchemaVersion(db));
   HARMONY_ASSIGN_OR_RETURN(result.fingerprint, Fingerprint(db));

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "capture/catalog.h"
 #include "capture/triggers.h"
+#include "change/schema_change.h"
 #include "common/result.h"
 #include "sqlite/database.h"
 
@@ -18,6 +20,18 @@ struct SyncResult {
   uint64_t fingerprint = 0;    // SchemaState::fingerprint the triggers now match
   size_t backfilled_rows = 0;  // rows of new or repaired tables captured as upserts
   size_t recaptured_rows = 0;  // unpublished changes re-captured in a table's new shape
+  // SchemaCapture::kRecord / kPublish: the application's schema change found (steps, and tables
+  // whose change could not be told apart, with why; those are left out).
+  std::optional<change::SchemaChange> schema_change;
+  std::vector<std::string> schema_unsupported;
+};
+
+// What a sync does with the application's own schema changes (issue #10 item 1).
+enum class SchemaCapture {
+  kNone,     // nothing (tools, tests)
+  kRecord,   // keep the reading (__harmony_schema) and record renames and drops
+             // (state::RecordSchemaChange), so row changes named the old way still land here
+  kPublish,  // kRecord, and log the change (LogOp::kSchema) to be sent to every shard stream
 };
 
 // Brings capture in line with the schema as it is now, in one IMMEDIATE transaction (so no
@@ -30,7 +44,16 @@ struct SyncResult {
 //    was stopped), or whose triggers had been removed, is captured as an upsert, so rows written
 //    before its triggers existed reach the other nodes too. The first install of all does not
 //    backfill: nodes are expected to start from the same data.
-Result<SyncResult> SyncCapture(sqlite::Database& db, const CatalogOptions& options, bool backfill);
+//  - with `schema` other than kNone, the application's schema is compared with the reading stored
+//    at the last sync (DiffSchema) first, before any trigger is touched (renames are read off
+//    harmony's triggers); the first sync of all only stores the reading.
+Result<SyncResult> SyncCapture(sqlite::Database& db, const CatalogOptions& options, bool backfill,
+                               SchemaCapture schema = SchemaCapture::kNone);
+
+// Installs and adjusts the triggers for the tables as they are now, re-capturing unpublished
+// changes of reshaped tables, without backfill: for a schema change carried out by the applier
+// (ApplySchemaChange), inside its transaction.
+Status FollowShapesInTransaction(sqlite::Database& db, const CatalogOptions& options);
 
 // True once harmony has installed capture in this database at least once.
 Result<bool> CaptureInstalled(sqlite::Database& db);

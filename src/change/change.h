@@ -81,6 +81,11 @@ enum class Op : uint8_t {
   // it can be ordered against a local change of the same content (last writer wins per content)
   // where adding and removing copies could not (issue #9 item 1).
   kRowCopies = 6,
+  // A schema change (DDL) the sending node's application made: one TEXT value, the
+  // change::SchemaChange as JSON (change/schema_change.h). Its table is an empty TableSchema
+  // (no name, no columns). Sent in every shard stream, in order with the row changes around it
+  // (issue #10 item 1; docs/schema-changes.md). Wire version 3.
+  kSchema = 7,
 };
 
 // How a change names the row it affects. Key: by its canonical primary key (docs/architecture.md,
@@ -89,7 +94,8 @@ enum class Op : uint8_t {
 enum class Identity : uint8_t { kKey, kRow };
 
 inline Identity IdentityOf(Op op) {
-  return op == Op::kUpsert || op == Op::kDelete ? Identity::kKey : Identity::kRow;
+  return op == Op::kUpsert || op == Op::kDelete || op == Op::kSchema ? Identity::kKey
+                                                                     : Identity::kRow;
 }
 
 struct Change {

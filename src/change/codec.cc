@@ -30,13 +30,16 @@ constexpr size_t kMinChangeBytes = 2;  // op and table index (a table may have n
 }
 
 bool IsKnownOp(uint8_t op, uint8_t version) {
-  const uint8_t newest =
-      static_cast<uint8_t>(version >= kWireVersion2 ? Op::kRowCopies : Op::kDelete);
+  const Op newest_op = version >= kWireVersion3   ? Op::kSchema
+                       : version >= kWireVersion2 ? Op::kRowCopies
+                                                  : Op::kDelete;
+  const auto newest = static_cast<uint8_t>(newest_op);
   return op >= static_cast<uint8_t>(Op::kUpsert) && op <= newest;
 }
 
 size_t ValueCountFor(Op op, const TableSchema& table) {
   if (op == Op::kDelete) return table.pk.size();
+  if (op == Op::kSchema) return 1;
   return op == Op::kRowCopies ? table.columns.size() + 1 : table.columns.size();
 }
 
@@ -44,6 +47,9 @@ bool IsKnownCollation(uint8_t c) { return c <= static_cast<uint8_t>(Collation::k
 
 // Version 2 only when the batch carries something version 1 cannot say.
 uint8_t VersionFor(const Batch& batch) {
+  for (const Change& change : batch.changes) {
+    if (change.op == Op::kSchema) return kWireVersion3;
+  }
   for (const TableSchema& table : batch.tables) {
     if (table.HasKeyCollation()) return kWireVersion2;
   }
@@ -184,6 +190,9 @@ bool ReadChange(Reader& r, uint8_t version, const std::vector<TableSchema>& tabl
   for (Value& v : change->values) {
     if (!r.ReadValue(&v)) return false;
   }
+  if (change->op == Op::kSchema && !std::holds_alternative<Text>(change->values[0])) {
+    return r.Fail(op_at, "schema change: the value is not TEXT");
+  }
   if (change->op == Op::kRowCopies) {
     const int64_t* n = std::get_if<int64_t>(&change->values.back());
     if (n == nullptr || *n < 0) {
@@ -305,10 +314,10 @@ std::string Encode(const Batch& batch, const EncodeOptions& options) {
 Result<Batch> Decode(std::string_view payload) {
   if (payload.empty()) return Status::Corruption("empty payload");
   const uint8_t version = static_cast<uint8_t>(payload[0]);
-  if (version != kWireVersion && version != kWireVersion2) {
+  if (version < kWireVersion || version > kWireVersion3) {
     return Status::Corruption("unsupported wire version " + std::to_string(version) +
-                              " (this build reads " + std::to_string(kWireVersion) + " and " +
-                              std::to_string(kWireVersion2) + ")");
+                              " (this build reads " + std::to_string(kWireVersion) + " to " +
+                              std::to_string(kWireVersion3) + ")");
   }
   if (payload.size() < 2) return CorruptAt("truncated flags", 1);
   const uint8_t flags = static_cast<uint8_t>(payload[1]);

@@ -18,6 +18,8 @@ namespace harmony::change {
 // builds; Decode reads both.
 inline constexpr uint8_t kWireVersion = 1;
 inline constexpr uint8_t kWireVersion2 = 2;
+// Version 3 is version 2 plus Op::kSchema (one value). Written only for a batch that carries one.
+inline constexpr uint8_t kWireVersion3 = 3;
 
 // Header flag bits (byte 1). Any other bit set makes Decode fail.
 inline constexpr uint8_t kFlagCompressed = 0x01;

@@ -367,9 +367,9 @@ TEST(CodecCorruptionTest, EmptyPayload) { EXPECT_EQ(DecodeError(""), "empty payl
 TEST(CodecCorruptionTest, WrongVersion) {
   std::string p = BooksPayload();
   p[0] = 7;
-  EXPECT_EQ(DecodeError(p), "unsupported wire version 7 (this build reads 1 and 2)");
+  EXPECT_EQ(DecodeError(p), "unsupported wire version 7 (this build reads 1 to 3)");
   p[0] = 0;
-  EXPECT_EQ(DecodeError(p), "unsupported wire version 0 (this build reads 1 and 2)");
+  EXPECT_EQ(DecodeError(p), "unsupported wire version 0 (this build reads 1 to 3)");
 }
 
 TEST(CodecCorruptionTest, UnknownFlagBits) {

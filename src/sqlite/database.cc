@@ -1,5 +1,7 @@
 #include "sqlite/database.h"
 
+#include <cctype>
+
 #include <algorithm>
 
 #include <sqlite3.h>
@@ -276,6 +278,17 @@ void Transaction::Rollback() {
   // Ignored on purpose: ROLLBACK only fails when no transaction is open, which is what we want.
   (void)db_->Exec("ROLLBACK");
   db_ = nullptr;
+}
+
+std::string QuoteIdentifierIfNeeded(std::string_view name) {
+  bool plain = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
+  for (char c : name) {
+    plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$');
+  }
+  if (plain && sqlite3_keyword_check(name.data(), static_cast<int>(name.size())) == 0) {
+    return std::string(name);
+  }
+  return QuoteIdentifier(name);
 }
 
 std::string QuoteIdentifier(std::string_view name) {

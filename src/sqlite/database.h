@@ -155,6 +155,9 @@ std::string IdenticalRowWhere(const std::vector<std::string>& columns);
 
 // "name" with embedded double quotes doubled: safe for any table or column name.
 std::string QuoteIdentifier(std::string_view name);
+// `name` as it is when it needs no quotes (letters, digits, '_' and '$', not starting with a digit,
+// not an SQL keyword: sqlite3_keyword_check), else QuoteIdentifier(name).
+std::string QuoteIdentifierIfNeeded(std::string_view name);
 // 'text' with embedded single quotes doubled.
 std::string QuoteString(std::string_view text);
 

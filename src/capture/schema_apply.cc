@@ -1,0 +1,219 @@
+#include "capture/schema_apply.h"
+
+#include <map>
+#include <optional>
+#include <set>
+
+#include "capture/schema_diff.h"
+#include "capture/schema_sync.h"
+#include "capture/triggers.h"
+#include "state/schema_history.h"
+
+namespace harmony::capture {
+namespace {
+
+using change::SchemaStep;
+using sqlite::QuoteIdentifier;
+
+struct Existing {
+  std::string type;
+  std::string name;
+  std::string sql;
+};
+
+Result<std::optional<Existing>> Find(sqlite::Database& db, const std::string& name) {
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement q,
+      db.Prepare("SELECT type, name, coalesce(sql, '') FROM sqlite_schema WHERE name = ?1 "
+                 "COLLATE NOCASE"));
+  HARMONY_RETURN_IF_ERROR(q.BindText(1, name));
+  HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<Existing>();
+  return std::optional<Existing>(Existing{q.ColumnText(0), q.ColumnText(1), q.ColumnText(2)});
+}
+
+Result<bool> HasColumn(sqlite::Database& db, const std::string& table, const std::string& column) {
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement q,
+      db.Prepare("SELECT 1 FROM pragma_table_xinfo(?1, 'main') WHERE name = ?2 COLLATE NOCASE"));
+  HARMONY_RETURN_IF_ERROR(q.BindText(1, table));
+  HARMONY_RETURN_IF_ERROR(q.BindText(2, column));
+  return q.Step();
+}
+
+std::string Upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Drops harmony's capture triggers on `table` (they name every column, so SQLite refuses to drop
+// one while they exist); the install after the steps puts them back.
+Status DropCaptureTriggers(sqlite::Database& db, const std::string& table) {
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement q,
+      db.Prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?1 COLLATE "
+                 "NOCASE AND name GLOB '__harmony_*'"));
+  HARMONY_RETURN_IF_ERROR(q.BindText(1, table));
+  std::vector<std::string> names;
+  while (true) {
+    HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    names.push_back(q.ColumnText(0));
+  }
+  for (const std::string& n : names) {
+    HARMONY_RETURN_IF_ERROR(db.Exec("DROP TRIGGER " + QuoteIdentifier(n)));
+  }
+  return Status::Ok();
+}
+
+enum class Outcome { kDone, kPresent };
+
+// One step; a Status error is a refusal (conflict) with its reason.
+Result<Outcome> Carry(sqlite::Database& db, const SchemaStep& s) {
+  switch (s.kind) {
+    case SchemaStep::Kind::kCreate: {
+      HARMONY_ASSIGN_OR_RETURN(std::optional<Existing> e, Find(db, s.name));
+      if (e && e->type == s.type && e->sql == s.sql) return Outcome::kPresent;
+      if (e && e->type == s.type && s.type != "table") {
+        HARMONY_RETURN_IF_ERROR(db.Exec("DROP " + Upper(s.type) + " " + QuoteIdentifier(e->name)));
+      } else if (e) {
+        return Status::InvalidArgument("a " + e->type + " of that name exists here with other SQL");
+      }
+      HARMONY_RETURN_IF_ERROR(db.Exec(s.sql));
+      return Outcome::kDone;
+    }
+    case SchemaStep::Kind::kDrop: {
+      HARMONY_ASSIGN_OR_RETURN(std::optional<Existing> e, Find(db, s.name));
+      if (!e || e->type != s.type) return Outcome::kPresent;
+      HARMONY_RETURN_IF_ERROR(db.Exec("DROP " + Upper(s.type) + " " + QuoteIdentifier(e->name)));
+      return Outcome::kDone;
+    }
+    case SchemaStep::Kind::kRenameTable: {
+      HARMONY_ASSIGN_OR_RETURN(std::optional<Existing> from, Find(db, s.table));
+      HARMONY_ASSIGN_OR_RETURN(std::optional<Existing> to, Find(db, s.name));
+      const bool same = sqlite::SameIdentifier(s.table, s.name);  // a case-only rename
+      if (!from && to) return Outcome::kPresent;
+      if (from && from->name == s.name) return Outcome::kPresent;
+      if (!from || (to && !same)) {
+        return Status::InvalidArgument(!from ? "no such table here"
+                                             : "a " + to->type + " of the new name exists here");
+      }
+      HARMONY_RETURN_IF_ERROR(db.Exec("ALTER TABLE " + QuoteIdentifier(from->name) +
+                                      " RENAME TO " + QuoteIdentifier(s.name)));
+      return Outcome::kDone;
+    }
+    case SchemaStep::Kind::kRenameColumn: {
+      HARMONY_ASSIGN_OR_RETURN(bool has_old, HasColumn(db, s.table, s.old_name));
+      HARMONY_ASSIGN_OR_RETURN(bool has_new, HasColumn(db, s.table, s.name));
+      const bool same = sqlite::SameIdentifier(s.old_name, s.name);
+      if (has_new && (!has_old || same)) {
+        if (!same) return Outcome::kPresent;
+      }
+      if (!has_old) return Status::InvalidArgument("no such column here");
+      if (has_new && !same) return Status::InvalidArgument("a column of the new name exists here");
+      // SQLite writes the new name into the CREATE statement as the ALTER spells it: unquoted
+      // where it can be, as most applications write it, so both nodes end with the same text.
+      HARMONY_RETURN_IF_ERROR(db.Exec("ALTER TABLE " + QuoteIdentifier(s.table) + " RENAME COLUMN " +
+                                      QuoteIdentifier(s.old_name) + " TO " +
+                                      sqlite::QuoteIdentifierIfNeeded(s.name)));
+      return Outcome::kDone;
+    }
+    case SchemaStep::Kind::kAddColumn: {
+      HARMONY_ASSIGN_OR_RETURN(std::optional<Existing> t, Find(db, s.table));
+      if (!t || t->type != "table") return Status::InvalidArgument("no such table here");
+      HARMONY_ASSIGN_OR_RETURN(bool has, HasColumn(db, s.table, s.name));
+      if (has) return Outcome::kPresent;
+      HARMONY_RETURN_IF_ERROR(
+          db.Exec("ALTER TABLE " + QuoteIdentifier(t->name) + " ADD COLUMN " + s.sql));
+      return Outcome::kDone;
+    }
+    case SchemaStep::Kind::kDropColumn: {
+      HARMONY_ASSIGN_OR_RETURN(std::optional<Existing> t, Find(db, s.table));
+      if (!t || t->type != "table") return Outcome::kPresent;
+      HARMONY_ASSIGN_OR_RETURN(bool has, HasColumn(db, s.table, s.name));
+      if (!has) return Outcome::kPresent;
+      HARMONY_RETURN_IF_ERROR(DropCaptureTriggers(db, t->name));
+      HARMONY_RETURN_IF_ERROR(db.Exec("ALTER TABLE " + QuoteIdentifier(t->name) + " DROP COLUMN " +
+                                      QuoteIdentifier(s.name)));
+      return Outcome::kDone;
+    }
+  }
+  return Status::Internal("unknown schema step");
+}
+
+std::string Describe(const SchemaStep& s) {
+  switch (s.kind) {
+    case SchemaStep::Kind::kCreate:
+      return "create " + s.type + " \"" + s.name + "\"";
+    case SchemaStep::Kind::kDrop:
+      return "drop " + s.type + " \"" + s.name + "\"";
+    case SchemaStep::Kind::kRenameTable:
+      return "rename table \"" + s.table + "\" to \"" + s.name + "\"";
+    case SchemaStep::Kind::kAddColumn:
+      return "add column \"" + s.name + "\" to \"" + s.table + "\"";
+    case SchemaStep::Kind::kRenameColumn:
+      return "rename column \"" + s.table + "\".\"" + s.old_name + "\" to \"" + s.name + "\"";
+    case SchemaStep::Kind::kDropColumn:
+      return "drop column \"" + s.table + "\".\"" + s.name + "\"";
+  }
+  return "?";
+}
+
+using Key = std::pair<std::string, std::string>;  // type, name (as stored)
+
+std::map<Key, SchemaObject> Keyed(const std::vector<SchemaObject>& objects) {
+  std::map<Key, SchemaObject> out;
+  for (const SchemaObject& o : objects) out[{o.type, o.name}] = o;
+  return out;
+}
+
+}  // namespace
+
+Result<SchemaApplyResult> ApplySchemaChange(sqlite::Database& db, const change::SchemaChange& change,
+                                            const SchemaApplyOptions& options) {
+  SchemaApplyResult result;
+  HARMONY_ASSIGN_OR_RETURN(std::vector<SchemaObject> before,
+                           ReadSchemaObjects(db, options.catalog));
+  for (const SchemaStep& step : change.steps) {
+    HARMONY_RETURN_IF_ERROR(db.Exec("SAVEPOINT harmony_schema_step"));
+    Result<Outcome> outcome = Carry(db, step);
+    if (outcome.ok()) {
+      HARMONY_RETURN_IF_ERROR(db.Exec("RELEASE harmony_schema_step"));
+      (*outcome == Outcome::kDone ? result.steps_done : result.steps_present)++;
+      if (step.kind == SchemaStep::Kind::kDrop && step.type == "table") {
+        result.dropped_tables.push_back(step.name);
+      }
+      continue;
+    }
+    HARMONY_RETURN_IF_ERROR(db.Exec("ROLLBACK TO harmony_schema_step"));
+    HARMONY_RETURN_IF_ERROR(db.Exec("RELEASE harmony_schema_step"));
+    const Status::Code code = outcome.status().code();
+    if (code == Status::Code::kUnavailable || code == Status::Code::kCorruption ||
+        code == Status::Code::kIoError) {
+      return outcome.status().WithContext(Describe(step));  // worth retrying, or fatal
+    }
+    result.conflicts.push_back(Describe(step) + ": " + outcome.status().message());
+  }
+  if (options.install_triggers && result.steps_done > 0) {
+    HARMONY_RETURN_IF_ERROR(FollowShapesInTransaction(db, options.catalog));
+  }
+  HARMONY_RETURN_IF_ERROR(state::RecordSchemaChange(db, change));
+  // The stored reading takes exactly what changed between the two live readings.
+  HARMONY_ASSIGN_OR_RETURN(std::vector<SchemaObject> after, ReadSchemaObjects(db, options.catalog));
+  HARMONY_ASSIGN_OR_RETURN(std::optional<std::vector<SchemaObject>> stored, LoadSchemaReading(db));
+  std::map<Key, SchemaObject> merged = Keyed(stored ? *stored : before);
+  const std::map<Key, SchemaObject> old_live = Keyed(before), new_live = Keyed(after);
+  for (const auto& [key, o] : old_live) {
+    if (!new_live.count(key)) merged.erase(key);
+  }
+  for (const auto& [key, o] : new_live) {
+    auto it = old_live.find(key);
+    if (it == old_live.end() || !(it->second == o)) merged[key] = o;
+  }
+  std::vector<SchemaObject> reading;
+  for (auto& [key, o] : merged) reading.push_back(std::move(o));
+  HARMONY_RETURN_IF_ERROR(StoreSchemaReading(db, reading));
+  return result;
+}
+
+}  // namespace harmony::capture
