@@ -21,6 +21,7 @@
 #include "apply/assembler.h"
 #include "apply/own_progress.h"
 #include "apply/row_writer.h"
+#include "apply/schema_follower.h"
 #include "change/change.h"
 #include "common/result.h"
 #include "sqlite/database.h"
@@ -49,6 +50,9 @@ struct ApplyOptions {
   // application's triggers that maintain only unreplicated data (RowWriter::Apply). Unset: every
   // ordinary table.
   IsReplicatedFn is_replicated;
+  // Carries out schema changes from other nodes (capture::ApplySchemaChange, bound by the node);
+  // unset when replicate_ddl is off (SchemaFollower).
+  ApplySchemaFn apply_schema;
 };
 
 // One message as delivered from a shard stream, still encoded.
@@ -132,6 +136,7 @@ class Applier {
   Status Flush();
 
   const ApplyStats& stats() const { return stats_; }
+  const SchemaStats& schema_stats() const { return schema_.stats(); }
 
   // True when changes are held and the local schema changed since they were last tried, so an
   // Apply (even with no messages) may now land them.
@@ -143,6 +148,7 @@ class Applier {
         options_(std::move(options)),
         pending_keys_(std::move(pending_keys)),
         writer_(&db_),
+        schema_(&db_, &writer_, options_.apply_schema, options_.shards),
         held_(&db_),
         dead_letters_(&db_),
         partial_(&db_),
@@ -170,6 +176,8 @@ class Applier {
   Result<bool> MayReplace(const change::TableSchema& table,
                           const std::vector<std::vector<Value>>& others);
   Status ReleaseHeld(bool careful);
+  // Counts a change discarded because its table was dropped; logs once per table.
+  void NoteDropped(const std::string& table);
   Status ReloadAfterRollback();
   // True when writing change `c` (a row with identity hash `hash`) would collide, through a local
   // UNIQUE index besides the key, with values a pending local change of another row wrote — its
@@ -206,6 +214,7 @@ class Applier {
   ApplyOptions options_;
   PendingKeysFn pending_keys_;
   RowWriter writer_;
+  SchemaFollower schema_;
   state::HeldChanges held_;
   state::DeadLetters dead_letters_;
   state::PartialMessages partial_;
@@ -230,6 +239,7 @@ class Applier {
   std::set<std::string> reported_paused_;      // tables whose pause was logged
   std::set<std::string> reported_rejections_;  // tables whose set-aside changes were logged
   std::set<std::string> reported_routing_;     // tables whose misrouted changes were logged
+  std::set<std::string> reported_dropped_;     // tables whose changes were dropped with them
   // Local table name -> TableSchema::one_shard as this node decides it, at routing_version_.
   std::map<std::string, bool> local_one_shard_;
   int64_t routing_version_ = -1;

@@ -266,11 +266,12 @@ SchemaDiff DiffSchema(const std::vector<SchemaObject>& before,
     const SchemaObject* n = nullptr;
     if (auto it = new_tables.find(name); it != new_tables.end()) n = it->second;
     if (auto it = renamed_to.find(name); it != renamed_to.end()) n = it->second;
-    if (n == nullptr || o->sql == n->sql) continue;
+    if (n == nullptr) continue;
     if (o->tid != 0 && n->tid == 0 && SameNames(o->columns, n->columns)) {
       recreated.push_back(n);
       continue;
     }
+    if (o->sql == n->sql) continue;
     auto column_steps = ColumnSteps(*o, *n);
     if (!column_steps.ok()) {
       diff.unsupported.push_back("table \"" + n->name + "\": " + column_steps.status().message());

@@ -336,6 +336,7 @@ Status DecodeRoot(Decoder& d, const toml::table& root, Config* c) {
   HARMONY_RETURN_IF_ERROR(d.ReadString(root, "", "seq_map_path", nullptr, &c->seq_map_path));
   HARMONY_RETURN_IF_ERROR(d.ReadBool(root, "", "publish", &c->publish));
   HARMONY_RETURN_IF_ERROR(d.ReadBool(root, "", "replicate", &c->replicate));
+  HARMONY_RETURN_IF_ERROR(d.ReadBool(root, "", "replicate_ddl", &c->replicate_ddl));
   HARMONY_RETURN_IF_ERROR(
       d.ReadInt(root, "", "scan_max_changes", internal::kScanMaxChangesRule, &c->scan_max_changes));
   HARMONY_RETURN_IF_ERROR(

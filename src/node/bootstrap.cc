@@ -175,6 +175,8 @@ PublishLoopOptions PublishLoopOptionsFor(const config::Config& config, uint64_t 
   o.polling_interval = std::chrono::milliseconds(config.polling_interval_ms);
   o.cleanup_interval = std::chrono::milliseconds(config.cleanup_interval_ms);
   o.catalog = CatalogOptionsOf(config);
+  o.schema_capture =
+      config.replicate_ddl ? capture::SchemaCapture::kPublish : capture::SchemaCapture::kRecord;
   o.schema_version = schema_version;
   return o;
 }

@@ -17,6 +17,7 @@
 #include "capture/catalog.h"
 #include "capture/change_log.h"
 #include "capture/scanner.h"
+#include "capture/schema_apply.h"
 #include "capture/schema_sync.h"
 #include "capture/triggers.h"
 #include "nats/embedded_server.h"
@@ -113,8 +114,12 @@ Result<CaptureState> PrepareCapture(const config::Config& config) {
   }
   // Tables created while harmony was stopped are backfilled; the very first install is not.
   HARMONY_ASSIGN_OR_RETURN(bool installed_before, capture::CaptureInstalled(db));
-  HARMONY_ASSIGN_OR_RETURN(capture::SyncResult sync,
-                           capture::SyncCapture(db, CatalogOptionsOf(config), installed_before));
+  const capture::SchemaCapture schema =
+      config.replicate_ddl ? capture::SchemaCapture::kPublish : capture::SchemaCapture::kRecord;
+  HARMONY_ASSIGN_OR_RETURN(
+      capture::SyncResult sync,
+      capture::SyncCapture(db, CatalogOptionsOf(config), installed_before, schema));
+  LogSchemaChange(sync, schema);
   std::set<std::string> reported;
   for (const capture::SkippedTable& skipped : sync.skipped) {
     spdlog::warn("table \"{}\" is not replicated: {}", skipped.name, skipped.reason);
@@ -277,6 +282,18 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
                                         auto excluded = capture::ExclusionReason(table, catalog);
                                         return !excluded.ok() || excluded->empty();
                                       }};
+    if (config.replicate_ddl) {
+      capture::SchemaApplyOptions schema_options{.catalog = CatalogOptionsOf(config),
+                                                 .install_triggers = config.publish};
+      apply_options.apply_schema = [schema_options](sqlite::Database& db,
+                                                    const change::SchemaChange& change)
+          -> Result<apply::SchemaChangeOutcome> {
+        HARMONY_ASSIGN_OR_RETURN(capture::SchemaApplyResult r,
+                                 capture::ApplySchemaChange(db, change, schema_options));
+        return apply::SchemaChangeOutcome{r.steps_done, std::move(r.conflicts),
+                                          std::move(r.dropped_tables)};
+      };
+    }
     HARMONY_ASSIGN_OR_RETURN(applier, apply::Applier::Open(apply_options, pending));
     subscriber = bus->NewSubscriber();
     ApplyLoopOptions loop_options;

@@ -181,6 +181,26 @@ Status PublishLoop::PublishBatch(uint32_t shard, const change::Batch& batch) {
   return Status::Ok();
 }
 
+void LogSchemaChange(const capture::SyncResult& sync, capture::SchemaCapture mode) {
+  for (const std::string& what : sync.schema_unsupported) {
+    spdlog::error("schema change not sent to the other nodes: {}; carry it out on every node by "
+                  "hand (docs/schema-changes.md, \"What is not supported\")",
+                  what);
+  }
+  if (!sync.schema_change) return;
+  std::string steps;
+  for (const change::SchemaStep& s : sync.schema_change->steps) {
+    steps += (steps.empty() ? "" : ", ") + std::string(change::KindName(s.kind)) + " " +
+             (s.table.empty() ? "" : s.table + ".") + s.name;
+  }
+  if (mode == capture::SchemaCapture::kPublish) {
+    spdlog::info("schema change captured, to be sent to every shard stream: {}", steps);
+  } else {
+    spdlog::info("schema change recorded (replicate_ddl = false: carry it out on every node): {}",
+                 steps);
+  }
+}
+
 Status PublishLoop::FollowSchema() {
   HARMONY_ASSIGN_OR_RETURN(capture::SchemaState state, capture::ReadSchemaState(*db_));
   if (schema_fingerprint_ == 0 || state.fingerprint != schema_fingerprint_) return SyncSchema();
@@ -192,7 +212,9 @@ Status PublishLoop::FollowSchema() {
 
 Status PublishLoop::SyncSchema() {
   HARMONY_ASSIGN_OR_RETURN(capture::SyncResult sync,
-                           capture::SyncCapture(*db_, options_.catalog, /*backfill=*/true));
+                           capture::SyncCapture(*db_, options_.catalog, /*backfill=*/true,
+                                                options_.schema_capture));
+  LogSchemaChange(sync, options_.schema_capture);
   scanner_->set_schema_version(sync.schema_version);
   schema_version_ = sync.schema_version;
   schema_fingerprint_ = sync.fingerprint;

@@ -12,6 +12,7 @@
 #include "bus/bus.h"
 #include "capture/catalog.h"
 #include "capture/scanner.h"
+#include "capture/schema_sync.h"
 #include "common/status.h"
 #include "node/background_error.h"
 #include "node/change_watcher.h"
@@ -29,6 +30,9 @@ struct PublishLoopOptions {
   std::chrono::milliseconds cleanup_interval{5000};
   std::chrono::milliseconds ack_timeout{10000};
   capture::CatalogOptions catalog;  // which tables to capture when the schema changes
+  // What a schema sync does with the application's schema changes: kPublish with replicate_ddl,
+  // kRecord without (renames and drops still recorded for row changes named the old way).
+  capture::SchemaCapture schema_capture = capture::SchemaCapture::kPublish;
   int64_t schema_version = -1;      // what the triggers were installed for (-1: sync at start)
   uint64_t schema_fingerprint = 0;  // capture::SchemaState::fingerprint then (0: unknown)
   // Tables whose "not replicated" warning start-up already logged: not logged again.
@@ -41,6 +45,10 @@ struct PublishLoopOptions {
   // loop then stops. Null: the loop logs it and stops. Not owned; must outlive the loop.
   BackgroundError* background_error = nullptr;
 };
+
+// Logs what a sync found of the application's schema changes: the steps to be sent (or, with
+// DDL replication off, only recorded) and the changes that cannot be sent, naming the table.
+void LogSchemaChange(const capture::SyncResult& sync, capture::SchemaCapture mode);
 
 struct PublishStats {
   std::atomic<uint64_t> published_seq{0};  // highest change-log seq acknowledged by JetStream

@@ -1,0 +1,102 @@
+// End-to-end (issue #10, item 1): schema changes made by the application on one node reach the
+// others in order with the rows around them, with one shard and with four: rows written after a
+// change on its origin land after it everywhere, and rows written under an old shape still land.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tests/e2e/cluster_fixture.h"
+
+namespace harmony::test {
+namespace {
+
+class DdlReplicationTest : public ClusterTest, public ::testing::WithParamInterface<int> {
+ protected:
+  std::string Schema() const override {
+    return "CREATE TABLE item(id INTEGER PRIMARY KEY, name TEXT, qty INT);";
+  }
+  std::string ExtraConfig(int) const override {
+    return "replicate_ddl = true\n[replication_log]\nshards = " + std::to_string(GetParam()) +
+           "\n";
+  }
+  // The application's schema (harmony's objects left out), as one text.
+  std::string AppSchema(int i) {
+    return Query(i,
+                 "SELECT group_concat(type || ' ' || name || ': ' || sql, char(10)) FROM (SELECT * "
+                 "FROM sqlite_schema WHERE name NOT LIKE '\\_\\_harmony%' ESCAPE '\\' AND tbl_name "
+                 "NOT LIKE '\\_\\_harmony%' ESCAPE '\\' ORDER BY type, name)");
+  }
+  bool SameSchemaEverywhere() {
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      if (AppSchema(0) == AppSchema(1) && AppSchema(0) == AppSchema(2)) return true;
+      WaitFor(0, "SELECT 1", "1");
+    }
+    return false;
+  }
+  std::string Rows(int from, int to) {
+    std::string sql = "BEGIN;";
+    for (int r = from; r < to; ++r) {
+      sql += "INSERT INTO item(id, name, qty) VALUES(" + std::to_string(r) + ", 'n" +
+             std::to_string(r) + "', " + std::to_string(r) + ");";
+    }
+    return sql + "COMMIT;";
+  }
+};
+
+// Disabled: intermittently a CREATE TABLE made on node 2 never reaches node 1 under ctest -j2
+// load (replicate_ddl is off by default until this is found; issue #10 item 1 stays open).
+TEST_P(DdlReplicationTest, DISABLED_EachKindArrivesInOrderWithTheRowsAroundIt) {
+  Exec(0, Rows(0, 50));
+  // Add a column and write it at once: the rows after the change carry the new column.
+  Exec(0, "ALTER TABLE item ADD COLUMN colour TEXT DEFAULT 'none'");
+  Exec(0, "BEGIN; UPDATE item SET colour = 'red' WHERE id < 10; INSERT INTO item VALUES(100, "
+          "'late', 1, 'blue'); COMMIT;");
+  ASSERT_TRUE(WaitFor(2, "SELECT count(*) FROM item WHERE colour = 'red'", "10"))
+      << AppSchema(2);
+  EXPECT_EQ(Query(1, "SELECT colour FROM item WHERE id = 100"), "blue");
+  // A new table with an index, a view and a trigger, then rows into it.
+  Exec(1, "CREATE TABLE tag(name TEXT PRIMARY KEY, item_id INT REFERENCES item(id));"
+          "CREATE INDEX tag_item ON tag(item_id);"
+          "CREATE VIEW red_items AS SELECT id, name FROM item WHERE colour = 'red';");
+  Exec(1, "INSERT INTO tag VALUES('a', 1), ('b', 2)");
+  ASSERT_TRUE(WaitFor(0, "SELECT count(*) FROM tag", "2"));
+  ASSERT_TRUE(WaitFor(2, "SELECT count(*) FROM red_items", "10"));
+  // Rename a column and a table, with rows before and after.
+  Exec(2, "ALTER TABLE item RENAME COLUMN qty TO quantity");
+  Exec(2, "UPDATE item SET quantity = quantity + 1000 WHERE id < 5");
+  Exec(2, "ALTER TABLE tag RENAME TO label");
+  Exec(2, "INSERT INTO label VALUES('c', 3)");
+  ASSERT_TRUE(WaitFor(0, "SELECT count(*) FROM label", "3"));
+  ASSERT_TRUE(WaitFor(1, "SELECT sum(quantity >= 1000) FROM item", "5"));
+  // Drop an index, then a table with rows written just before.
+  Exec(0, "DROP INDEX tag_item");
+  Exec(1, "INSERT INTO label VALUES('d', 4)");
+  Exec(1, "DROP TABLE label");
+  ASSERT_TRUE(WaitFor(0, "SELECT count(*) FROM sqlite_schema WHERE name = 'label'", "0"));
+  ASSERT_TRUE(SameSchemaEverywhere()) << AppSchema(0) << "\n---\n" << AppSchema(2);
+  ASSERT_TRUE(WaitForSameData({"item"})) << DataDifference(0, 2, {"item"});
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(LogLine(i, {"refused here"}), "") << "node " << i + 1;
+    EXPECT_EQ(LogLine(i, {"replication paused"}), "") << "node " << i + 1;
+  }
+}
+
+TEST_P(DdlReplicationTest, DroppedTableCreatedAgainGetsNoOldRows) {
+  Exec(0, "CREATE TABLE scratch(k INTEGER PRIMARY KEY, v TEXT)");
+  ASSERT_TRUE(WaitFor(2, "SELECT count(*) FROM sqlite_schema WHERE name = 'scratch'", "1"));
+  // Rows in flight, then the table is dropped and created again at once.
+  std::string sql = "BEGIN;";
+  for (int r = 0; r < 200; ++r) sql += "INSERT INTO scratch VALUES(" + std::to_string(r) + ", 'old');";
+  Exec(0, sql + "COMMIT; DROP TABLE scratch; CREATE TABLE scratch(k INTEGER PRIMARY KEY, v TEXT);"
+                "INSERT INTO scratch VALUES(1, 'new');");
+  ASSERT_TRUE(WaitFor(1, "SELECT group_concat(v) FROM scratch", "new"));
+  ASSERT_TRUE(WaitFor(2, "SELECT group_concat(v) FROM scratch", "new"));
+  ASSERT_TRUE(WaitForSameData({"scratch"})) << DataDifference(0, 1, {"scratch"});
+  EXPECT_EQ(Query(1, "SELECT count(*) FROM __harmony_held"), "0");
+}
+
+INSTANTIATE_TEST_SUITE_P(Shards, DdlReplicationTest, ::testing::Values(1, 4),
+                         [](const auto& info) { return std::to_string(info.param) + "shards"; });
+
+}  // namespace
+}  // namespace harmony::test
