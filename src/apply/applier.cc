@@ -309,7 +309,10 @@ Status Applier::ApplyUnit(const std::vector<change::Batch>& unit, const Incoming
       if (!held_.IsHeld(table.name)) {
         HARMONY_ASSIGN_OR_RETURN(std::optional<std::string> why, writer_.Incompatibility(table));
         if (!why) {
-          HARMONY_RETURN_IF_ERROR(ApplyChange(table, change, &m, batch.node_id, careful));
+          applying_translated_ = translated;
+          Status applied = ApplyChange(table, change, &m, batch.node_id, careful);
+          applying_translated_ = false;
+          HARMONY_RETURN_IF_ERROR(applied);
           continue;
         }
         if (reported_paused_.insert(table.name).second) {
@@ -357,7 +360,8 @@ Status Applier::ApplyChange(const change::TableSchema& table, const change::Chan
     HARMONY_RETURN_IF_ERROR(RecordConflict("row", table, c, m, origin));
     return ApplyCollisionsOf(table, c);
   }
-  if (m != nullptr && options_.shards > 1) {
+  // A change translated to today's names was routed by its sender under the old ones.
+  if (m != nullptr && options_.shards > 1 && !applying_translated_) {
     HARMONY_RETURN_IF_ERROR(CheckRouting(table, c, hash, m->shard));
   }
   HARMONY_ASSIGN_OR_RETURN(const PendingKeys* pending, Pending());

@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <memory>
+#include <set>
 #include <unordered_set>
 
 #include "capture/change_log.h"
@@ -246,9 +247,18 @@ Result<SyncResult> SyncCapture(sqlite::Database& db, const CatalogOptions& optio
     HARMONY_RETURN_IF_ERROR(CaptureSchemaChange(db, options, schema, &result));
   }
   HARMONY_ASSIGN_OR_RETURN(result.tracked, FollowShapes(db, options, &result));
+  // A renamed table is new to harmony under its new name, but its rows are not new: its
+  // triggers moved with it (RENAME TABLE), so nothing went uncaptured.
+  std::set<std::string, sqlite::IdentifierLess> renamed;
+  if (result.schema_change) {
+    for (const change::SchemaStep& s : result.schema_change->steps) {
+      if (s.kind == change::SchemaStep::Kind::kRenameTable) renamed.insert(s.name);
+    }
+  }
   for (const TrackedTable& t : result.tracked) {
     // Changes made while a table had no triggers (new to harmony, or triggers dropped to run
     // ALTER TABLE DROP COLUMN) were not captured: capture the whole table instead.
+    if (t.install == TrackedTable::Install::kNew && renamed.count(t.schema.name)) continue;
     if (backfill && (t.install == TrackedTable::Install::kNew || t.triggers_were_missing)) {
       HARMONY_ASSIGN_OR_RETURN(size_t n, Backfill(db, t));
       result.backfilled_rows += n;

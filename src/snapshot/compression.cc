@@ -101,9 +101,11 @@ Result<uint64_t> DecompressFile(const std::string& in_path, const std::string& o
     if (n == 0) break;
     ZSTD_inBuffer input{in_buf.data(), n, 0};
     // Drain until the input is consumed and the output buffer was not filled (a full buffer
-    // may mean zstd holds more output back).
+    // may mean zstd holds more output back), unless the frame just ended: called again then,
+    // zstd starts on a next frame and asks for its header, which read as "incomplete" whenever
+    // the content was a multiple of the output buffer (128 KiB) long.
     bool output_full = true;
-    while (input.pos < input.size || output_full) {
+    while (input.pos < input.size || (output_full && frame_left != 0)) {
       ZSTD_outBuffer output{out_buf.data(), out_buf.size(), 0};
       frame_left = ZSTD_decompressStream(dctx.get(), &output, &input);
       if (ZSTD_isError(frame_left)) {

@@ -23,10 +23,14 @@ constexpr char kSqliteLike[] = "'sqlite\\_%' ESCAPE '\\'";
 // and the changes held for tables this database lacks (__harmony_held). The positions count
 // both as taken in; without them a restored node would never complete those messages or apply
 // those changes. Snapshots used to be refused while changes were held, so a table dropped on one
-// node with changes in flight kept every later snapshot from being saved (issue #10).
+// node with changes in flight kept every later snapshot from being saved (issue #10). The schema
+// changes carried out (and, per shard, those whose copy is still to come) go along for the same
+// reason: the copy of a schema change still to arrive after the positions must find it carried
+// out, and the rows before it translated (state/schema_history.h).
 Status DropHarmonyObjects(sqlite::Database& copy) {
   std::vector<std::string> kept;
-  for (const char* table : {"__harmony_partial", "__harmony_held"}) {
+  for (const char* table : {"__harmony_partial", "__harmony_held", "__harmony_schema_applied",
+                            "__harmony_schema_ahead", "__harmony_schema_history"}) {
     HARMONY_ASSIGN_OR_RETURN(bool exists, sqlite::TableExists(copy, table));
     if (!exists) continue;
     const std::string aside = std::string("harmony_snapshot_kept") + (table + 9);
