@@ -68,6 +68,56 @@ Status DropCaptureTriggers(sqlite::Database& db, const std::string& table) {
 
 enum class Outcome { kDone, kPresent };
 
+Result<std::vector<std::string>> PlainColumns(sqlite::Database& db, const std::string& table) {
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement q,
+      db.Prepare("SELECT name FROM pragma_table_xinfo(?1, 'main') WHERE hidden = 0"));
+  HARMONY_RETURN_IF_ERROR(q.BindText(1, table));
+  std::vector<std::string> out;
+  while (true) {
+    HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(q.ColumnText(0));
+  }
+  return out;
+}
+
+// Gives an existing table a new definition keeping its rows, as SQLite documents it: the old
+// table set aside under another name (legacy_alter_table on, so that views and triggers naming
+// it are not rewritten to that name), the new one created, the rows of the columns both have
+// copied, the old one dropped.
+Result<Outcome> Rebuild(sqlite::Database& db, const SchemaStep& s) {
+  HARMONY_ASSIGN_OR_RETURN(std::optional<Existing> e, Find(db, s.name));
+  if (e && e->type == "table" && e->sql == s.sql) return Outcome::kPresent;
+  if (!e) {
+    HARMONY_RETURN_IF_ERROR(db.Exec(s.sql));
+    return Outcome::kDone;
+  }
+  if (e->type != "table") {
+    return Status::InvalidArgument("a " + e->type + " of that name exists here");
+  }
+  constexpr char kAside[] = "__harmony_rebuild";
+  HARMONY_ASSIGN_OR_RETURN(std::vector<std::string> old_columns, PlainColumns(db, e->name));
+  HARMONY_RETURN_IF_ERROR(db.Exec("PRAGMA legacy_alter_table = ON"));
+  Status renamed = db.Exec("ALTER TABLE " + QuoteIdentifier(e->name) + " RENAME TO " + kAside);
+  HARMONY_RETURN_IF_ERROR(db.Exec("PRAGMA legacy_alter_table = OFF"));
+  HARMONY_RETURN_IF_ERROR(renamed);
+  HARMONY_RETURN_IF_ERROR(db.Exec(s.sql));
+  HARMONY_ASSIGN_OR_RETURN(std::vector<std::string> new_columns, PlainColumns(db, s.name));
+  std::string common;
+  for (const std::string& c : new_columns) {
+    for (const std::string& o : old_columns) {
+      if (sqlite::SameIdentifier(c, o)) common += (common.empty() ? "" : ", ") + QuoteIdentifier(c);
+    }
+  }
+  if (!common.empty()) {
+    HARMONY_RETURN_IF_ERROR(db.Exec("INSERT INTO " + QuoteIdentifier(s.name) + "(" + common +
+                                    ") SELECT " + common + " FROM " + kAside));
+  }
+  HARMONY_RETURN_IF_ERROR(db.Exec(std::string("DROP TABLE ") + kAside));
+  return Outcome::kDone;
+}
+
 // One step; a Status error is a refusal (conflict) with its reason.
 Result<Outcome> Carry(sqlite::Database& db, const SchemaStep& s) {
   switch (s.kind) {
@@ -137,6 +187,8 @@ Result<Outcome> Carry(sqlite::Database& db, const SchemaStep& s) {
                                       QuoteIdentifier(s.name)));
       return Outcome::kDone;
     }
+    case SchemaStep::Kind::kRebuildTable:
+      return Rebuild(db, s);
   }
   return Status::Internal("unknown schema step");
 }
@@ -155,6 +207,8 @@ std::string Describe(const SchemaStep& s) {
       return "rename column \"" + s.table + "\".\"" + s.old_name + "\" to \"" + s.name + "\"";
     case SchemaStep::Kind::kDropColumn:
       return "drop column \"" + s.table + "\".\"" + s.name + "\"";
+    case SchemaStep::Kind::kRebuildTable:
+      return "rebuild table \"" + s.name + "\"";
   }
   return "?";
 }

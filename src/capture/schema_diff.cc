@@ -284,9 +284,13 @@ SchemaDiff DiffSchema(const std::vector<SchemaObject>& before,
       steps.push_back({SchemaStep::Kind::kDrop, "table", o->name, "", "", ""});
     }
   }
+  // Dropped and created again (SQLite's way to make any other change to a table): rebuilt
+  // elsewhere keeping the rows; its indexes and triggers went with the old table there too.
+  std::set<std::string, sqlite::IdentifierLess> rebuilt;
   for (const SchemaObject* n : recreated) {
-    steps.push_back({SchemaStep::Kind::kDrop, "table", n->name, "", "", ""});
-    steps.push_back({SchemaStep::Kind::kCreate, "table", n->name, "", "", n->sql});
+    steps.push_back({SchemaStep::Kind::kRebuildTable, "table", n->name, "", "", n->sql});
+    rebuilt.insert(n->name);
+    diff.rebuilt.push_back(n->name);
   }
   for (const auto& [name, n] : new_tables) {
     if (!old_tables.count(name) && !renamed_from_new.count(name)) {
@@ -299,7 +303,8 @@ SchemaDiff DiffSchema(const std::vector<SchemaObject>& before,
     for (const auto& [name, n] : new_others) {
       if (n->type != type) continue;
       auto it = old_others.find(name);
-      if (it != old_others.end() && it->second->type == n->type && it->second->sql == n->sql) {
+      if (it != old_others.end() && it->second->type == n->type && it->second->sql == n->sql &&
+          !rebuilt.count(n->tbl_name)) {
         continue;
       }
       steps.push_back({SchemaStep::Kind::kCreate, n->type, n->name, "", "", n->sql});

@@ -53,12 +53,17 @@ struct SchemaDiff {
   // Tables whose change cannot be expressed as steps (columns both renamed and dropped in one
   // reading with no trigger to tell which), each with the reason: left out of `change`.
   std::vector<std::string> unsupported;
+  // Tables dropped and created again between the two readings, sent as kRebuildTable: the other
+  // nodes keep their rows (docs/schema-changes.md, "Rebuilding a table").
+  std::vector<std::string> rebuilt;
 };
 
 // The steps from `before` to `after` (both as ReadSchemaObjects returns them), in this order:
 // drop triggers and views that are gone, drop indexes that are gone, rename tables, change
-// columns (rename, add, drop), drop tables that are gone, create new tables, then create or
-// replace indexes, views and triggers that are new or whose SQL changed. Pure.
+// columns (rename, add, drop), drop tables that are gone, rebuild tables that were dropped and
+// created again (their capture triggers vanished), create new tables, then create or replace
+// indexes, views and triggers that are new or whose SQL changed, and those of rebuilt tables.
+// Pure.
 SchemaDiff DiffSchema(const std::vector<SchemaObject>& before,
                       const std::vector<SchemaObject>& after);
 

@@ -12,6 +12,7 @@ constexpr std::pair<SchemaStep::Kind, const char*> kKinds[] = {
     {SchemaStep::Kind::kAddColumn, "add_column"},
     {SchemaStep::Kind::kRenameColumn, "rename_column"},
     {SchemaStep::Kind::kDropColumn, "drop_column"},
+    {SchemaStep::Kind::kRebuildTable, "rebuild_table"},
 };
 
 }  // namespace

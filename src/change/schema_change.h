@@ -25,6 +25,12 @@ struct SchemaStep {
     kAddColumn,      // ALTER TABLE `table` ADD COLUMN `sql` (the column's definition); `name`
     kRenameColumn,   // ALTER TABLE `table` RENAME COLUMN `old_name` TO `name`
     kDropColumn,     // ALTER TABLE `table` DROP COLUMN `name`
+    // Give table `name` the definition `sql` keeping its rows (the columns both definitions
+    // have): what the origin did by dropping the table and creating it again, which is also
+    // SQLite's documented way to make any other change to a table
+    // (https://www.sqlite.org/lang_altertable.html#otheralter). Its indexes and triggers follow
+    // as kCreate steps.
+    kRebuildTable,
   };
   Kind kind = Kind::kCreate;
   std::string type;      // kCreate, kDrop: "table", "index", "view" or "trigger"

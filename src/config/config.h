@@ -70,7 +70,7 @@ struct Config {
   bool replicate = true;               // apply changes from other nodes
   // Send the application's schema changes (DDL) to the other nodes and carry out theirs here
   // (docs/schema-changes.md); off: every node is migrated by hand.
-  bool replicate_ddl = false;
+  bool replicate_ddl = true;
   uint32_t scan_max_changes = 512;     // max changes per message, 1..1000000
   // Newest conflicts kept in __harmony_conflicts (0: record none), 0..100000000.
   int64_t conflicts_kept = 10000;

@@ -188,6 +188,13 @@ void LogSchemaChange(const capture::SyncResult& sync, capture::SchemaCapture mod
                   what);
   }
   if (!sync.schema_change) return;
+  for (const change::SchemaStep& s : sync.schema_change->steps) {
+    if (s.kind != change::SchemaStep::Kind::kRebuildTable) continue;
+    spdlog::warn("table \"{}\" was dropped and created again: taken for a rebuild, so the other "
+                 "nodes keep their rows (to empty a table everywhere, DELETE its rows; "
+                 "docs/schema-changes.md, \"Rebuilding a table\")",
+                 s.name);
+  }
   std::string steps;
   for (const change::SchemaStep& s : sync.schema_change->steps) {
     steps += (steps.empty() ? "" : ", ") + std::string(change::KindName(s.kind)) + " " +
