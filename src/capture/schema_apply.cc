@@ -172,7 +172,18 @@ Result<Outcome> Carry(sqlite::Database& db, const SchemaStep& s) {
       HARMONY_ASSIGN_OR_RETURN(std::optional<Existing> t, Find(db, s.table));
       if (!t || t->type != "table") return Status::InvalidArgument("no such table here");
       HARMONY_ASSIGN_OR_RETURN(bool has, HasColumn(db, s.table, s.name));
-      if (has) return Outcome::kPresent;
+      if (has) {
+        // Added here too: by the same change, or by another one made at the same time (both
+        // nodes added the column before either saw the other's). Different definitions are a
+        // conflict to report, never silently kept apart.
+        std::string here;
+        for (const std::string& d : ColumnDefinitions(t->sql)) {
+          if (sqlite::SameIdentifier(LeadingIdentifier(d), s.name)) here = d;
+        }
+        if (here.empty() || here == s.sql) return Outcome::kPresent;
+        return Status::InvalidArgument("the column exists here as `" + here + "`, the origin added `" +
+                                       s.sql + "`");
+      }
       HARMONY_RETURN_IF_ERROR(
           db.Exec("ALTER TABLE " + QuoteIdentifier(t->name) + " ADD COLUMN " + s.sql));
       return Outcome::kDone;

@@ -184,5 +184,24 @@ TEST_F(SchemaDiffTest, ConflictingAddColumnIsReported) {
   ASSERT_TRUE(other->Exec("COMMIT").ok());
 }
 
+TEST_F(SchemaDiffTest, SameColumnAddedWithAnotherDefinitionIsAConflict) {
+  test::TempDir other_dir;
+  std::optional<sqlite::Database> other(testing_util::OpenApp(other_dir));
+  ASSERT_TRUE(other->Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, c TEXT)").ok());
+  change::SchemaChange same{"1-2-3", {{Kind::kAddColumn, "", "c", "t", "", "c TEXT"}}};
+  change::SchemaChange clash{"1-2-4", {{Kind::kAddColumn, "", "c", "t", "", "c INTEGER"}}};
+  ASSERT_TRUE(other->Exec("BEGIN IMMEDIATE").ok());
+  auto applied = ApplySchemaChange(*other, same, {});
+  ASSERT_TRUE(applied.ok());
+  EXPECT_TRUE(applied->conflicts.empty());
+  EXPECT_EQ(applied->steps_present, 1u);
+  applied = ApplySchemaChange(*other, clash, {});
+  ASSERT_TRUE(applied.ok());
+  ASSERT_EQ(applied->conflicts.size(), 1u);
+  EXPECT_NE(applied->conflicts[0].find("exists here as `c TEXT`"), std::string::npos)
+      << applied->conflicts[0];
+  ASSERT_TRUE(other->Exec("COMMIT").ok());
+}
+
 }  // namespace
 }  // namespace harmony::capture

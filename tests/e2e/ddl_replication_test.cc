@@ -6,6 +6,7 @@
 #include <string>
 
 #include "tests/e2e/cluster_fixture.h"
+#include "tests/support/await.h"
 
 namespace harmony::test {
 namespace {
@@ -115,6 +116,24 @@ TEST_P(DdlReplicationTest, RebuiltTableKeepsItsRowsEverywhere) {
   ASSERT_TRUE(WaitForSameData({"item"})) << DataDifference(0, 1, {"item"});
   EXPECT_EQ(Query(2, "SELECT count(*) FROM item"), "120");
   EXPECT_FALSE(LogLine(0, {"taken for a rebuild"}).empty());
+}
+
+// Two nodes add the same column with other definitions before either sees the other's: the
+// later one in stream order is refused wherever the earlier one landed first, and every node that
+// refuses one says so (docs/schema-changes.md, "Conflicting changes").
+TEST_P(DdlReplicationTest, ConflictingConcurrentChangesAreReportedNotKeptSilently) {
+  StopNode(1);
+  Exec(0, "ALTER TABLE item ADD COLUMN extra INTEGER");
+  ASSERT_TRUE(WaitFor(2, "SELECT count(*) FROM pragma_table_info('item') WHERE name = 'extra'", "1"));
+  Exec(1, "ALTER TABLE item ADD COLUMN extra TEXT");
+  StartNode(1);
+  for (int i = 0; i < 3; ++i) {
+    std::string line;
+    EXPECT_TRUE(PollUntil([&] { return !(line = LogLine(i, {"refused here", "extra"})).empty(); },
+                          std::chrono::seconds(30), std::chrono::milliseconds(20)))
+        << "node " << i + 1;
+  }
+  EXPECT_NE(LogLine(2, {"refused here", "`extra INTEGER`", "`extra TEXT`"}), "");
 }
 
 INSTANTIATE_TEST_SUITE_P(Shards, DdlReplicationTest, ::testing::Values(1, 4),
