@@ -324,6 +324,8 @@ Status RowWriter::ApplyOp(const change::TableSchema& table, const change::Change
       return EnsureRow(table, change.values);
     case change::Op::kRowCopies:
       return RowCopies(table, change.values);
+    case change::Op::kSchema:  // carried out by the SchemaFollower, never as a row
+      break;
   }
   return Status::Internal("unknown op " + std::to_string(static_cast<int>(change.op)));
 }

@@ -267,13 +267,24 @@ Result<SchemaApplyResult> ApplySchemaChange(sqlite::Database& db, const change::
   HARMONY_ASSIGN_OR_RETURN(std::vector<SchemaObject> after, ReadSchemaObjects(db, options.catalog));
   HARMONY_ASSIGN_OR_RETURN(std::optional<std::vector<SchemaObject>> stored, LoadSchemaReading(db));
   std::map<Key, SchemaObject> merged = Keyed(stored ? *stored : before);
+  const std::map<Key, SchemaObject> kept = merged;
   const std::map<Key, SchemaObject> old_live = Keyed(before), new_live = Keyed(after);
+  // An object the application changed here and capture has not read yet (the stored reading and
+  // the live one before this change differ) keeps its stored reading, so that capture still
+  // finds and sends the application's change.
+  auto pending_here = [&](const Key& key) {
+    auto s = kept.find(key);
+    auto b = old_live.find(key);
+    if ((s == kept.end()) != (b == old_live.end())) return true;
+    if (s == kept.end()) return false;
+    return s->second.sql != b->second.sql || s->second.columns != b->second.columns;
+  };
   for (const auto& [key, o] : old_live) {
-    if (!new_live.count(key)) merged.erase(key);
+    if (!new_live.count(key) && !pending_here(key)) merged.erase(key);
   }
   for (const auto& [key, o] : new_live) {
     auto it = old_live.find(key);
-    if (it == old_live.end() || !(it->second == o)) merged[key] = o;
+    if ((it == old_live.end() || !(it->second == o)) && !pending_here(key)) merged[key] = o;
   }
   std::vector<SchemaObject> reading;
   for (auto& [key, o] : merged) reading.push_back(std::move(o));

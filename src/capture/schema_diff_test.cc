@@ -4,6 +4,7 @@
 
 #include "capture/schema_apply.h"
 #include "capture/schema_sync.h"
+#include "capture/triggers.h"
 #include "sqlite/database.h"
 #include "state/schema_history.h"
 #include "capture/capture_test_util.h"
@@ -150,7 +151,9 @@ TEST_F(SchemaDiffTest, ApplyingTheStepsElsewhereGivesTheSameSchemaAndIsIdempoten
     ASSERT_TRUE(applied.ok()) << applied.status().message();
     EXPECT_TRUE(applied->conflicts.empty()) << applied->conflicts[0];
     EXPECT_EQ(applied->steps_done + applied->steps_present, steps.size());
-    if (round == 1) EXPECT_EQ(applied->steps_done, 0u);
+    if (round == 1) {
+      EXPECT_EQ(applied->steps_done, 0u);
+    }
     ASSERT_TRUE(other->Exec("COMMIT").ok());
   }
   auto schema = [](sqlite::Database& db) {
@@ -182,6 +185,31 @@ TEST_F(SchemaDiffTest, ConflictingAddColumnIsReported) {
   EXPECT_NE(applied->conflicts[0].find("create table \"t\""), std::string::npos);
   EXPECT_NE(applied->conflicts[1].find("no such column"), std::string::npos);
   ASSERT_TRUE(other->Exec("COMMIT").ok());
+}
+
+// A change carried out here while an application change here was not read yet: the reading takes
+// the carried-out change only, and capture still finds and sends the application's.
+TEST_F(SchemaDiffTest, CarriedOutChangeDoesNotSwallowAnUnreadLocalOne) {
+  Exec("CREATE TABLE b(id INTEGER PRIMARY KEY, x)");
+  Sync();
+  Exec("ALTER TABLE b ADD COLUMN y TEXT");  // the application's, not read yet
+  change::SchemaChange remote{"9-9-9", {{Kind::kAddColumn, "", "z", "t", "", "z INT"}}};
+  ASSERT_TRUE(db_->Exec("BEGIN IMMEDIATE").ok());
+  auto applied = ApplySchemaChange(*db_, remote, {});
+  ASSERT_TRUE(applied.ok()) << applied.status().message();
+  ASSERT_TRUE(db_->Exec("COMMIT").ok());
+  SyncResult r = Sync();
+  ASSERT_TRUE(r.schema_change.has_value());
+  ASSERT_EQ(r.schema_change->steps.size(), 1u);
+  EXPECT_EQ(r.schema_change->steps[0].kind, Kind::kAddColumn);
+  EXPECT_EQ(r.schema_change->steps[0].table, "b");
+  EXPECT_EQ(r.schema_change->steps[0].name, "y");
+}
+
+TEST_F(SchemaDiffTest, CaptureRemovedAndBackStartsFromAFreshReading) {
+  ASSERT_TRUE(RemoveTriggers(*db_).ok());
+  SyncResult r = Sync();  // triggers back: no table reads as dropped and created again
+  EXPECT_FALSE(r.schema_change.has_value());
 }
 
 TEST_F(SchemaDiffTest, SameColumnAddedWithAnotherDefinitionIsAConflict) {

@@ -330,6 +330,9 @@ Status RemoveTriggers(sqlite::Database& db) {
   }
   // Shapes stay registered: the log may still hold rows that refer to them.
   HARMONY_RETURN_IF_ERROR(db.Exec("UPDATE __harmony_tables SET active = 0"));
+  // The schema reading assumed the triggers (a table whose triggers vanish reads as dropped and
+  // created again): a later capture starts from a fresh reading instead.
+  HARMONY_RETURN_IF_ERROR(db.Exec("DROP TABLE IF EXISTS __harmony_schema"));
   return tx.Commit();
 }
 
