@@ -310,8 +310,10 @@ Status Applier::ApplyUnit(const std::vector<change::Batch>& unit, const Incoming
         HARMONY_ASSIGN_OR_RETURN(std::optional<std::string> why, writer_.Incompatibility(table));
         if (!why) {
           applying_translated_ = translated;
+          if (translated) translated_from_ = {&batch.tables[c.table], &c};
           Status applied = ApplyChange(table, change, &m, batch.node_id, careful);
           applying_translated_ = false;
+          translated_from_ = {};
           HARMONY_RETURN_IF_ERROR(applied);
           continue;
         }
@@ -354,6 +356,13 @@ Status Applier::ApplyChange(const change::TableSchema& table, const change::Chan
   bool protected_row = false;
   if (change::IdentityOf(c.op) == change::Identity::kKey || c.op == change::Op::kRowCopies) {
     HARMONY_ASSIGN_OR_RETURN(protected_row, IsProtected(hash));
+    // A change translated to today's names: a local change of the row may still be logged
+    // under the old names too (captured before this node's sync followed the rename).
+    if (!protected_row && translated_from_.table != nullptr) {
+      HARMONY_ASSIGN_OR_RETURN(
+          protected_row,
+          IsProtected(change::ChangeRowHash(*translated_from_.table, *translated_from_.change)));
+    }
   }
   if (protected_row) {
     stats_.skipped_pending.fetch_add(1, std::memory_order_relaxed);

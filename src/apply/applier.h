@@ -241,6 +241,11 @@ class Applier {
   std::set<std::string> reported_routing_;     // tables whose misrouted changes were logged
   std::set<std::string> reported_dropped_;     // tables whose changes were dropped with them
   bool applying_translated_ = false;           // ApplyChange of a change under renamed names
+  // While applying_translated_: the change as it arrived, under the old names.
+  struct {
+    const change::TableSchema* table = nullptr;
+    const change::Change* change = nullptr;
+  } translated_from_;
   // Local table name -> TableSchema::one_shard as this node decides it, at routing_version_.
   std::map<std::string, bool> local_one_shard_;
   int64_t routing_version_ = -1;

@@ -68,6 +68,26 @@ Status DropCaptureTriggers(sqlite::Database& db, const std::string& table) {
 
 enum class Outcome { kDone, kPresent };
 
+// An FTS4/FTS5 table over another table's content (content=...) starts empty here, while on its
+// origin the application filled it ('rebuild') or it grew with the rows: fill it from the rows
+// this node has, or its triggers' deletes would find nothing to delete and SQLite would call the
+// index corrupt. Contentless and self-contained FTS tables are left as they are (a rebuild is
+// refused for them, or has nothing to read).
+Status FillFullTextIndex(sqlite::Database& db, const SchemaStep& s) {
+  std::string lower = s.sql;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool fts = lower.find("create virtual table") == 0 &&
+                   (lower.find("fts5") != std::string::npos || lower.find("fts4") != std::string::npos);
+  if (!fts || lower.find("content") == std::string::npos) return Status::Ok();
+  HARMONY_RETURN_IF_ERROR(db.Exec("SAVEPOINT harmony_fts_rebuild"));
+  Status rebuilt = db.Exec("INSERT INTO " + QuoteIdentifier(s.name) + "(" + QuoteIdentifier(s.name) +
+                           ") VALUES('rebuild')");
+  HARMONY_RETURN_IF_ERROR(db.Exec(rebuilt.ok() ? "RELEASE harmony_fts_rebuild"
+                                               : "ROLLBACK TO harmony_fts_rebuild"));
+  if (!rebuilt.ok()) HARMONY_RETURN_IF_ERROR(db.Exec("RELEASE harmony_fts_rebuild"));
+  return Status::Ok();
+}
+
 Result<std::vector<std::string>> PlainColumns(sqlite::Database& db, const std::string& table) {
   HARMONY_ASSIGN_OR_RETURN(
       sqlite::Statement q,
@@ -130,6 +150,7 @@ Result<Outcome> Carry(sqlite::Database& db, const SchemaStep& s) {
         return Status::InvalidArgument("a " + e->type + " of that name exists here with other SQL");
       }
       HARMONY_RETURN_IF_ERROR(db.Exec(s.sql));
+      HARMONY_RETURN_IF_ERROR(FillFullTextIndex(db, s));
       return Outcome::kDone;
     }
     case SchemaStep::Kind::kDrop: {
@@ -163,9 +184,11 @@ Result<Outcome> Carry(sqlite::Database& db, const SchemaStep& s) {
       if (has_new && !same) return Status::InvalidArgument("a column of the new name exists here");
       // SQLite writes the new name into the CREATE statement as the ALTER spells it: unquoted
       // where it can be, as most applications write it, so both nodes end with the same text.
+      const bool spelled = !s.sql.empty() && LeadingIdentifier(s.sql) == s.name &&
+                           LeadingToken(s.sql) == s.sql;
       HARMONY_RETURN_IF_ERROR(db.Exec("ALTER TABLE " + QuoteIdentifier(s.table) + " RENAME COLUMN " +
                                       QuoteIdentifier(s.old_name) + " TO " +
-                                      sqlite::QuoteIdentifierIfNeeded(s.name)));
+                                      (spelled ? s.sql : sqlite::QuoteIdentifierIfNeeded(s.name))));
       return Outcome::kDone;
     }
     case SchemaStep::Kind::kAddColumn: {
@@ -239,10 +262,24 @@ Result<SchemaApplyResult> ApplySchemaChange(sqlite::Database& db, const change::
   SchemaApplyResult result;
   HARMONY_ASSIGN_OR_RETURN(std::vector<SchemaObject> before,
                            ReadSchemaObjects(db, options.catalog));
+  std::vector<state::HistoryEntry> implied;  // columns rebuilt tables no longer have
   for (const SchemaStep& step : change.steps) {
     HARMONY_RETURN_IF_ERROR(db.Exec("SAVEPOINT harmony_schema_step"));
+    std::vector<std::string> columns_before;
+    if (step.kind == SchemaStep::Kind::kRebuildTable) {
+      HARMONY_ASSIGN_OR_RETURN(columns_before, PlainColumns(db, step.name));
+    }
     Result<Outcome> outcome = Carry(db, step);
     if (outcome.ok()) {
+      if (step.kind == SchemaStep::Kind::kRebuildTable) {
+        HARMONY_ASSIGN_OR_RETURN(std::vector<std::string> columns_after,
+                                 PlainColumns(db, step.name));
+        for (const std::string& c : columns_before) {
+          bool kept = false;
+          for (const std::string& n : columns_after) kept = kept || sqlite::SameIdentifier(c, n);
+          if (!kept) implied.push_back({0, change.id, "drop_column", step.name, c, ""});
+        }
+      }
       HARMONY_RETURN_IF_ERROR(db.Exec("RELEASE harmony_schema_step"));
       (*outcome == Outcome::kDone ? result.steps_done : result.steps_present)++;
       if (step.kind == SchemaStep::Kind::kDrop && step.type == "table") {
@@ -263,6 +300,7 @@ Result<SchemaApplyResult> ApplySchemaChange(sqlite::Database& db, const change::
     HARMONY_RETURN_IF_ERROR(FollowShapesInTransaction(db, options.catalog));
   }
   HARMONY_RETURN_IF_ERROR(state::RecordSchemaChange(db, change));
+  HARMONY_RETURN_IF_ERROR(state::RecordHistoryEntries(db, implied));
   // The stored reading takes exactly what changed between the two live readings.
   HARMONY_ASSIGN_OR_RETURN(std::vector<SchemaObject> after, ReadSchemaObjects(db, options.catalog));
   HARMONY_ASSIGN_OR_RETURN(std::optional<std::vector<SchemaObject>> stored, LoadSchemaReading(db));

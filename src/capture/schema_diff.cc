@@ -145,7 +145,13 @@ Result<std::vector<SchemaStep>> ColumnSteps(const SchemaObject& before, const Sc
   auto rename = [&](const std::string& from, const std::string& to) {
     const size_t i = IndexOf(renamed, from);
     if (i == renamed.size() || renamed[i] == to) return;
-    steps.push_back({SchemaStep::Kind::kRenameColumn, "", to, after.name, renamed[i], ""});
+    // As the origin spelled it (quoted or not): SQLite writes the new name into the CREATE
+    // statement as the ALTER spells it, so every node ends with the same text.
+    std::string spelling;
+    for (const std::string& d : ColumnDefinitions(after.sql)) {
+      if (SameIdentifier(LeadingIdentifier(d), to)) spelling = LeadingToken(d);
+    }
+    steps.push_back({SchemaStep::Kind::kRenameColumn, "", to, after.name, renamed[i], spelling});
     renamed[i] = to;
   };
   if (before.tid != 0 && after.tid == before.tid &&
@@ -213,7 +219,8 @@ std::vector<std::string> ColumnDefinitions(const std::string& sql) {
   return out;
 }
 
-std::string LeadingIdentifier(const std::string& definition) {
+// Where the leading identifier of a definition starts (after spaces and comments).
+size_t LeadingIdentifierStart(const std::string& definition) {
   size_t i = 0;
   while (i < definition.size()) {
     if (std::isspace(static_cast<unsigned char>(definition[i]))) {
@@ -225,9 +232,19 @@ std::string LeadingIdentifier(const std::string& definition) {
       break;
     }
   }
+  return i;
+}
+
+std::string LeadingIdentifier(const std::string& definition) {
   std::string name;
-  ReadIdentifier(definition, i, &name);
+  ReadIdentifier(definition, LeadingIdentifierStart(definition), &name);
   return name;
+}
+
+std::string LeadingToken(const std::string& definition) {
+  const size_t i = LeadingIdentifierStart(definition);
+  std::string name;
+  return definition.substr(i, ReadIdentifier(definition, i, &name));
 }
 
 SchemaDiff DiffSchema(const std::vector<SchemaObject>& before,
@@ -247,30 +264,58 @@ SchemaDiff DiffSchema(const std::vector<SchemaObject>& before,
       }
     }
   }
-  // Renamed tables: harmony's triggers of a table that is gone now sit on a new table.
-  std::map<std::string, const SchemaObject*, sqlite::IdentifierLess> renamed_to;  // old -> new
-  std::set<std::string, sqlite::IdentifierLess> renamed_from_new;
+  // Old tables matched to new ones: by the tid of harmony's capture triggers, which follow a
+  // table through RENAME TABLE (so swaps and "rename away, create anew" are told apart), else
+  // by name. An old table whose triggers vanished while a table of its name exists was dropped
+  // and created again, or rebuilt (SQLite's 12-step change, or DROP COLUMN with the triggers
+  // dropped first): rebuilt elsewhere, keeping the rows.
+  std::map<const SchemaObject*, const SchemaObject*> match;  // old -> new
+  std::set<const SchemaObject*> matched_new;
+  std::vector<const SchemaObject*> rebuilt_tables;
   for (const auto& [name, o] : old_tables) {
-    if (new_tables.count(name) || o->tid == 0) continue;
+    if (o->tid == 0) continue;
     for (const auto& [new_name, n] : new_tables) {
-      if (old_tables.count(new_name) || n->tid != o->tid) continue;
-      steps.push_back({SchemaStep::Kind::kRenameTable, "", n->name, o->name, "", ""});
-      renamed_to[name] = n;
-      renamed_from_new.insert(new_name);
+      if (n->tid == o->tid && !matched_new.count(n)) {
+        match[o] = n;
+        matched_new.insert(n);
+        break;
+      }
     }
   }
-  // Column changes of tables kept (or renamed); a table whose capture triggers vanished while its
-  // columns stayed and its SQL changed was dropped and created again.
-  std::vector<const SchemaObject*> recreated;
   for (const auto& [name, o] : old_tables) {
-    const SchemaObject* n = nullptr;
-    if (auto it = new_tables.find(name); it != new_tables.end()) n = it->second;
-    if (auto it = renamed_to.find(name); it != renamed_to.end()) n = it->second;
-    if (n == nullptr) continue;
-    if (o->tid != 0 && n->tid == 0 && SameNames(o->columns, n->columns)) {
-      recreated.push_back(n);
-      continue;
+    if (match.count(o)) continue;
+    auto it = new_tables.find(name);
+    if (it == new_tables.end() || matched_new.count(it->second)) continue;
+    matched_new.insert(it->second);
+    // (New triggers on it, of a tid no old table had, were installed here since by the applier:
+    // the same table.)
+    if (o->tid != 0 && it->second->tid == 0) {
+      rebuilt_tables.push_back(it->second);
+    } else {
+      match[o] = it->second;
     }
+  }
+  // Renames; through temporary names when a new name is still taken by another table then.
+  std::vector<std::pair<const SchemaObject*, const SchemaObject*>> renames;
+  for (const auto& [o, n] : match) {
+    if (o->name != n->name) renames.emplace_back(o, n);
+  }
+  bool via_temporary = false;
+  for (const auto& [o, n] : renames) {
+    if (old_tables.count(n->name)) via_temporary = true;
+  }
+  for (size_t i = 0; i < renames.size(); ++i) {
+    const auto& [o, n] = renames[i];
+    const std::string to = via_temporary ? "__harmony_rename_" + std::to_string(i) : n->name;
+    steps.push_back({SchemaStep::Kind::kRenameTable, "", to, o->name, "", ""});
+  }
+  if (via_temporary) {
+    for (size_t i = 0; i < renames.size(); ++i) {
+      steps.push_back({SchemaStep::Kind::kRenameTable, "", renames[i].second->name,
+                       "__harmony_rename_" + std::to_string(i), "", ""});
+    }
+  }
+  for (const auto& [o, n] : match) {
     if (o->sql == n->sql) continue;
     auto column_steps = ColumnSteps(*o, *n);
     if (!column_steps.ok()) {
@@ -280,20 +325,19 @@ SchemaDiff DiffSchema(const std::vector<SchemaObject>& before,
     for (SchemaStep& s : *column_steps) steps.push_back(std::move(s));
   }
   for (const auto& [name, o] : old_tables) {
-    if (!new_tables.count(name) && !renamed_to.count(name)) {
-      steps.push_back({SchemaStep::Kind::kDrop, "table", o->name, "", "", ""});
-    }
+    if (match.count(o)) continue;
+    bool rebuilt_here = false;
+    for (const SchemaObject* n : rebuilt_tables) rebuilt_here = rebuilt_here || n->name == o->name;
+    if (!rebuilt_here) steps.push_back({SchemaStep::Kind::kDrop, "table", o->name, "", "", ""});
   }
-  // Dropped and created again (SQLite's way to make any other change to a table): rebuilt
-  // elsewhere keeping the rows; its indexes and triggers went with the old table there too.
   std::set<std::string, sqlite::IdentifierLess> rebuilt;
-  for (const SchemaObject* n : recreated) {
+  for (const SchemaObject* n : rebuilt_tables) {
     steps.push_back({SchemaStep::Kind::kRebuildTable, "table", n->name, "", "", n->sql});
     rebuilt.insert(n->name);
     diff.rebuilt.push_back(n->name);
   }
   for (const auto& [name, n] : new_tables) {
-    if (!old_tables.count(name) && !renamed_from_new.count(name)) {
+    if (!matched_new.count(n)) {
       steps.push_back({SchemaStep::Kind::kCreate, "table", n->name, "", "", n->sql});
     }
   }

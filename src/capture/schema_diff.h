@@ -72,5 +72,7 @@ SchemaDiff DiffSchema(const std::vector<SchemaObject>& before,
 std::vector<std::string> ColumnDefinitions(const std::string& create_table_sql);
 // The identifier a column definition starts with, unquoted ("" if none). Pure.
 std::string LeadingIdentifier(const std::string& definition);
+// The same identifier as written, quotes included. Pure.
+std::string LeadingToken(const std::string& definition);
 
 }  // namespace harmony::capture

@@ -199,6 +199,25 @@ Status CaptureSchemaChange(sqlite::Database& db, const CatalogOptions& options,
   if (diff.change.steps.empty()) return Status::Ok();
   diff.change.id = "local";  // the scanner names a logged change by its node, epoch and seq
   HARMONY_RETURN_IF_ERROR(state::RecordSchemaChange(db, diff.change));
+  // A rebuilt table's columns that are gone: rows sent with them still land, without them.
+  std::vector<state::HistoryEntry> dropped;
+  for (const std::string& name : diff.rebuilt) {
+    const SchemaObject* old_table = nullptr;
+    const SchemaObject* new_table = nullptr;
+    for (const SchemaObject& o : *stored) {
+      if (o.type == "table" && sqlite::SameIdentifier(o.name, name)) old_table = &o;
+    }
+    for (const SchemaObject& o : live) {
+      if (o.type == "table" && sqlite::SameIdentifier(o.name, name)) new_table = &o;
+    }
+    if (old_table == nullptr || new_table == nullptr) continue;
+    for (const std::string& c : old_table->columns) {
+      bool kept = false;
+      for (const std::string& n : new_table->columns) kept = kept || sqlite::SameIdentifier(c, n);
+      if (!kept) dropped.push_back({0, diff.change.id, "drop_column", name, c, ""});
+    }
+  }
+  HARMONY_RETURN_IF_ERROR(state::RecordHistoryEntries(db, dropped));
   if (schema == SchemaCapture::kPublish) {
     HARMONY_ASSIGN_OR_RETURN(LogWidth width, ReadLogWidth(db));
     if (width.value_columns < 1) {

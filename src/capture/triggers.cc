@@ -59,15 +59,33 @@ class ExistingTriggers {
   static Result<ExistingTriggers> Load(sqlite::Database& db) {
     HARMONY_ASSIGN_OR_RETURN(
         sqlite::Statement q,
-        db.Prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND "
+        db.Prepare("SELECT name, tbl_name FROM sqlite_schema WHERE type = 'trigger' AND "
                    "name LIKE '\\_\\_harmony\\_%' ESCAPE '\\'"));
     ExistingTriggers out;
     while (true) {
       HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) break;
       out.names_.insert(q.ColumnText(0));
+      out.table_of_[q.ColumnText(0)] = q.ColumnText(1);
     }
     return out;
+  }
+
+  // Drops the triggers of shape `tid` that sit on another table than `table`: RENAME TABLE took
+  // them along, and a new table now has the old name (they capture the renamed table, not it).
+  // Returns whether there were any.
+  Result<bool> DropMisplaced(sqlite::Database& db, int64_t tid, const std::string& table) {
+    bool dropped = false;
+    for (const char* kind : kAllKinds) {
+      const std::string name = TriggerName(tid, kind);
+      auto it = table_of_.find(name);
+      if (it == table_of_.end() || sqlite::SameIdentifier(it->second, table)) continue;
+      names_.erase(name);
+      table_of_.erase(it);
+      HARMONY_RETURN_IF_ERROR(db.Exec("DROP TRIGGER IF EXISTS " + QuoteIdentifier(name)));
+      dropped = true;
+    }
+    return dropped;
   }
 
   // How many of the triggers of `kinds` exist for shape `tid`.
@@ -102,6 +120,7 @@ class ExistingTriggers {
 
  private:
   std::set<std::string> names_;
+  std::map<std::string, std::string> table_of_;  // trigger -> the table it sits on
 };
 
 // See TrackedTable::key_may_be_null. A rowid alias has no key index (and is never NULL);
@@ -270,6 +289,10 @@ Result<std::vector<TrackedTable>> InstallTriggersInTransaction(
     HARMONY_ASSIGN_OR_RETURN(entry.key_may_be_null, KeyMayBeNull(db, t));
     if (it != active.end()) {
       HARMONY_ASSIGN_OR_RETURN(change::TableSchema old, LoadShape(db, it->second));
+      // Triggers of this name's shape that moved to another table with RENAME TABLE: the
+      // changes they logged belong to that table, under this shape (sent before the rename, so
+      // they land where the other nodes still have it under this name), not to this new table.
+      HARMONY_ASSIGN_OR_RETURN(bool moved, existing.DropMisplaced(db, it->second, t.name));
       // Only a missing base trigger lost changes; missing null-key triggers (a log installed by
       // an older build) are simply added, replacing the old unconditional ones.
       const int triggers = existing.Count(it->second, kBaseKinds);
@@ -288,7 +311,11 @@ Result<std::vector<TrackedTable>> InstallTriggersInTransaction(
       HARMONY_RETURN_IF_ERROR(retire.BindInt(1, tid));
       HARMONY_RETURN_IF_ERROR(retire.Run());
       entry.install = TrackedTable::Install::kReshaped;
-      entry.retired_tids.push_back(tid);
+      if (moved) {
+        entry.triggers_were_missing = true;  // a new table: backfilled, nothing re-captured
+      } else {
+        entry.retired_tids.push_back(tid);
+      }
     }
     HARMONY_ASSIGN_OR_RETURN(entry.tid, RegisterShape(db, t));
     tracked.push_back(std::move(entry));

@@ -37,7 +37,9 @@ struct SchemaStep {
   std::string name;      // the object, the new table name, or the column
   std::string table;     // the table an ALTER TABLE step changes
   std::string old_name;  // kRenameColumn: the column's old name
-  std::string sql;       // kCreate: the CREATE statement; kAddColumn: the column definition
+  // kCreate, kRebuildTable: the CREATE statement; kAddColumn: the column definition;
+  // kRenameColumn: the new name as the origin spelled it (quotes included), when known.
+  std::string sql;
 
   bool operator==(const SchemaStep&) const = default;
 };

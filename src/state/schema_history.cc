@@ -100,6 +100,24 @@ Status RecordSchemaChange(sqlite::Database& db, const change::SchemaChange& chan
                  std::to_string(kHistoryKept));
 }
 
+Status RecordHistoryEntries(sqlite::Database& db, const std::vector<HistoryEntry>& entries) {
+  if (entries.empty()) return Status::Ok();
+  HARMONY_RETURN_IF_ERROR(CreateSchemaHistoryTables(db));
+  HARMONY_ASSIGN_OR_RETURN(
+      sqlite::Statement insert,
+      db.Prepare("INSERT INTO __harmony_schema_history(change_id, kind, table_name, old_name, "
+                 "new_name) VALUES(?1, ?2, ?3, ?4, ?5)"));
+  for (const HistoryEntry& e : entries) {
+    HARMONY_RETURN_IF_ERROR(insert.BindText(1, e.change_id));
+    HARMONY_RETURN_IF_ERROR(insert.BindText(2, e.kind));
+    HARMONY_RETURN_IF_ERROR(insert.BindText(3, e.table_name));
+    HARMONY_RETURN_IF_ERROR(insert.BindText(4, e.old_name));
+    HARMONY_RETURN_IF_ERROR(insert.BindText(5, e.new_name));
+    HARMONY_RETURN_IF_ERROR(insert.Run());
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<HistoryEntry>> ReadHistory(sqlite::Database& db, int64_t after_seq,
                                               const std::vector<std::string>* change_ids) {
   std::vector<HistoryEntry> out;

@@ -51,6 +51,9 @@ change::Change TranslateChange(const Translation& t, const change::Change& c);
 Status CreateSchemaHistoryTables(sqlite::Database& db);
 // Records the renames and drops of `change` (its id as change_id). Call inside a transaction.
 Status RecordSchemaChange(sqlite::Database& db, const change::SchemaChange& change);
+// Records entries as given (seq ignored): what a step implies beyond its own fields, such as the
+// columns a rebuilt table no longer has (drop_column). Call inside a transaction.
+Status RecordHistoryEntries(sqlite::Database& db, const std::vector<HistoryEntry>& entries);
 // Entries with seq > after_seq, oldest first; only those of `change_ids` when given.
 Result<std::vector<HistoryEntry>> ReadHistory(sqlite::Database& db, int64_t after_seq,
                                               const std::vector<std::string>* change_ids = nullptr);
