@@ -52,7 +52,11 @@ class SchemaFollower {
       : db_(db), writer_(writer), apply_schema_(std::move(apply_schema)), shards_(shards) {}
 
   Status CreateTables() { return state::CreateSchemaHistoryTables(*db_); }
-  // Forgets what it read: a transaction begins (or was rolled back).
+  // A transaction begins: forgets the history it read (capture records this node's own renames
+  // and drops from another connection). What is ahead per shard changes only through Take, so it
+  // stays cached: reading it cost every apply transaction one query per shard.
+  void BeginTransaction() { all_.reset(); }
+  // Forgets everything it read (a transaction was rolled back, or Take changed it).
   void Reset();
 
   // Takes in an Op::kSchema change that arrived in `shard` from `origin`: carries it out at its

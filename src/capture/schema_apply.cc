@@ -274,10 +274,9 @@ Result<SchemaApplyResult> ApplySchemaChange(sqlite::Database& db, const change::
       if (step.kind == SchemaStep::Kind::kRebuildTable) {
         HARMONY_ASSIGN_OR_RETURN(std::vector<std::string> columns_after,
                                  PlainColumns(db, step.name));
-        for (const std::string& c : columns_before) {
-          bool kept = false;
-          for (const std::string& n : columns_after) kept = kept || sqlite::SameIdentifier(c, n);
-          if (!kept) implied.push_back({0, change.id, "drop_column", step.name, c, ""});
+        for (state::HistoryEntry& e :
+             state::DroppedColumns(change.id, step.name, columns_before, columns_after)) {
+          implied.push_back(std::move(e));
         }
       }
       HARMONY_RETURN_IF_ERROR(db.Exec("RELEASE harmony_schema_step"));

@@ -282,6 +282,19 @@ SchemaDiff DiffSchema(const std::vector<SchemaObject>& before,
       }
     }
   }
+  // A table without capture triggers (not replicated: too wide, a key with the application's
+  // collation) renamed: its name gone, a new name with the same root page and columns.
+  for (const auto& [name, o] : old_tables) {
+    if (match.count(o) || o->tid != 0 || o->rootpage == 0 || new_tables.count(name)) continue;
+    for (const auto& [new_name, n] : new_tables) {
+      if (n->tid == 0 && n->rootpage == o->rootpage && !old_tables.count(new_name) &&
+          !matched_new.count(n) && SameNames(o->columns, n->columns)) {
+        match[o] = n;
+        matched_new.insert(n);
+        break;
+      }
+    }
+  }
   for (const auto& [name, o] : old_tables) {
     if (match.count(o)) continue;
     auto it = new_tables.find(name);
@@ -389,7 +402,8 @@ Result<std::vector<SchemaObject>> ReadSchemaObjects(sqlite::Database& db,
   }
   HARMONY_ASSIGN_OR_RETURN(
       sqlite::Statement q,
-      db.Prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND "
+      db.Prepare("SELECT type, name, tbl_name, sql, rootpage FROM sqlite_schema WHERE sql IS NOT "
+                 "NULL AND "
                  "type IN ('table', 'index', 'view', 'trigger') AND "
                  "substr(name, 1, 9) IS NOT '__harmony' AND substr(tbl_name, 1, 9) IS NOT "
                  "'__harmony' AND lower(substr(name, 1, 7)) IS NOT 'sqlite_' ORDER BY type, name"));
@@ -398,6 +412,7 @@ Result<std::vector<SchemaObject>> ReadSchemaObjects(sqlite::Database& db,
     HARMONY_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
     SchemaObject o{q.ColumnText(0), q.ColumnText(1), q.ColumnText(2), q.ColumnText(3)};
+    o.rootpage = q.ColumnInt(4);
     if (shadow.count(o.name)) continue;
     if (o.type != "view") {
       HARMONY_ASSIGN_OR_RETURN(std::string excluded, ExclusionReason(o.tbl_name, options));
@@ -432,7 +447,7 @@ Result<std::optional<std::vector<SchemaObject>>> LoadSchemaReading(sqlite::Datab
   if (exists == 0) return Reading();
   HARMONY_ASSIGN_OR_RETURN(
       sqlite::Statement q,
-      db.Prepare("SELECT type, name, tbl_name, sql, columns, tid, trigger_columns FROM "
+      db.Prepare("SELECT type, name, tbl_name, sql, columns, tid, trigger_columns, rootpage FROM "
                  "__harmony_schema "
                  "ORDER BY type, name"));
   std::vector<SchemaObject> out;
@@ -448,6 +463,7 @@ Result<std::optional<std::vector<SchemaObject>>> LoadSchemaReading(sqlite::Datab
       if (c.is_string()) o.columns.push_back(c.get<std::string>());
     }
     o.tid = q.ColumnInt(5);
+    o.rootpage = q.ColumnInt(7);
     const nlohmann::json tcols = nlohmann::json::parse(q.ColumnText(6), nullptr, false);
     if (tcols.is_array()) {
       for (const auto& c : tcols) {
@@ -463,11 +479,11 @@ Status StoreSchemaReading(sqlite::Database& db, const std::vector<SchemaObject>&
   HARMONY_RETURN_IF_ERROR(
       db.Exec("CREATE TABLE IF NOT EXISTS __harmony_schema(type TEXT NOT NULL, name TEXT NOT NULL, "
               "tbl_name TEXT NOT NULL, sql TEXT NOT NULL, columns TEXT NOT NULL, tid INTEGER NOT "
-              "NULL, trigger_columns TEXT NOT NULL, PRIMARY KEY(type, name))"));
+              "NULL, trigger_columns TEXT NOT NULL, rootpage INTEGER NOT NULL, PRIMARY KEY(type, name))"));
   HARMONY_RETURN_IF_ERROR(db.Exec("DELETE FROM __harmony_schema"));
   HARMONY_ASSIGN_OR_RETURN(
       sqlite::Statement insert,
-      db.Prepare("INSERT INTO __harmony_schema VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+      db.Prepare("INSERT INTO __harmony_schema VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
   for (const SchemaObject& o : objects) {
     HARMONY_RETURN_IF_ERROR(insert.BindText(1, o.type));
     HARMONY_RETURN_IF_ERROR(insert.BindText(2, o.name));
@@ -476,6 +492,7 @@ Status StoreSchemaReading(sqlite::Database& db, const std::vector<SchemaObject>&
     HARMONY_RETURN_IF_ERROR(insert.BindText(5, nlohmann::json(o.columns).dump()));
     HARMONY_RETURN_IF_ERROR(insert.BindInt(6, o.tid));
     HARMONY_RETURN_IF_ERROR(insert.BindText(7, nlohmann::json(o.trigger_columns).dump()));
+    HARMONY_RETURN_IF_ERROR(insert.BindInt(8, o.rootpage));
     HARMONY_RETURN_IF_ERROR(insert.Run());
   }
   return Status::Ok();

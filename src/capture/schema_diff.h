@@ -29,6 +29,9 @@ struct SchemaObject {
   // harmony capture triggers on it (0: none).
   std::vector<std::string> columns;
   int64_t tid = 0;
+  // Tables: sqlite_schema.rootpage, which RENAME TABLE keeps; how a table harmony does not capture
+  // (no triggers to follow) is recognised under its new name.
+  int64_t rootpage = 0;
   // Tables with capture triggers: the column names the insert trigger reads, in shape order
   // (SQLite rewrites them on RENAME COLUMN, which is how a rename is told from drop + add).
   std::vector<std::string> trigger_columns;

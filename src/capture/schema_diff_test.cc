@@ -1,6 +1,7 @@
 #include "capture/schema_diff.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "capture/schema_apply.h"
 #include "capture/schema_sync.h"
@@ -93,6 +94,24 @@ TEST_F(SchemaDiffTest, RenameTableIsReadOffTheTrigger) {
   // SQLite rewrote the index on it; a node that renamed the table finds the same SQL.
   EXPECT_EQ(steps[1].kind, Kind::kCreate);
   EXPECT_EQ(steps[1].sql, "CREATE INDEX t_a ON \"u\"(a)");
+}
+
+// A table harmony does not capture (its key uses a collation only the application has) has no
+// triggers to follow: its rename is told by its root page, never sent as drop + create.
+TEST_F(SchemaDiffTest, RenameOfATableWithoutCaptureTriggers) {
+  ASSERT_EQ(sqlite3_create_collation(db_->raw(), "app_order", SQLITE_UTF8, nullptr,
+                                     [](void*, int a_len, const void* a, int b_len, const void* b) {
+                                       return std::string(static_cast<const char*>(b), b_len)
+                                           .compare(std::string(static_cast<const char*>(a), a_len));
+                                     }),
+            SQLITE_OK);
+  Exec("CREATE TABLE local_only(k TEXT PRIMARY KEY COLLATE app_order, v)");
+  Sync();
+  auto steps = StepsAfter("ALTER TABLE local_only RENAME TO local_only2");
+  ASSERT_EQ(steps.size(), 1u);
+  EXPECT_EQ(steps[0].kind, Kind::kRenameTable);
+  EXPECT_EQ(steps[0].table, "local_only");
+  EXPECT_EQ(steps[0].name, "local_only2");
 }
 
 TEST_F(SchemaDiffTest, DropAndCreateOfEachKind) {

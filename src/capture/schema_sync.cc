@@ -211,10 +211,9 @@ Status CaptureSchemaChange(sqlite::Database& db, const CatalogOptions& options,
       if (o.type == "table" && sqlite::SameIdentifier(o.name, name)) new_table = &o;
     }
     if (old_table == nullptr || new_table == nullptr) continue;
-    for (const std::string& c : old_table->columns) {
-      bool kept = false;
-      for (const std::string& n : new_table->columns) kept = kept || sqlite::SameIdentifier(c, n);
-      if (!kept) dropped.push_back({0, diff.change.id, "drop_column", name, c, ""});
+    for (state::HistoryEntry& e :
+         state::DroppedColumns(diff.change.id, name, old_table->columns, new_table->columns)) {
+      dropped.push_back(std::move(e));
     }
   }
   HARMONY_RETURN_IF_ERROR(state::RecordHistoryEntries(db, dropped));

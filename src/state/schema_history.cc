@@ -100,6 +100,18 @@ Status RecordSchemaChange(sqlite::Database& db, const change::SchemaChange& chan
                  std::to_string(kHistoryKept));
 }
 
+std::vector<HistoryEntry> DroppedColumns(const std::string& change_id, const std::string& table,
+                                         const std::vector<std::string>& before,
+                                         const std::vector<std::string>& after) {
+  std::vector<HistoryEntry> out;
+  for (const std::string& c : before) {
+    bool kept = false;
+    for (const std::string& n : after) kept = kept || SameIdentifier(c, n);
+    if (!kept) out.push_back({0, change_id, "drop_column", table, c, ""});
+  }
+  return out;
+}
+
 Status RecordHistoryEntries(sqlite::Database& db, const std::vector<HistoryEntry>& entries) {
   if (entries.empty()) return Status::Ok();
   HARMONY_RETURN_IF_ERROR(CreateSchemaHistoryTables(db));

@@ -51,6 +51,11 @@ change::Change TranslateChange(const Translation& t, const change::Change& c);
 Status CreateSchemaHistoryTables(sqlite::Database& db);
 // Records the renames and drops of `change` (its id as change_id). Call inside a transaction.
 Status RecordSchemaChange(sqlite::Database& db, const change::SchemaChange& change);
+// drop_column entries (change `change_id`) for the columns of `before` that `after` no longer has:
+// what a rebuilt table (SchemaStep::kRebuildTable) implies for rows of its old shape. Pure.
+std::vector<HistoryEntry> DroppedColumns(const std::string& change_id, const std::string& table,
+                                         const std::vector<std::string>& before,
+                                         const std::vector<std::string>& after);
 // Records entries as given (seq ignored): what a step implies beyond its own fields, such as the
 // columns a rebuilt table no longer has (drop_column). Call inside a transaction.
 Status RecordHistoryEntries(sqlite::Database& db, const std::vector<HistoryEntry>& entries);
