@@ -22,6 +22,12 @@ struct StreamOptions {
   uint32_t shards = 1;
   int64_t max_entries = 1024;  // per-stream message limit (MaxMsgs); oldest are discarded
   int replicas = 1;
+  // Whether this node's publishers zstd-compress payloads. Receivers decode both forms; it is
+  // recorded with the streams so that every node is configured alike (stream_settings.h).
+  bool compress = true;
+  // HarmonyLite's replication_log.update_existing: existing streams whose max_entries, replicas
+  // or compress differ from these are changed to match instead of refusing the start.
+  bool update_existing = false;
 };
 
 std::string StreamName(const StreamOptions& options, uint32_t shard);

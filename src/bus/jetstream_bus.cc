@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "bus/jetstream_pubsub.h"
+#include "bus/stream_settings.h"
 #include "common/retry.h"
 #include "nats/connection.h"
 #include "nats/jetstream.h"
@@ -23,7 +24,17 @@ nats::StreamConfig ConfigFor(const StreamOptions& streams, uint32_t shard) {
   config.subject = SubjectName(streams, shard);
   config.max_msgs = streams.max_entries;
   config.replicas = streams.replicas;
+  config.description = StreamDescription(streams, shard);
   return config;
+}
+
+// Describes what an update changes, "max_entries 140 -> 50, replicas 1 -> 3".
+std::string Changes(const std::vector<SettingMismatch>& mismatches) {
+  std::string out;
+  for (const SettingMismatch& m : mismatches) {
+    out += (out.empty() ? "" : ", ") + m.key + " " + m.theirs + " -> " + m.ours;
+  }
+  return out.empty() ? "settings recorded" : out;
 }
 
 }  // namespace
@@ -79,33 +90,99 @@ Status JetStreamBus::EnsureStreams(std::chrono::milliseconds timeout) {
   using std::chrono::milliseconds;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   bool told = false;
-  for (uint32_t shard = 1; shard <= streams_.shards; ++shard) {
-    const nats::StreamConfig config = ConfigFor(streams_, shard);
-    // Short requests first: before a cluster has elected its meta leader, requests get no
-    // answer at all, and a short timeout notices the election sooner.
-    milliseconds attempt_timeout{1000};
+  // Short requests first: before a cluster has elected its meta leader, requests get no answer
+  // at all, and a short timeout notices the election sooner.
+  milliseconds attempt_timeout{1000};
+  auto retrying = [&](auto request) {
     RetryOptions retry;
-    retry.timeout = std::chrono::duration_cast<milliseconds>(deadline -
-                                                             std::chrono::steady_clock::now());
-    Status s = RetryWhileUnavailable(
+    retry.timeout = std::max(milliseconds(1), std::chrono::duration_cast<milliseconds>(
+                                                  deadline - std::chrono::steady_clock::now()));
+    return RetryWhileUnavailable(
         retry,
-        [&](milliseconds left) -> Status {
-          auto info = jetstream_->AddOrUpdateStream(config, std::min(attempt_timeout, left));
+        [&](milliseconds left) {
+          auto result = request(std::min(attempt_timeout, left));
           attempt_timeout = std::min(attempt_timeout * 2, milliseconds(5000));
-          return info.ok() ? Status::Ok() : info.status();
+          return result;
         },
         [&](const Status& error) {
           // Expected for a few seconds after a clustered server starts (meta leader election).
           if (!told) spdlog::info("bus: waiting for JetStream: {}", error.message());
           told = true;
         });
-    if (s.code() == Status::Code::kUnavailable) {
-      return s.WithContext("JetStream not ready after " + std::to_string(timeout.count()) +
-                           " ms");
+  };
+  auto not_ready = [&](const Status& s) {
+    return s.code() == Status::Code::kUnavailable
+               ? s.WithContext("JetStream not ready after " + std::to_string(timeout.count()) +
+                               " ms")
+               : s;
+  };
+
+  for (uint32_t shard = 1; shard <= streams_.shards; ++shard) {
+    const nats::StreamConfig want = ConfigFor(streams_, shard);
+    auto added = retrying([&](milliseconds t) { return jetstream_->AddStream(want, t); });
+    if (!added.ok()) return not_ready(added.status());
+    if (added->created) continue;
+    const nats::StreamInfo& info = added->info;
+    if (!info.limits_file_stream) {
+      return Status::InvalidArgument("stream '" + want.name +
+                                     "' exists with memory storage or a non-limits retention "
+                                     "policy, which harmony cannot use; delete it first");
     }
-    HARMONY_RETURN_IF_ERROR(s);
+    const std::vector<SettingMismatch> mismatches = CompareStreamSettings(
+        streams_, info.config.max_msgs, info.config.replicas, info.config.description);
+    bool fixed = false;
+    for (const SettingMismatch& m : mismatches) fixed = fixed || !m.changeable;
+    if (fixed || (!mismatches.empty() && !streams_.update_existing)) {
+      return Status::InvalidArgument(
+          DescribeMismatches(want.name, mismatches, streams_.update_existing));
+    }
+    if (shard == 1 && !ParseStreamDescription(info.config.description).shards) {
+      // Made by a harmony that recorded no settings: infer the shard count from the streams.
+      HARMONY_RETURN_IF_ERROR(not_ready(CheckLegacyShards(retrying)));
+    }
+    if (nats::JetStream::SameManagedConfig(info, want)) continue;
+    auto updated = retrying([&](milliseconds t) { return jetstream_->UpdateStream(want, t); });
+    if (!updated.ok()) return not_ready(updated.status());
+    spdlog::info("bus: stream '{}' updated: {}{}", want.name, Changes(mismatches),
+                 mismatches.empty() ? "" : " (replication_log.update_existing = true)");
   }
+  // A cluster with more shards than this node: every stream up to ours matched, the next exists.
+  const std::string next = StreamName(streams_, streams_.shards + 1);
+  auto beyond = retrying([&](milliseconds t) { return jetstream_->GetStreamInfo(next, t); });
+  if (beyond.ok()) {
+    const auto recorded = ParseStreamDescription(beyond->config.description).shards;
+    return Status::InvalidArgument(
+        "stream '" + next + "' exists: the cluster uses " +
+        (recorded ? std::to_string(*recorded) : "more than " + std::to_string(streams_.shards)) +
+        " shards, this node has replication_log.shards = " + std::to_string(streams_.shards) +
+        "; every node must use the same value");
+  }
+  if (beyond.status().code() != Status::Code::kNotFound) return not_ready(beyond.status());
   return Status::Ok();
+}
+
+template <typename Retrying>
+Status JetStreamBus::CheckLegacyShards(Retrying& retrying) {
+  using std::chrono::milliseconds;
+  if (streams_.shards == 1) return Status::Ok();
+  const std::string last = StreamName(streams_, streams_.shards);
+  auto info = retrying([&](milliseconds t) { return jetstream_->GetStreamInfo(last, t); });
+  if (info.ok()) return Status::Ok();
+  if (info.status().code() != Status::Code::kNotFound) return info.status();
+  if (streams_.update_existing) {
+    spdlog::warn("bus: stream '{}' records no settings (made by an older harmony) and '{}' does "
+                 "not exist; creating the missing streams (replication_log.update_existing = "
+                 "true): every node must now run with shards = {}",
+                 StreamName(streams_, 1), last, streams_.shards);
+    return Status::Ok();
+  }
+  return Status::InvalidArgument(
+      "stream '" + StreamName(streams_, 1) +
+      "' records no settings (made by an older harmony) and stream '" + last +
+      "' does not exist: the cluster seems to use fewer shards than this node's "
+      "replication_log.shards = " + std::to_string(streams_.shards) +
+      "; use the cluster's value, or set replication_log.update_existing = true if every node "
+      "runs with " + std::to_string(streams_.shards));
 }
 
 Result<StreamState> JetStreamBus::State(uint32_t shard) {

@@ -42,10 +42,16 @@ class JetStreamBus {
   JetStreamBus& operator=(const JetStreamBus&) = delete;
   ~JetStreamBus();
 
-  // Creates every shard stream that is absent and updates those whose subject, MaxMsgs or
-  // replicas differ. Idempotent. While JetStream cannot answer (a clustered server electing its
-  // meta leader, which takes a few seconds after start; a restarting broker) it retries until
-  // `timeout`, then fails with the last error (kUnavailable).
+  // Creates every shard stream that is absent, recording the shared settings with it
+  // (stream_settings.h). An existing stream whose max_entries, replicas or compress differ from
+  // this node's fails with kInvalidArgument naming the stream, the key and both values, unless
+  // update_existing is set, in which case the stream is changed (and the change logged). A
+  // different shard count (recorded, or a stream beyond this node's last shard) always fails:
+  // rows hash to shards, so nodes with different counts would diverge (issue #11, item 6).
+  // Idempotent; safe for several nodes at once (JetStream create is atomic per name). While
+  // JetStream cannot answer (a clustered server electing its meta leader, which takes a few
+  // seconds after start; a restarting broker) it retries until `timeout`, then fails with the
+  // last error (kUnavailable).
   Status EnsureStreams(std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
   // kNotFound if the shard's stream does not exist; kInvalidArgument for a shard outside 1..N.
@@ -66,6 +72,9 @@ class JetStreamBus {
  private:
   JetStreamBus(StreamOptions streams, std::shared_ptr<nats::Connection> connection,
                std::shared_ptr<nats::JetStream> jetstream);
+  // Stream 1 records no settings: refuses when this node's last shard stream is missing.
+  template <typename Retrying>
+  Status CheckLegacyShards(Retrying& retrying);
 
   const StreamOptions streams_;
   std::shared_ptr<nats::Connection> connection_;

@@ -23,6 +23,10 @@ struct ReplicationLogConfig {
   int64_t max_entries = 1024;  // messages each stream keeps before dropping the oldest, >= 1
   int replicas = 1;            // JetStream replicas of each stream, 1..5
   bool compress = true;        // zstd-compress change messages
+  // HarmonyLite's key: when the existing streams were made with other max_entries, replicas or
+  // compress, change them to this node's values instead of refusing to start (bus/
+  // stream_settings.h). Never changes shards.
+  bool update_existing = false;
 
   friend bool operator==(const ReplicationLogConfig&, const ReplicationLogConfig&) = default;
 };

@@ -276,6 +276,7 @@ Status DecodeReplicationLog(Decoder& d, const toml::table& t, ReplicationLogConf
       d.ReadInt(t, p, "max_entries", internal::kMaxEntriesRule, &c->max_entries));
   HARMONY_RETURN_IF_ERROR(d.ReadInt(t, p, "replicas", internal::kReplicasRule, &c->replicas));
   HARMONY_RETURN_IF_ERROR(d.ReadBool(t, p, "compress", &c->compress));
+  HARMONY_RETURN_IF_ERROR(d.ReadBool(t, p, "update_existing", &c->update_existing));
   d.WarnUnknown(t, p);
   return Status::Ok();
 }

@@ -23,24 +23,15 @@ StreamInfo ToStreamInfo(const jsStreamInfo& si) {
     info.config.max_msgs = c.MaxMsgs;
     info.config.replicas = static_cast<int>(c.Replicas);
     info.config.duplicate_window = std::chrono::milliseconds(c.Duplicates / kNanosPerMilli);
+    if (c.Description != nullptr) info.config.description = c.Description;
+    info.limits_file_stream = c.Storage == js_FileStorage && c.Retention == js_LimitsPolicy;
+    info.discard_old = c.Discard == js_DiscardOld;
   }
   info.first_seq = si.State.FirstSeq;
   info.last_seq = si.State.LastSeq;
   info.messages = si.State.Msgs;
   info.created_ns = si.Created;
   return info;
-}
-
-// Compares what Harmony manages. The server normalises replicas 0 to 1.
-bool SameManagedConfig(const jsStreamInfo& si, const StreamConfig& want) {
-  if (si.Config == nullptr) return false;
-  const jsStreamConfig& c = *si.Config;
-  const bool one_subject = c.SubjectsLen == 1 && c.Subjects != nullptr &&
-                           c.Subjects[0] != nullptr && want.subject == c.Subjects[0];
-  return one_subject && c.MaxMsgs == want.max_msgs &&
-         std::max<int64_t>(c.Replicas, 1) == std::max(want.replicas, 1) &&
-         c.Duplicates == want.duplicate_window.count() * kNanosPerMilli &&
-         c.Discard == js_DiscardOld;
 }
 
 // JetStream API requests made while reconnecting would sit in the reconnect buffer until the
@@ -94,34 +85,22 @@ Result<StreamInfo> JetStream::GetStreamInfo(const std::string& name,
   return ToStreamInfo(*si);
 }
 
-Result<StreamInfo> JetStream::AddOrUpdateStream(const StreamConfig& config,
-                                                std::chrono::milliseconds timeout) {
-  const std::string context = "create or update stream '" + config.name + "'";
-  if (config.name.empty() || config.subject.empty()) {
-    return Status::InvalidArgument(context + ": empty stream name or subject");
-  }
-  HARMONY_RETURN_IF_ERROR(RequireConnection(*connection_, context));
-  jsOptions o = RequestOptions(timeout);
-  jsStreamInfo* raw = nullptr;
-  jsErrCode code = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetStreamInfo(&raw, impl_->js.get(), config.name.c_str(), &o, &code);
-  StreamInfoPtr existing(raw);
-  if (s != NATS_OK && s != NATS_NOT_FOUND) return FromJetStream(s, code, context);
+bool JetStream::SameManagedConfig(const StreamInfo& info, const StreamConfig& want) {
+  const StreamConfig& c = info.config;
+  return info.discard_old && c.subject == want.subject && c.max_msgs == want.max_msgs &&
+         std::max(c.replicas, 1) == std::max(want.replicas, 1) &&
+         c.duplicate_window == want.duplicate_window && c.description == want.description;
+}
 
-  if (existing != nullptr && existing->Config != nullptr) {
-    const jsStreamConfig& c = *existing->Config;
-    if (c.Storage != js_FileStorage || c.Retention != js_LimitsPolicy) {
-      return Status::InvalidArgument(context +
-                                     ": exists with memory storage or a non-limits retention "
-                                     "policy; delete it first (these cannot be changed)");
-    }
-    if (SameManagedConfig(*existing, config)) return ToStreamInfo(*existing);
-  }
+namespace {
 
-  const char* subjects[] = {config.subject.c_str()};
+// The jsStreamConfig for `config`; points into `config` and `subjects`, which must outlive it.
+jsStreamConfig ToJs(const StreamConfig& config, const char* (&subjects)[1]) {
+  subjects[0] = config.subject.c_str();
   jsStreamConfig cfg;
   jsStreamConfig_Init(&cfg);
   cfg.Name = config.name.c_str();
+  cfg.Description = config.description.empty() ? nullptr : config.description.c_str();
   cfg.Subjects = subjects;
   cfg.SubjectsLen = 1;
   cfg.Retention = js_LimitsPolicy;
@@ -130,20 +109,57 @@ Result<StreamInfo> JetStream::AddOrUpdateStream(const StreamConfig& config,
   cfg.MaxMsgs = config.max_msgs;
   cfg.Replicas = config.replicas;
   cfg.Duplicates = config.duplicate_window.count() * kNanosPerMilli;
+  return cfg;
+}
 
-  jsStreamInfo* updated_raw = nullptr;
-  code = static_cast<jsErrCode>(0);
-  if (existing == nullptr) {
-    s = js_AddStream(&updated_raw, impl_->js.get(), &cfg, &o, &code);
-    if (s != NATS_OK && code == JSStreamNameExistErr) {
-      // Another node created it between our lookup and our create: converge by updating.
-      code = static_cast<jsErrCode>(0);
-      s = js_UpdateStream(&updated_raw, impl_->js.get(), &cfg, &o, &code);
-    }
-  } else {
-    s = js_UpdateStream(&updated_raw, impl_->js.get(), &cfg, &o, &code);
+}  // namespace
+
+Result<AddedStream> JetStream::AddStream(const StreamConfig& config,
+                                         std::chrono::milliseconds timeout) {
+  const std::string context = "create stream '" + config.name + "'";
+  if (config.name.empty() || config.subject.empty()) {
+    return Status::InvalidArgument(context + ": empty stream name or subject");
   }
-  StreamInfoPtr updated(updated_raw);
+  HARMONY_RETURN_IF_ERROR(RequireConnection(*connection_, context));
+  jsOptions o = RequestOptions(timeout);
+  // Look first: creating a stream that exists with other settings is an error on the server,
+  // and one that exists with the same settings would be indistinguishable from a new one.
+  auto existing = GetStreamInfo(config.name, timeout);
+  if (existing.ok()) return AddedStream{std::move(existing).value(), false};
+  if (existing.status().code() != Status::Code::kNotFound) return existing.status();
+
+  const char* subjects[1] = {nullptr};
+  jsStreamConfig cfg = ToJs(config, subjects);
+  jsStreamInfo* raw = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s = js_AddStream(&raw, impl_->js.get(), &cfg, &o, &code);
+  StreamInfoPtr created(raw);
+  if (s != NATS_OK && code == JSStreamNameExistErr) {
+    // Another node created it between our lookup and our create: report it as it stands.
+    HARMONY_ASSIGN_OR_RETURN(StreamInfo info, GetStreamInfo(config.name, timeout));
+    return AddedStream{std::move(info), false};
+  }
+  if (s != NATS_OK) return FromJetStream(s, code, context);
+  return AddedStream{ToStreamInfo(*created), true};
+}
+
+Result<StreamInfo> JetStream::UpdateStream(const StreamConfig& config,
+                                           std::chrono::milliseconds timeout) {
+  const std::string context = "update stream '" + config.name + "'";
+  HARMONY_RETURN_IF_ERROR(RequireConnection(*connection_, context));
+  HARMONY_ASSIGN_OR_RETURN(StreamInfo existing, GetStreamInfo(config.name, timeout));
+  if (!existing.limits_file_stream) {
+    return Status::InvalidArgument(context +
+                                   ": exists with memory storage or a non-limits retention "
+                                   "policy; delete it first (JetStream cannot change these)");
+  }
+  jsOptions o = RequestOptions(timeout);
+  const char* subjects[1] = {nullptr};
+  jsStreamConfig cfg = ToJs(config, subjects);
+  jsStreamInfo* raw = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s = js_UpdateStream(&raw, impl_->js.get(), &cfg, &o, &code);
+  StreamInfoPtr updated(raw);
   if (s != NATS_OK) return FromJetStream(s, code, context);
   return ToStreamInfo(*updated);
 }

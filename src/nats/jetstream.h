@@ -20,6 +20,8 @@ struct StreamConfig {
   int64_t max_msgs = -1;  // -1: unlimited
   int replicas = 1;
   std::chrono::milliseconds duplicate_window = std::chrono::minutes(2);  // Nats-Msg-Id dedupe
+  // JetStream's free-text stream description; the bus records its cluster-wide settings here.
+  std::string description;
 };
 
 struct StreamInfo {
@@ -31,6 +33,16 @@ struct StreamInfo {
   // When the server created the stream (jsStreamInfo.Created), ns since the Unix epoch: a stream
   // deleted and created again under the same name has another value.
   int64_t created_ns = 0;
+  // File storage and limits retention: the kind of stream Harmony manages. A stream of another
+  // kind under the same name cannot be changed into one (JetStream refuses).
+  bool limits_file_stream = true;
+  bool discard_old = true;  // the oldest messages go when MaxMsgs is reached
+};
+
+// What AddStream found or made.
+struct AddedStream {
+  StreamInfo info;
+  bool created = false;  // false: the stream existed already, `info` is as it stands
 };
 
 struct JetStreamOptions {
@@ -53,10 +65,20 @@ class JetStream {
   // each request; zero means JetStreamOptions::api_timeout.
   Result<StreamInfo> GetStreamInfo(const std::string& name, std::chrono::milliseconds timeout = {});
 
-  // Creates the stream if absent; otherwise updates it when the subject, max_msgs, replicas or
-  // duplicate window differ (kInvalidArgument if it is not a file-storage limits stream).
-  Result<StreamInfo> AddOrUpdateStream(const StreamConfig& config,
-                                       std::chrono::milliseconds timeout = {});
+  // Creates the stream unless one of that name exists; an existing stream is left exactly as
+  // it is and returned with created = false, whatever its settings (the caller decides whether
+  // they may change: JetStream's create is idempotent only for identical configs, and two nodes
+  // may race to create). kUnavailable while JetStream cannot answer; kInvalidArgument for an
+  // empty name or subject.
+  Result<AddedStream> AddStream(const StreamConfig& config, std::chrono::milliseconds timeout = {});
+  // Replaces the managed settings of an existing stream (JetStream stream update: subjects,
+  // MaxMsgs, replicas, duplicate window, description). kNotFound if it does not exist;
+  // kInvalidArgument if it is not a limits file stream (JetStream cannot change that).
+  Result<StreamInfo> UpdateStream(const StreamConfig& config,
+                                  std::chrono::milliseconds timeout = {});
+  // True when `info`'s managed settings (subject, max_msgs, replicas, duplicate window,
+  // description, discard old) equal `want`'s. The server normalises replicas 0 to 1.
+  static bool SameManagedConfig(const StreamInfo& info, const StreamConfig& want);
 
   // See Subscription. Fails with kNotFound if the stream does not exist.
   Result<std::unique_ptr<Subscription>> SubscribeOrdered(const OrderedSubscribeOptions& options,

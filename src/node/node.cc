@@ -93,6 +93,8 @@ bus::StreamOptions StreamOptionsOf(const config::Config& config) {
   streams.shards = config.replication_log.shards;
   streams.max_entries = config.replication_log.max_entries;
   streams.replicas = config.replication_log.replicas;
+  streams.compress = config.replication_log.compress;
+  streams.update_existing = config.replication_log.update_existing;
   return streams;
 }
 

@@ -46,11 +46,20 @@ TEST_F(BusTest, EnsureStreamsCreatesEveryShardStreamWithItsLimits) {
   EXPECT_EQ(bus_->State(4).status().code(), Status::Code::kInvalidArgument);
 }
 
-TEST_F(BusTest, EnsureStreamsIsIdempotentAndAppliesNewLimits) {
+TEST_F(BusTest, EnsureStreamsIsIdempotentAndChangesLimitsOnlyWhenToldTo) {
   ASSERT_TRUE(IsOk(bus_->EnsureStreams()));
   ASSERT_TRUE(IsOk(bus_->EnsureStreams()));
   StreamOptions smaller = streams_;
   smaller.max_entries = 100;
+  auto refused = ConnectBus(smaller);
+  ASSERT_NE(refused, nullptr);
+  const Status s = refused->EnsureStreams();
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << s.ToString();
+  EXPECT_NE(s.message().find("replication_log.max_entries"), std::string::npos) << s.ToString();
+  EXPECT_EQ(Inspect(server_->url(), StreamName(streams_, 2)).config.max_msgs,
+            streams_.max_entries);
+
+  smaller.update_existing = true;
   auto other = ConnectBus(smaller);
   ASSERT_NE(other, nullptr);
   ASSERT_TRUE(IsOk(other->EnsureStreams()));
