@@ -6,6 +6,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "capture/backfill.h"
 #include "capture/change_log.h"
 #include "capture/schema_diff.h"
 #include "state/schema_history.h"
@@ -35,16 +36,6 @@ std::vector<std::string> KeyNames(const change::TableSchema& t) {
   std::vector<std::string> names;
   for (uint32_t i : t.pk) names.push_back(t.columns[i]);
   return names;
-}
-
-// Captures every current row of `t` as a backfill (an upsert on the receivers, or for a row
-// whose key has a NULL an insert unless an identical row exists: peers may have it already).
-Result<size_t> Backfill(sqlite::Database& db, const TrackedTable& t) {
-  HARMONY_RETURN_IF_ERROR(db.Exec("INSERT INTO __harmony_change_log(tid, op" +
-                                  ValueColumns(t.schema.columns.size()) + ") SELECT " +
-                                  std::to_string(t.tid) + ", 5, " + SelectColumns(t.schema) +
-                                  " FROM " + QuoteIdentifier(t.schema.name)));
-  return static_cast<size_t>(db.Changes());
 }
 
 // Replaces unpublished changes of `t` captured with its retired shapes by the rows' current
@@ -256,8 +247,8 @@ Status FollowShapesInTransaction(sqlite::Database& db, const CatalogOptions& opt
   return FollowShapes(db, options, &ignored).status();
 }
 
-Result<SyncResult> SyncCapture(sqlite::Database& db, const CatalogOptions& options, bool backfill,
-                               SchemaCapture schema) {
+Result<SyncResult> SyncCapture(sqlite::Database& db, const CatalogOptions& options,
+                               BackfillMode backfill, SchemaCapture schema) {
   HARMONY_ASSIGN_OR_RETURN(auto tx,
                            sqlite::Transaction::Begin(db, sqlite::Transaction::Mode::kImmediate));
   SyncResult result;
@@ -265,6 +256,10 @@ Result<SyncResult> SyncCapture(sqlite::Database& db, const CatalogOptions& optio
     HARMONY_RETURN_IF_ERROR(CaptureSchemaChange(db, options, schema, &result));
   }
   HARMONY_ASSIGN_OR_RETURN(result.tracked, FollowShapes(db, options, &result));
+  // Triggers harmony removed itself (publish = false) are missing on purpose: what was written
+  // meanwhile was not to be replicated, and the rows came from the cluster (backfill.h).
+  HARMONY_ASSIGN_OR_RETURN(result.promoted, TakeCaptureRemoved(db));
+  if (result.promoted) backfill = BackfillMode::kNone;
   // A renamed table is new to harmony under its new name, but its rows are not new: its
   // triggers moved with it (RENAME TABLE), so nothing went uncaptured.
   std::set<std::string, sqlite::IdentifierLess> renamed;
@@ -277,9 +272,13 @@ Result<SyncResult> SyncCapture(sqlite::Database& db, const CatalogOptions& optio
     // Changes made while a table had no triggers (new to harmony, or triggers dropped to run
     // ALTER TABLE DROP COLUMN) were not captured: capture the whole table instead.
     if (t.install == TrackedTable::Install::kNew && renamed.count(t.schema.name)) continue;
-    if (backfill && (t.install == TrackedTable::Install::kNew || t.triggers_were_missing)) {
-      HARMONY_ASSIGN_OR_RETURN(size_t n, Backfill(db, t));
+    if (t.install != TrackedTable::Install::kNew && !t.triggers_were_missing) continue;
+    if (backfill == BackfillMode::kNow) {
+      HARMONY_ASSIGN_OR_RETURN(size_t n, BackfillTable(db, t));
       result.backfilled_rows += n;
+    } else if (backfill == BackfillMode::kDeferred) {
+      HARMONY_RETURN_IF_ERROR(DeferBackfill(db, t.schema.name));
+      result.deferred_backfills.push_back(t.schema.name);
     }
   }
   if (schema != SchemaCapture::kNone) {

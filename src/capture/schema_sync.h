@@ -19,6 +19,10 @@ struct SyncResult {
   int64_t schema_version = 0;  // PRAGMA schema_version the triggers now match
   uint64_t fingerprint = 0;    // SchemaState::fingerprint the triggers now match
   size_t backfilled_rows = 0;  // rows of new or repaired tables captured as upserts
+  // BackfillMode::kDeferred: the tables recorded for a later RunDeferredBackfill (backfill.h).
+  std::vector<std::string> deferred_backfills;
+  // Capture had been removed by publish = false; nothing was backfilled (backfill.h).
+  bool promoted = false;
   size_t recaptured_rows = 0;  // unpublished changes re-captured in a table's new shape
   // SchemaCapture::kRecord / kPublish: the application's schema change found (steps, and tables
   // whose change could not be told apart, with why; those are left out).
@@ -34,21 +38,33 @@ enum class SchemaCapture {
   kPublish,  // kRecord, and log the change (LogOp::kSchema) to be sent to every shard stream
 };
 
+// What a sync does with the rows of tables whose changes went uncaptured (backfill.h).
+enum class BackfillMode {
+  kNone,      // nothing: the very first install (nodes start from the same data), or tools
+  kNow,       // log them in the sync's transaction (a running node, caught up with the cluster)
+  kDeferred,  // record the tables; RunDeferredBackfill logs them once the node has caught up
+};
+
 // Brings capture in line with the schema as it is now, in one IMMEDIATE transaction (so no
 // application commit can fall in between):
 //  - tables are (re)discovered and their triggers installed or replaced (InstallTriggers);
 //  - a table whose columns changed gets a new shape; its changes captured with the old shape and
 //    not yet published are replaced by its current rows (or deletes, for rows gone), so values of
 //    a column added meanwhile are not lost;
-//  - with `backfill`, every row of a table that is new to harmony (created while harmony ran or
-//    was stopped), or whose triggers had been removed, is captured as an upsert, so rows written
-//    before its triggers existed reach the other nodes too. The first install of all does not
-//    backfill: nodes are expected to start from the same data.
+//  - per `backfill`, every row of a table that is new to harmony (created while harmony ran or
+//    was stopped), or whose triggers had been removed, is captured as an upsert (now, or later
+//    when deferred), so rows written before its triggers existed reach the other nodes too.
+//    Nothing is backfilled when the triggers were removed by publish = false (result.promoted).
 //  - with `schema` other than kNone, the application's schema is compared with the reading stored
 //    at the last sync (DiffSchema) first, before any trigger is touched (renames are read off
 //    harmony's triggers); the first sync of all only stores the reading.
-Result<SyncResult> SyncCapture(sqlite::Database& db, const CatalogOptions& options, bool backfill,
-                               SchemaCapture schema = SchemaCapture::kNone);
+Result<SyncResult> SyncCapture(sqlite::Database& db, const CatalogOptions& options,
+                               BackfillMode backfill, SchemaCapture schema = SchemaCapture::kNone);
+// `backfill` true: kNow; false: kNone.
+inline Result<SyncResult> SyncCapture(sqlite::Database& db, const CatalogOptions& options,
+                                      bool backfill, SchemaCapture schema = SchemaCapture::kNone) {
+  return SyncCapture(db, options, backfill ? BackfillMode::kNow : BackfillMode::kNone, schema);
+}
 
 // Installs and adjusts the triggers for the tables as they are now, re-capturing unpublished
 // changes of reshaped tables, without backfill: for a schema change carried out by the applier

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "capture/backfill.h"
 #include "capture/catalog.h"
 #include "capture/change_log.h"
 
@@ -357,6 +358,8 @@ Status RemoveTriggers(sqlite::Database& db) {
   }
   // Shapes stay registered: the log may still hold rows that refer to them.
   HARMONY_RETURN_IF_ERROR(db.Exec("UPDATE __harmony_tables SET active = 0"));
+  // So that publishing again later does not send every row as new (backfill.h).
+  HARMONY_RETURN_IF_ERROR(MarkCaptureRemoved(db));
   // The schema reading assumed the triggers (a table whose triggers vanish reads as dropped and
   // created again): a later capture starts from a fresh reading instead.
   HARMONY_RETURN_IF_ERROR(db.Exec("DROP TABLE IF EXISTS __harmony_schema"));

@@ -181,7 +181,7 @@ PublishLoopOptions PublishLoopOptionsFor(const config::Config& config, uint64_t 
   return o;
 }
 
-Status PrepareDatabaseFile(const config::Config& config) {
+Result<bool> PrepareDatabaseFile(const config::Config& config) {
   const std::string& path = config.db_path;
   std::error_code ec;
   if (!fs::exists(path, ec)) {
@@ -198,12 +198,23 @@ Status PrepareDatabaseFile(const config::Config& config) {
     spdlog::info("database {} did not exist: created it empty, to be filled from the newest "
                  "snapshot and the stream",
                  path);
-    return Status::Ok();
+    return true;
   }
   if (!fs::is_regular_file(path, ec)) {
     return Status::InvalidArgument("database " + path + " is not a regular file");
   }
-  return Status::Ok();
+  return false;
+}
+
+Status RefuseUnfilledDatabase(const std::string& path) {
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(path + suffix, ec);
+  return Status::NotFound(
+      "database " + path +
+      " did not exist, and the cluster has nothing to fill it from (no snapshot, no change in "
+      "the streams, no node answered): check db_path for a typo; to start a new cluster on an "
+      "empty database, create the file first (an empty file will do); the file harmony created "
+      "was removed");
 }
 
 Result<bool> RestoreIfNeeded(const config::Config& config, uint64_t node_id,

@@ -118,10 +118,18 @@ Result<CaptureState> PrepareCapture(const config::Config& config) {
   HARMONY_ASSIGN_OR_RETURN(bool installed_before, capture::CaptureInstalled(db));
   const capture::SchemaCapture schema =
       config.replicate_ddl ? capture::SchemaCapture::kPublish : capture::SchemaCapture::kRecord;
-  HARMONY_ASSIGN_OR_RETURN(
-      capture::SyncResult sync,
-      capture::SyncCapture(db, CatalogOptionsOf(config), installed_before, schema));
+  // Backfills at start-up wait until this node has applied what is already in the streams (its
+  // rows may be stale): capture/backfill.h.
+  const capture::BackfillMode backfill = !installed_before ? capture::BackfillMode::kNone
+                                         : config.replicate ? capture::BackfillMode::kDeferred
+                                                            : capture::BackfillMode::kNow;
+  HARMONY_ASSIGN_OR_RETURN(capture::SyncResult sync,
+                           capture::SyncCapture(db, CatalogOptionsOf(config), backfill, schema));
   LogSchemaChange(sync, schema);
+  if (sync.promoted) {
+    spdlog::info("publish = true after publish = false: capture installed again without sending "
+                 "existing rows (what was written while publishing was off stays local)");
+  }
   std::set<std::string> reported;
   for (const capture::SkippedTable& skipped : sync.skipped) {
     spdlog::warn("table \"{}\" is not replicated: {}", skipped.name, skipped.reason);
@@ -193,7 +201,7 @@ uint64_t DeriveNodeId(const std::string& db_path) {
 // One life of the node, from start-up (restoring a snapshot when needed) to a stop signal or an
 // unrecoverable error.
 static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
-  HARMONY_RETURN_IF_ERROR(PrepareDatabaseFile(config));
+  HARMONY_ASSIGN_OR_RETURN(const bool created, PrepareDatabaseFile(config));
   // Before anything touches the database: a second harmony on it would publish every change
   // twice and fight over its state tables.
   auto locked = DatabaseLock::Acquire(config.db_path);
@@ -244,6 +252,7 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
     return Status::Ok();
   }
   HARMONY_ASSIGN_OR_RETURN(bool restored, std::move(restored_or));
+  if (created && !restored) return RefuseUnfilledDatabase(config.db_path);
   if (restored) {
     // The snapshot carries no capture objects: install them afresh (nothing to backfill: the
     // rows came from the cluster).
@@ -319,6 +328,7 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
     publish_options.schema_fingerprint = capture->schema_fingerprint;
     publish_options.own_progress = own_progress.get();
     publish_options.stream_ends = stream_ends;
+    publish_options.backfill_after_catch_up = config.replicate;
     publish_options.background_error = &errors;
     publish_loop = std::make_unique<PublishLoop>(publish_options, publisher.get());
     HARMONY_RETURN_IF_ERROR(publish_loop->Start());

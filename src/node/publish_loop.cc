@@ -4,12 +4,14 @@
 
 #include <algorithm>
 
+#include "capture/backfill.h"
 #include "capture/change_log.h"
 #include "capture/schema_sync.h"
 #include "change/codec.h"
 #include "change/fragment.h"
 #include "change/shard.h"
 #include "state/dead_letters.h"
+#include "state/positions.h"
 
 namespace harmony::node {
 namespace {
@@ -39,6 +41,13 @@ Status PublishLoop::Start() {
     scanner_->set_schema_version(options_.schema_version);
     schema_version_ = options_.schema_version;
     schema_fingerprint_ = options_.schema_fingerprint;
+  }
+  HARMONY_ASSIGN_OR_RETURN(std::vector<std::string> deferred, capture::DeferredBackfills(*db_));
+  backfill_pending_ = !deferred.empty();
+  if (backfill_pending_ && options_.backfill_after_catch_up) {
+    spdlog::info("backfill of {} table(s) whose changes went uncaptured waits until this node has "
+                 "applied the changes already in the streams, so that no stale row is sent",
+                 deferred.size());
   }
   HARMONY_ASSIGN_OR_RETURN(watcher_, ChangeWatcher::Open(options_.db_path));
   wal_index_ = WalIndex::Open(options_.db_path);
@@ -71,6 +80,7 @@ Status PublishLoop::Round(bool* published_any) {
     retry_up_to_ = 0;
     HARMONY_RETURN_IF_ERROR(FollowSchema());
   }
+  if (backfill_pending_) HARMONY_RETURN_IF_ERROR(BackfillWhenCaughtUp());
   // Fix the range before publishing anything, so that a round failing halfway is retried with
   // exactly the same batches and message ids, whatever is committed meanwhile.
   uint64_t up_to = retry_up_to_;
@@ -120,6 +130,20 @@ Status PublishLoop::Round(bool* published_any) {
   stats_.published_seq = published_;
   stats_.changes.fetch_add(scan.changes, std::memory_order_relaxed);
   *published_any = true;
+  return Status::Ok();
+}
+
+Status PublishLoop::BackfillWhenCaughtUp() {
+  if (options_.backfill_after_catch_up) {
+    HARMONY_ASSIGN_OR_RETURN(state::Positions positions, state::LoadPositions(*db_));
+    for (const auto& [shard, end] : options_.stream_ends) {
+      if (positions.StreamSeq(shard) < end) return Status::Ok();  // a later round looks again
+    }
+  }
+  HARMONY_ASSIGN_OR_RETURN(size_t rows, capture::RunDeferredBackfill(*db_));
+  backfill_pending_ = false;
+  spdlog::info("{} row(s) of tables whose changes went uncaptured backfilled{}", rows,
+               options_.backfill_after_catch_up ? ", after catching up with the cluster" : "");
   return Status::Ok();
 }
 

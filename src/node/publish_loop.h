@@ -41,6 +41,10 @@ struct PublishLoopOptions {
   apply::OwnProgress* own_progress = nullptr;  // not owned
   // shard -> last stream seq at start-up: where everything published before the start lies.
   std::map<uint32_t, uint64_t> stream_ends;
+  // Set when this node also applies: deferred backfills (capture/backfill.h) wait until the
+  // applier's stored positions reach stream_ends, so that they send no stale rows (issue #11,
+  // item 6). Unset: they run at once.
+  bool backfill_after_catch_up = false;
   // Where an unrecoverable error (IsUnrecoverable: a corrupt database, a failing disk) goes; the
   // loop then stops. Null: the loop logs it and stops. Not owned; must outlive the loop.
   BackgroundError* background_error = nullptr;
@@ -85,6 +89,8 @@ class PublishLoop {
   // application's schema or the triggers changed (capture::ReadSchemaState).
   Status FollowSchema();
   Status PublishBatch(uint32_t shard, const change::Batch& batch);
+  // Runs the deferred backfills once the applier has caught up (see backfill_after_catch_up).
+  Status BackfillWhenCaughtUp();
   bool Sleep(std::chrono::milliseconds d);
   void Checkpoint();
   void NoteAckedPositions();  // merges the last acked group's positions into round_positions_
@@ -108,6 +114,7 @@ class PublishLoop {
   // Rows this round publishes changes of, collected only while dead letters are pending: once
   // published, those changes supersede them (state::SupersedeDeadLetters).
   bool dead_letters_pending_ = false;
+  bool backfill_pending_ = false;  // deferred backfills recorded and not run yet
   std::vector<uint64_t> round_rows_;
   std::chrono::steady_clock::time_point last_cleanup_;
   std::chrono::steady_clock::time_point last_checkpoint_;

@@ -116,6 +116,33 @@ TEST_F(GuardsTest, SecondHarmonyOnOneDatabaseIsRefusedNamingDatabaseAndPid) {
   EXPECT_TRUE(NodeRunning(0));
 }
 
+// A db_path with a typo, in a cluster with nothing to fill a new database from (its own streams,
+// subjects and snapshot bucket, so nothing the running nodes have applies), is refused instead of
+// served as an empty database; the file harmony made for it is removed (issue #11, item 6).
+TEST_F(GuardsTest, TypoedDbPathWithNothingToFillItIsRefusedAndTheFileRemoved) {
+  const std::string db = dir_.Sub("typo.db");
+  const std::string config = dir_.Sub("typo.toml");
+  std::ofstream(config) << "db_path = \"" << db << "\"\nnode_id = 77\n"
+                        << "[nats]\nurls = [\"" << nats_->url() << "\"]\n"
+                        << "stream_prefix = \"fresh\"\nsubject_prefix = \"fresh-log\"\n"
+                        << "[snapshot.nats]\nbucket = \"fresh-snapshots\"\n";
+  std::string out;
+  EXPECT_EQ(Run({"-config", config}, &out), 1) << out;
+  const std::string line = ExitLine(out);
+  EXPECT_NE(line.find("database " + db + " did not exist, and the cluster has nothing to fill it "
+                      "from"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(line.find("check db_path for a typo"), std::string::npos) << out;
+  EXPECT_FALSE(std::filesystem::exists(db));
+  // An existing empty file is the application's: the first node of a new cluster starts on it.
+  std::ofstream(db).close();
+  HarmonyProcess first({"-config", config}, dir_.Sub("typo-first.log"));
+  ASSERT_TRUE(first.Start());
+  EXPECT_TRUE(first.WaitForLog("node 77 ready", seconds(30))) << first.Log();
+  EXPECT_EQ(first.Stop(), 0);
+}
+
 TEST_F(GuardsTest, CleanupOfADatabaseInUseIsRefused) {
   std::string out;
   EXPECT_EQ(Run({"-config", nodes_[0].config_path, "-cleanup"}, &out), 1) << out;
