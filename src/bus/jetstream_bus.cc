@@ -129,7 +129,8 @@ Status JetStreamBus::EnsureStreams(std::chrono::milliseconds timeout) {
                                      "policy, which harmony cannot use; delete it first");
     }
     const std::vector<SettingMismatch> mismatches = CompareStreamSettings(
-        streams_, info.config.max_msgs, info.config.replicas, info.config.description);
+        streams_, {shard, info.config.subject, info.config.max_msgs, info.config.replicas,
+                   info.config.description});
     bool fixed = false;
     for (const SettingMismatch& m : mismatches) fixed = fixed || !m.changeable;
     if (fixed || (!mismatches.empty() && !streams_.update_existing)) {

@@ -46,10 +46,16 @@ RecordedSettings ParseStreamDescription(const std::string& description) {
 }
 
 std::vector<SettingMismatch> CompareStreamSettings(const StreamOptions& options,
-                                                   int64_t max_msgs, int replicas,
-                                                   const std::string& description) {
+                                                   const ExistingStream& existing) {
   std::vector<SettingMismatch> out;
-  const RecordedSettings recorded = ParseStreamDescription(description);
+  const int64_t max_msgs = existing.max_msgs;
+  const int replicas = existing.replicas;
+  const RecordedSettings recorded = ParseStreamDescription(existing.description);
+  const std::string subject = SubjectName(options, existing.shard);
+  if (existing.subject != subject) {
+    out.push_back({"nats.subject_prefix", "subject " + subject, "subject " + existing.subject,
+                   false});
+  }
   if (recorded.compress && *recorded.compress != options.compress) {
     out.push_back({"replication_log.compress", Bool(options.compress), Bool(*recorded.compress),
                    true});
@@ -83,8 +89,8 @@ std::string DescribeMismatches(const std::string& stream,
   }
   line += "; every node must use the same value: change this node's config";
   if (fixed) {
-    line += " (the shard count of an existing cluster cannot be changed in place: every node "
-            "hashes rows to shards; see docs/operations.md, \"Changing shared settings\")";
+    line += " (the shard count and subjects of an existing cluster cannot be changed in place; "
+            "see docs/operations.md, \"Changing shared settings\")";
   } else if (!update_existing) {
     line += ", or set replication_log.update_existing = true to change the streams for every node";
   }

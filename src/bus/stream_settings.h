@@ -39,12 +39,21 @@ struct SettingMismatch {
   bool changeable;     // update_existing may change it (false: shards)
 };
 
-// Compares `options` with an existing stream's settings: `max_msgs` and `replicas` as the
-// server reports them, `description` as recorded. Settings a legacy description lacks are not
-// compared here. Returns the mismatches in key order (empty: the stream matches).
+// An existing shard stream's settings, as the server reports them.
+struct ExistingStream {
+  uint32_t shard = 1;
+  std::string subject;
+  int64_t max_msgs = -1;
+  int replicas = 1;
+  std::string description;
+};
+
+// Compares `options` with shard `existing.shard`'s stream. Settings a legacy description lacks
+// are not compared here. A different subject (nats.subject_prefix) is never changeable: nodes
+// publishing to the old subject would fail. Returns the mismatches in key order (empty: the
+// stream matches).
 std::vector<SettingMismatch> CompareStreamSettings(const StreamOptions& options,
-                                                   int64_t max_msgs, int replicas,
-                                                   const std::string& description);
+                                                   const ExistingStream& existing);
 
 // One line naming the stream, each mismatch with both values, and the way out:
 //   "stream 'harmony-changes-1' was made with replication_log.max_entries = 140, this node has

@@ -34,17 +34,33 @@ TEST(StreamSettingsTest, ForeignOrLegacyDescriptionsRecordNothing) {
   }
 }
 
+ExistingStream Existing(const StreamOptions& made_with, uint32_t shard, int replicas) {
+  return {shard, SubjectName(made_with, shard), made_with.max_entries, replicas,
+          StreamDescription(made_with, shard)};
+}
+
 TEST(StreamSettingsTest, MatchingStreamHasNoMismatch) {
   const StreamOptions o = Options(4, 140, 1, true);
-  EXPECT_TRUE(CompareStreamSettings(o, 140, 1, StreamDescription(o, 2)).empty());
+  EXPECT_TRUE(CompareStreamSettings(o, Existing(o, 2, 1)).empty());
   // The server reports replicas 0 for a single replica.
-  EXPECT_TRUE(CompareStreamSettings(o, 140, 0, StreamDescription(o, 2)).empty());
+  EXPECT_TRUE(CompareStreamSettings(o, Existing(o, 2, 0)).empty());
+}
+
+TEST(StreamSettingsTest, AnotherSubjectIsNeverChangeable) {
+  StreamOptions cluster = Options(1, 140, 1, true);
+  cluster.subject_prefix = "old-log";
+  const StreamOptions node = Options(1, 140, 1, true);
+  const auto m = CompareStreamSettings(node, Existing(cluster, 1, 1));
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].key, "nats.subject_prefix");
+  EXPECT_EQ(m[0].theirs, "subject old-log-1");
+  EXPECT_FALSE(m[0].changeable);
 }
 
 TEST(StreamSettingsTest, EachDifferenceIsNamedWithBothValues) {
   const StreamOptions cluster = Options(4, 140, 3, true);
   const StreamOptions node = Options(1, 50, 1, false);
-  const auto m = CompareStreamSettings(node, 140, 3, StreamDescription(cluster, 1));
+  const auto m = CompareStreamSettings(node, Existing(cluster, 1, 3));
   ASSERT_EQ(m.size(), 4u);
   EXPECT_EQ(m[0].key, "replication_log.compress");
   EXPECT_EQ(m[1].key, "replication_log.max_entries");
@@ -62,14 +78,16 @@ TEST(StreamSettingsTest, EachDifferenceIsNamedWithBothValues) {
 
 TEST(StreamSettingsTest, ChangeableDifferencePointsAtUpdateExisting) {
   const StreamOptions o = Options(1, 50, 1, true);
-  const auto m = CompareStreamSettings(o, 140, 1, StreamDescription(o, 1));
+  const auto m = CompareStreamSettings(o, Existing(Options(1, 140, 1, true), 1, 1));
   ASSERT_EQ(m.size(), 1u);
   EXPECT_NE(DescribeMismatches("s", m, false).find("update_existing = true"), std::string::npos);
 }
 
 TEST(StreamSettingsTest, UnlimitedIsSpelledOut) {
   const StreamOptions o = Options(1, -1, 1, true);
-  const auto m = CompareStreamSettings(o, 100, 1, "");
+  ExistingStream legacy = Existing(Options(1, 100, 1, true), 1, 1);
+  legacy.description = "";
+  const auto m = CompareStreamSettings(o, legacy);
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(m[0].ours, "-1 (unlimited)");
 }
