@@ -202,6 +202,10 @@ Result<StreamState> JetStreamBus::State(uint32_t shard) {
   return state;
 }
 
+Result<int64_t> JetStreamBus::StoredTimeNs(uint32_t shard, uint64_t seq) {
+  return jetstream_->MessageTimeNs(StreamName(streams_, shard), seq);
+}
+
 std::unique_ptr<Publisher> JetStreamBus::NewPublisher() {
   return NewJetStreamPublisher(connection_, streams_);
 }

@@ -57,6 +57,10 @@ class JetStreamBus {
   // kNotFound if the shard's stream does not exist; kInvalidArgument for a shard outside 1..N.
   Result<StreamState> State(uint32_t shard);
 
+  // When JetStream stored message `seq` of the shard's stream, ns since the Unix epoch.
+  // kNotFound when it does not exist (any more); kUnavailable on broker trouble.
+  Result<int64_t> StoredTimeNs(uint32_t shard, uint64_t seq);
+
   // Pipelined async publishing; see Publisher. One per publishing thread.
   std::unique_ptr<Publisher> NewPublisher();
   std::unique_ptr<Subscriber> NewSubscriber();

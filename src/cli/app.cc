@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "cli/logging.h"
 #include "config/config.h"
 #include "node/dead_letter_command.h"
+#include "node/status_command.h"
 #include "node/node.h"
 #include "node/signals.h"
 
@@ -87,6 +89,21 @@ int RunApp(int argc, char** argv) {
   dead_letters->add_option("action", dead_letter_action, "list (default), retry or discard");
   dead_letters->add_option("ids", dead_letter_ids, "Dead-letter ids (all pending when omitted)");
 
+  CLI::App* status = app.add_subcommand(
+      "status", "Print every live node's applied positions, lag, and pending, held and "
+                "dead-lettered changes");
+  bool status_json = false;
+  status->add_flag("--json", status_json, "Print one JSON array instead of a table");
+  CLI::App* wait = app.add_subcommand(
+      "wait", "Wait until every change committed here before this call has been applied on the "
+              "other live nodes; exit 1 on timeout");
+  double wait_timeout_s = 30;
+  std::string wait_nodes = "all";
+  wait->add_option("--timeout", wait_timeout_s, "Seconds to wait at most (default 30)")
+      ->check(CLI::PositiveNumber);
+  wait->add_option("--nodes", wait_nodes,
+                   "How many other nodes must have the changes: a number, or all (default)");
+
   std::vector<std::string> args = NormaliseArgs(argc, argv);
   std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
   try {
@@ -119,6 +136,15 @@ int RunApp(int argc, char** argv) {
   if (cleanup && save_snapshot) return Fail("-cleanup and -save-snapshot cannot be combined");
   if (*dead_letters) {
     Status s = node::DeadLetterCommand(cfg, dead_letter_action, dead_letter_ids, stdout);
+    if (!s.ok()) return Fail(s.message());
+    return 0;
+  }
+  if (*status || *wait) {
+    Status s = *status ? node::StatusCommand(cfg, status_json, stdout)
+                       : node::WaitCommand(cfg,
+                                           std::chrono::milliseconds(
+                                               static_cast<int64_t>(wait_timeout_s * 1000)),
+                                           wait_nodes, stdout);
     if (!s.ok()) return Fail(s.message());
     return 0;
   }

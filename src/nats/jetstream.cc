@@ -85,6 +85,19 @@ Result<StreamInfo> JetStream::GetStreamInfo(const std::string& name,
   return ToStreamInfo(*si);
 }
 
+Result<int64_t> JetStream::MessageTimeNs(const std::string& name, uint64_t seq,
+                                        std::chrono::milliseconds timeout) {
+  const std::string context = "get message " + std::to_string(seq) + " of stream '" + name + "'";
+  HARMONY_RETURN_IF_ERROR(RequireConnection(*connection_, context));
+  jsOptions o = RequestOptions(timeout);
+  natsMsg* raw = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetMsg(&raw, impl_->js.get(), name.c_str(), seq, &o, &code);
+  MsgPtr msg(raw);
+  if (s != NATS_OK) return FromJetStream(s, code, context);
+  return natsMsg_GetTime(msg.get());
+}
+
 bool JetStream::SameManagedConfig(const StreamInfo& info, const StreamConfig& want) {
   const StreamConfig& c = info.config;
   return info.discard_old && c.subject == want.subject && c.max_msgs == want.max_msgs &&

@@ -80,6 +80,12 @@ class JetStream {
   // description, discard old) equal `want`'s. The server normalises replicas 0 to 1.
   static bool SameManagedConfig(const StreamInfo& info, const StreamConfig& want);
 
+  // When JetStream stored message `seq` of stream `name`, in ns since the Unix epoch (a direct
+  // get of the message; js_GetMsg). kNotFound when the stream or the message does not exist
+  // (never stored, or dropped by the limits); kUnavailable on broker trouble.
+  Result<int64_t> MessageTimeNs(const std::string& name, uint64_t seq,
+                                std::chrono::milliseconds timeout = {});
+
   // See Subscription. Fails with kNotFound if the stream does not exist.
   Result<std::unique_ptr<Subscription>> SubscribeOrdered(const OrderedSubscribeOptions& options,
                                                          MessageHandler handler);

@@ -26,6 +26,7 @@
 #include "node/apply_loop.h"
 #include "node/background_error.h"
 #include "node/bootstrap.h"
+#include "node/bus_options.h"
 #include "node/database_checks.h"
 #include "node/database_lock.h"
 #include "node/node_id_claim.h"
@@ -33,6 +34,7 @@
 #include "node/signals.h"
 #include "node/snapshot_saver.h"
 #include "node/snapshots.h"
+#include "node/status_report.h"
 #include "sqlite/database.h"
 
 namespace harmony::node {
@@ -76,27 +78,6 @@ constexpr char kSnapshotLeaseBucket[] = "harmony-snapshot-lease";
 constexpr std::chrono::seconds kSnapshotLeaseTtl{300};
 // How often the main thread makes sure the database lock file is still the one it locked.
 constexpr std::chrono::seconds kLockCheckEvery{1};
-
-bus::ConnectOptions ConnectOptionsOf(const config::Config& config, std::string name) {
-  bus::ConnectOptions connect;
-  connect.urls = config.nats.urls;
-  connect.connect_retries = config.nats.connect_retries;
-  connect.reconnect_wait_seconds = config.nats.reconnect_wait_seconds;
-  connect.name = std::move(name);
-  return connect;
-}
-
-bus::StreamOptions StreamOptionsOf(const config::Config& config) {
-  bus::StreamOptions streams;
-  streams.stream_prefix = config.nats.stream_prefix;
-  streams.subject_prefix = config.nats.subject_prefix;
-  streams.shards = config.replication_log.shards;
-  streams.max_entries = config.replication_log.max_entries;
-  streams.replicas = config.replication_log.replicas;
-  streams.compress = config.replication_log.compress;
-  streams.update_existing = config.replication_log.update_existing;
-  return streams;
-}
 
 struct CaptureState {
   int64_t schema_version = -1;  // what the triggers match, for noticing later schema changes
@@ -177,6 +158,43 @@ Result<std::unique_ptr<nats::EmbeddedServer>> StartEmbedded(const config::Config
 }
 
 }  // namespace
+
+bus::ConnectOptions ConnectOptionsOf(const config::Config& config, std::string name) {
+  bus::ConnectOptions connect;
+  connect.urls = config.nats.urls;
+  connect.connect_retries = config.nats.connect_retries;
+  connect.reconnect_wait_seconds = config.nats.reconnect_wait_seconds;
+  connect.name = std::move(name);
+  return connect;
+}
+
+bus::StreamOptions StreamOptionsOf(const config::Config& config) {
+  bus::StreamOptions streams;
+  streams.stream_prefix = config.nats.stream_prefix;
+  streams.subject_prefix = config.nats.subject_prefix;
+  streams.shards = config.replication_log.shards;
+  streams.max_entries = config.replication_log.max_entries;
+  streams.replicas = config.replication_log.replicas;
+  streams.compress = config.replication_log.compress;
+  streams.update_existing = config.replication_log.update_existing;
+  return streams;
+}
+
+bus::ConnectOptions ToolConnectOptions(const config::Config& config, const std::string& tool) {
+  const uint64_t node_id = config.node_id ? config.node_id : DeriveNodeId(config.db_path);
+  bus::ConnectOptions connect =
+      ConnectOptionsOf(config, "harmony-" + std::to_string(node_id) + "-" + tool);
+  if (connect.urls.empty()) {
+    // The embedded broker of the node running beside this database.
+    std::string host;
+    int port = 0;
+    if (ParseHostPort(config.nats.bind_address, &host, &port).ok()) {
+      if (host == "0.0.0.0") host = "127.0.0.1";
+      connect.urls = {"nats://" + host + ":" + std::to_string(port)};
+    }
+  }
+  return connect;
+}
 
 std::string EmbeddedStoreDir(const std::string& db_path) {
   return fs::absolute(db_path).string() + "-harmony-nats";
@@ -366,6 +384,17 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
                                           }));
   }
 
+  // Reports this node's positions and lag for `harmony status` and `harmony wait`.
+  HARMONY_ASSIGN_OR_RETURN(
+      std::unique_ptr<StatusReporter> reporter,
+      StatusReporter::Start({.db_path = config.db_path,
+                             .node_id = node_id,
+                             .publish = config.publish,
+                             .replicate = config.replicate,
+                             .shards = config.replication_log.shards,
+                             .replicas = config.replication_log.replicas},
+                            bus.get()));
+
   spdlog::info("node {} ready", node_id);
   int sig = 0;
   while (!errors.failed()) {
@@ -380,6 +409,7 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
     spdlog::info("unrecoverable error, shutting down");  // the error itself is the exit line
   }
   // Stop producers before what they feed, and everything before the broker goes away.
+  reporter.reset();
   responder.reset();  // before the saver it calls
   saver.reset();
   if (publish_loop) publish_loop->Stop();
@@ -399,17 +429,7 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
 Status SaveSnapshotNow(const config::Config& config) {
   HARMONY_RETURN_IF_ERROR(CheckDatabaseFile(config.db_path));
   const uint64_t node_id = config.node_id ? config.node_id : DeriveNodeId(config.db_path);
-  bus::ConnectOptions connect =
-      ConnectOptionsOf(config, "harmony-" + std::to_string(node_id) + "-save-snapshot");
-  if (connect.urls.empty()) {
-    // The embedded broker of the node running beside this database.
-    std::string host;
-    int port = 0;
-    HARMONY_RETURN_IF_ERROR(ParseHostPort(config.nats.bind_address, &host, &port)
-                                .WithContext("[nats] bind_address"));
-    if (host == "0.0.0.0") host = "127.0.0.1";
-    connect.urls = {"nats://" + host + ":" + std::to_string(port)};
-  }
+  const bus::ConnectOptions connect = ToolConnectOptions(config, "save-snapshot");
   HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<bus::JetStreamBus> bus,
                            bus::JetStreamBus::Connect(connect, StreamOptionsOf(config)));
   HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<snapshot::SnapshotStore> store,
