@@ -160,6 +160,7 @@ Status Applier::Flush() {
 }
 
 Status Applier::ApplyInTransaction(std::vector<Incoming>& messages, bool careful) {
+  const auto began = std::chrono::steady_clock::now();
   work_ = applied_;
   Status s = [&]() -> Status {
     HARMONY_ASSIGN_OR_RETURN(
@@ -186,6 +187,12 @@ Status Applier::ApplyInTransaction(std::vector<Incoming>& messages, bool careful
   if (options_.own_progress != nullptr) options_.own_progress->SeenUpTo(applied_.StreamSeqs());
   stats_.partial.store(assembler_.open(), std::memory_order_relaxed);
   stats_.commits.fetch_add(1, std::memory_order_relaxed);
+  stats_.apply_latency.Observe(std::chrono::steady_clock::now() - began);
+  stats_.last_commit_unix_ms.store(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count(),
+      std::memory_order_relaxed);
   return Status::Ok();
 }
 

@@ -23,6 +23,7 @@
 #include "apply/row_writer.h"
 #include "apply/schema_follower.h"
 #include "change/change.h"
+#include "common/latency_histogram.h"
 #include "common/result.h"
 #include "sqlite/database.h"
 #include "state/conflicts.h"
@@ -90,6 +91,9 @@ struct ApplyStats {
   std::atomic<uint64_t> misrouted{0};
   std::atomic<uint64_t> commits{0};
   std::atomic<uint64_t> own_skipped{0};  // own messages passed over without a transaction
+  // Duration of each committed apply transaction (begin to commit).
+  LatencyHistogram apply_latency;
+  std::atomic<int64_t> last_commit_unix_ms{0};  // when the last apply transaction committed
 };
 
 // True for the error Apply returns when a message does not follow the last one taken in from its

@@ -125,6 +125,15 @@ Status Validate(const Config& c) {
 
   HARMONY_RETURN_IF_ERROR(
       CheckString("logging.format", c.logging.format, internal::kLogFormatRule));
+  HARMONY_RETURN_IF_ERROR(CheckString("prometheus.bind", c.prometheus.bind, internal::kListenRule));
+  HARMONY_RETURN_IF_ERROR(
+      CheckString("prometheus.namespace", c.prometheus.name_space, internal::kMetricNameRule));
+  HARMONY_RETURN_IF_ERROR(
+      CheckString("prometheus.subsystem", c.prometheus.subsystem, internal::kMetricNameRule));
+  HARMONY_RETURN_IF_ERROR(
+      CheckString("health_check.bind", c.health_check.bind, internal::kListenRule));
+  HARMONY_RETURN_IF_ERROR(
+      CheckString("health_check.path", c.health_check.path, internal::kHttpPathRule));
   return Status::Ok();
 }
 

@@ -57,6 +57,26 @@ struct SnapshotConfig {
   friend bool operator==(const SnapshotConfig&, const SnapshotConfig&) = default;
 };
 
+// [prometheus] (HarmonyLite's keys): serve GET /metrics (docs/operations.md, "Monitoring").
+struct PrometheusConfig {
+  bool enable = false;
+  std::string bind = "127.0.0.1:3010";  // host:port; ":3010" means every interface
+  std::string name_space = "harmony";   // TOML key `namespace`: the metric names' first part
+  std::string subsystem;                // their second part; empty: none
+
+  friend bool operator==(const PrometheusConfig&, const PrometheusConfig&) = default;
+};
+
+// [health_check] (HarmonyLite's keys): serve GET <path>, 200 healthy / 503 not, JSON body.
+struct HealthCheckConfig {
+  bool enable = false;
+  std::string bind = "127.0.0.1:8090";  // host:port; ":8090" means every interface
+  std::string path = "/health";
+  bool detailed = true;  // the body carries the node's status, not only the verdict
+
+  friend bool operator==(const HealthCheckConfig&, const HealthCheckConfig&) = default;
+};
+
 struct LoggingConfig {
   bool verbose = false;
   std::string format = "console";  // "console" or "json"
@@ -90,6 +110,8 @@ struct Config {
   ReplicationLogConfig replication_log;
   NatsConfig nats;
   SnapshotConfig snapshot;
+  PrometheusConfig prometheus;
+  HealthCheckConfig health_check;
   LoggingConfig logging;
   std::string source;  // the file it was loaded from ("" for defaults)
 

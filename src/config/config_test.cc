@@ -244,8 +244,7 @@ TEST(LoadString, HarmonyLiteConfigLoadsWithWarningsForUnusedKeys) {
                           "hl.toml:30: unknown key 'nats.server_config' ignored",
                           "hl.toml:33: unknown key 'nats.seed_file' ignored",
                           "hl.toml:34: unknown key 'nats.user_name' ignored",
-                          "hl.toml:35: unknown key 'nats.user_password' ignored",
-                          "hl.toml:39: unknown key 'prometheus' ignored"));
+                          "hl.toml:35: unknown key 'nats.user_password' ignored"));
 }
 
 TEST(LoadString, UnknownKeysInsideKnownTablesAreWarnings) {
@@ -416,11 +415,11 @@ TEST_F(LoadFileTest, DirectoryIsIoErrorNamingThePath) {
 }
 
 TEST_F(LoadFileTest, ErrorsAndWarningsNameTheFile) {
-  std::string path = Write("node.toml", "db_path = \"x.db\"\n[prometheus]\nenable = true\n");
+  std::string path = Write("node.toml", "db_path = \"x.db\"\n[pprof]\nenable = true\n");
   Result<Loaded> r = LoadFile(path);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->config, DefaultsWith("x.db", path));
-  EXPECT_THAT(r->warnings, ElementsAre(path + ":2: unknown key 'prometheus' ignored"));
+  EXPECT_THAT(r->warnings, ElementsAre(path + ":2: unknown key 'pprof' ignored"));
 
   path = Write("bad.toml", "db_path = \"x.db\"\nscan_max_changes = 0\n");
   r = LoadFile(path);
@@ -456,7 +455,13 @@ const char* const kAllKeys[] = {"db_path",
                                 "bucket",
                                 "dir",
                                 "verbose",
-                                "format"};
+                                "format",
+                                "enable",
+                                "bind",
+                                "namespace",
+                                "subsystem",
+                                "path",
+                                "detailed"};
 
 const std::string kExamplePath = std::string(HARMONY_SOURCE_DIR) + "/config.example.toml";
 
@@ -513,6 +518,16 @@ TEST(ConfigurationDoc, ListsEveryKeyAndFlag) {
                                          "`snapshot.nats.bucket`",
                                          "`snapshot.file.dir`",
                                          "`-save-snapshot`",
+                                         "`prometheus.enable`",
+                                         "`prometheus.bind`",
+                                         "`prometheus.namespace`",
+                                         "`prometheus.subsystem`",
+                                         "`health_check.enable`",
+                                         "`health_check.bind`",
+                                         "`health_check.path`",
+                                         "`health_check.detailed`",
+                                         "`status",
+                                         "`wait",
                                          "`logging.verbose`",
                                          "`logging.format`",
                                          "`-config",

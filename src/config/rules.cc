@@ -60,6 +60,25 @@ bool AcceptsLogFormat(std::string_view value) { return value == "console" || val
 bool AcceptsSnapshotStore(std::string_view value) { return value == "nats" || value == "file"; }
 
 // A JetStream object store bucket name: letters, digits, '-' and '_'.
+// Prometheus metric name parts: [a-zA-Z_][a-zA-Z0-9_]*, or empty (left out).
+bool AcceptsMetricName(std::string_view value) {
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+                    (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool AcceptsHttpPath(std::string_view value) {
+  if (value.empty() || value.front() != '/') return false;
+  for (char c : value) {
+    if (c <= ' ' || c == '?' || c == '#') return false;
+  }
+  return true;
+}
+
 bool AcceptsBucket(std::string_view value) {
   if (value.empty()) return false;
   for (char c : value) {
@@ -125,6 +144,13 @@ const StringRule kStreamPrefixRule{
     AcceptsStreamPrefix};
 const StringRule kBindAddressRule{"\"HOST:PORT\" or \":PORT\" with a port from 1 to 65535",
                                   AcceptsBindAddress};
+const StringRule kMetricNameRule{"a metric name part (letters, digits and '_', not starting "
+                                 "with a digit) or \"\"",
+                                 AcceptsMetricName};
+const StringRule kHttpPathRule{"a URL path starting with '/' (no spaces, '?' or '#')",
+                               AcceptsHttpPath};
+const StringRule kListenRule{"\"HOST:PORT\" or \":PORT\" with a port from 1 to 65535",
+                             AcceptsBindAddress};
 const StringRule kLogFormatRule{"\"console\" or \"json\"", AcceptsLogFormat};
 const StringRule kSnapshotStoreRule{
     "\"nats\" or \"file\" (HarmonyLite's s3, minio, webdav and sftp stores are not supported)",

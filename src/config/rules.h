@@ -47,6 +47,9 @@ extern const StringRule kSubjectPrefixRule;  // a valid NATS subject prefix
 extern const StringRule kStreamPrefixRule;   // a valid JetStream stream-name prefix
 extern const StringRule kBindAddressRule;    // "host:port" or ":port"
 extern const StringRule kLogFormatRule;      // "console" or "json"
+extern const StringRule kMetricNameRule;     // [prometheus] namespace / subsystem
+extern const StringRule kHttpPathRule;       // [health_check] path
+extern const StringRule kListenRule;         // [prometheus] / [health_check] bind
 extern const StringRule kSnapshotStoreRule;  // "nats" or "file"
 extern const StringRule kBucketRule;         // a JetStream object store bucket name
 

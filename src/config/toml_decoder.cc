@@ -323,6 +323,28 @@ Status DecodeSnapshot(Decoder& d, const toml::table& t, SnapshotConfig* c) {
   return Status::Ok();
 }
 
+Status DecodePrometheus(Decoder& d, const toml::table& t, PrometheusConfig* c) {
+  constexpr std::string_view p = "prometheus";
+  HARMONY_RETURN_IF_ERROR(d.ReadBool(t, p, "enable", &c->enable));
+  HARMONY_RETURN_IF_ERROR(d.ReadString(t, p, "bind", &internal::kListenRule, &c->bind));
+  HARMONY_RETURN_IF_ERROR(
+      d.ReadString(t, p, "namespace", &internal::kMetricNameRule, &c->name_space));
+  HARMONY_RETURN_IF_ERROR(
+      d.ReadString(t, p, "subsystem", &internal::kMetricNameRule, &c->subsystem));
+  d.WarnUnknown(t, p);
+  return Status::Ok();
+}
+
+Status DecodeHealthCheck(Decoder& d, const toml::table& t, HealthCheckConfig* c) {
+  constexpr std::string_view p = "health_check";
+  HARMONY_RETURN_IF_ERROR(d.ReadBool(t, p, "enable", &c->enable));
+  HARMONY_RETURN_IF_ERROR(d.ReadString(t, p, "bind", &internal::kListenRule, &c->bind));
+  HARMONY_RETURN_IF_ERROR(d.ReadString(t, p, "path", &internal::kHttpPathRule, &c->path));
+  HARMONY_RETURN_IF_ERROR(d.ReadBool(t, p, "detailed", &c->detailed));
+  d.WarnUnknown(t, p);
+  return Status::Ok();
+}
+
 Status DecodeLogging(Decoder& d, const toml::table& t, LoggingConfig* c) {
   constexpr std::string_view p = "logging";
   HARMONY_RETURN_IF_ERROR(d.ReadBool(t, p, "verbose", &c->verbose));
@@ -355,6 +377,12 @@ Status DecodeRoot(Decoder& d, const toml::table& root, Config* c) {
   if (nats != nullptr) HARMONY_RETURN_IF_ERROR(DecodeNats(d, *nats, &c->nats));
   HARMONY_ASSIGN_OR_RETURN(const toml::table* snapshot, d.ReadTable(root, "snapshot"));
   if (snapshot != nullptr) HARMONY_RETURN_IF_ERROR(DecodeSnapshot(d, *snapshot, &c->snapshot));
+  HARMONY_ASSIGN_OR_RETURN(const toml::table* prometheus, d.ReadTable(root, "prometheus"));
+  if (prometheus != nullptr) {
+    HARMONY_RETURN_IF_ERROR(DecodePrometheus(d, *prometheus, &c->prometheus));
+  }
+  HARMONY_ASSIGN_OR_RETURN(const toml::table* health, d.ReadTable(root, "health_check"));
+  if (health != nullptr) HARMONY_RETURN_IF_ERROR(DecodeHealthCheck(d, *health, &c->health_check));
   HARMONY_ASSIGN_OR_RETURN(const toml::table* logging, d.ReadTable(root, "logging"));
   if (logging != nullptr) HARMONY_RETURN_IF_ERROR(DecodeLogging(d, *logging, &c->logging));
   d.WarnUnknown(root, "");

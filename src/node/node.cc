@@ -34,7 +34,7 @@
 #include "node/signals.h"
 #include "node/snapshot_saver.h"
 #include "node/snapshots.h"
-#include "node/status_report.h"
+#include "node/monitoring.h"
 #include "sqlite/database.h"
 
 namespace harmony::node {
@@ -386,14 +386,18 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
 
   // Reports this node's positions and lag for `harmony status` and `harmony wait`.
   HARMONY_ASSIGN_OR_RETURN(
-      std::unique_ptr<StatusReporter> reporter,
-      StatusReporter::Start({.db_path = config.db_path,
-                             .node_id = node_id,
-                             .publish = config.publish,
-                             .replicate = config.replicate,
-                             .shards = config.replication_log.shards,
-                             .replicas = config.replication_log.replicas},
-                            bus.get()));
+      std::unique_ptr<Monitoring> monitoring,
+      Monitoring::Start(config,
+                        {.db_path = config.db_path,
+                         .node_id = node_id,
+                         .publish = config.publish,
+                         .replicate = config.replicate,
+                         .shards = config.replication_log.shards,
+                         .replicas = config.replication_log.replicas,
+                         .publish_stats = publish_loop ? &publish_loop->stats() : nullptr,
+                         .apply_stats = applier ? &applier->stats() : nullptr,
+                         .snapshot_stats = saver ? &saver->stats() : nullptr},
+                        bus.get()));
 
   spdlog::info("node {} ready", node_id);
   int sig = 0;
@@ -409,7 +413,7 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
     spdlog::info("unrecoverable error, shutting down");  // the error itself is the exit line
   }
   // Stop producers before what they feed, and everything before the broker goes away.
-  reporter.reset();
+  monitoring.reset();
   responder.reset();  // before the saver it calls
   saver.reset();
   if (publish_loop) publish_loop->Stop();

@@ -88,6 +88,7 @@ Status PublishLoop::Round(bool* published_any) {
     HARMONY_ASSIGN_OR_RETURN(up_to, scanner_->NewestSeq());
   }
   if (up_to <= published_) return Status::Ok();
+  const auto round_began = std::chrono::steady_clock::now();
   round_positions_.clear();
   round_rows_.clear();
   HARMONY_ASSIGN_OR_RETURN(dead_letters_pending_, state::AnyPendingDeadLetter(*db_));
@@ -129,6 +130,11 @@ Status PublishLoop::Round(bool* published_any) {
   retry_up_to_ = 0;
   stats_.published_seq = published_;
   stats_.changes.fetch_add(scan.changes, std::memory_order_relaxed);
+  stats_.publish_latency.Observe(std::chrono::steady_clock::now() - round_began);
+  stats_.last_publish_unix_ms.store(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count(),
+                                    std::memory_order_relaxed);
   *published_any = true;
   return Status::Ok();
 }

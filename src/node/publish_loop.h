@@ -10,6 +10,7 @@
 
 #include "apply/own_progress.h"
 #include "bus/bus.h"
+#include "common/latency_histogram.h"
 #include "capture/catalog.h"
 #include "capture/scanner.h"
 #include "capture/schema_sync.h"
@@ -61,6 +62,9 @@ struct PublishStats {
   std::atomic<uint64_t> failures{0};
   std::atomic<uint64_t> schema_syncs{0};  // trigger re-installs after a schema change
   std::atomic<uint64_t> rounds{0};        // SQL rounds (look for new changes, publish them)
+  // From the start of a round that published to JetStream's last ack of it.
+  LatencyHistogram publish_latency;
+  std::atomic<int64_t> last_publish_unix_ms{0};  // when a round was last acknowledged
 };
 
 // Owns one thread and one database connection: waits for commits, scans the change log, publishes

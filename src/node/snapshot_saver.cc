@@ -69,8 +69,21 @@ void SnapshotSaver::SaveWithLease(const std::string& why) {
   }
   if (!*acquired) return;  // another node is saving one
   spdlog::info("saving a snapshot: {}", why);
+  const auto began = std::chrono::steady_clock::now();
   auto saved = SaveSnapshot(config_, node_id_, *store_);
-  if (!saved.ok()) spdlog::error("saving a snapshot failed: {}", saved.status().message());
+  if (!saved.ok()) {
+    spdlog::error("saving a snapshot failed: {}", saved.status().message());
+    stats_.failures.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    stats_.last_duration_ms.store(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::steady_clock::now() - began)
+                                      .count(),
+                                  std::memory_order_relaxed);
+    stats_.last_saved_unix_ms.store(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count(),
+                                    std::memory_order_relaxed);
+  }
   last_save_ = std::chrono::steady_clock::now();
   Status released = lease_->Release(kLeaseKey, holder);
   if (!released.ok()) spdlog::warn("snapshot lease: {}", released.message());

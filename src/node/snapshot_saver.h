@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -26,6 +27,13 @@ using StreamBounds = std::function<Result<std::map<uint32_t, std::pair<uint64_t,
 // newest snapshot is so far behind a shard stream that JetStream will soon drop (or has dropped)
 // messages no snapshot includes: more than half of max_entries behind. Only one node saves at a
 // time: the saver takes a lease in JetStream KV first. The node keeps replicating meanwhile.
+// What this node's saver has done, readable from any thread.
+struct SnapshotSaverStats {
+  std::atomic<int64_t> last_saved_unix_ms{0};  // when this node last saved one (0: never)
+  std::atomic<int64_t> last_duration_ms{0};    // how long that save took
+  std::atomic<uint64_t> failures{0};
+};
+
 class SnapshotSaver {
  public:
   SnapshotSaver(config::Config config, uint64_t node_id, snapshot::SnapshotStore* store,
@@ -41,6 +49,7 @@ class SnapshotSaver {
 
   void Start();
   void Stop();
+  const SnapshotSaverStats& stats() const { return stats_; }
 
   // Asks for a snapshot now, whatever the streams look like (a new node joining asked for one
   // over NATS: issue #10, item 2). Returns at once; the saver thread saves it (under the lease,
@@ -52,6 +61,7 @@ class SnapshotSaver {
 
  private:
   void Run();
+  SnapshotSaverStats stats_;
   // Whether a snapshot is due now, and why (for the log).
   Result<std::string> Due();
   void SaveWithLease(const std::string& why);

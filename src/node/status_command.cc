@@ -12,7 +12,7 @@
 #include "nats/kv_store.h"
 #include "node/bus_options.h"
 #include "node/node.h"
-#include "node/node_status.h"
+#include "monitor/node_status.h"
 #include "node/status_report.h"
 #include "sqlite/database.h"
 

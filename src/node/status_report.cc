@@ -5,9 +5,12 @@
 
 #include <algorithm>
 
+#include "apply/applier.h"
 #include "bus/jetstream_bus.h"
 #include "capture/change_log.h"
 #include "nats/kv_store.h"
+#include "node/publish_loop.h"
+#include "node/snapshot_saver.h"
 #include "sqlite/database.h"
 #include "state/dead_letters.h"
 #include "state/held_changes.h"
@@ -64,6 +67,17 @@ Result<NodeStatus> CollectStatus(const StatusOptions& options, sqlite::Database&
     HARMONY_ASSIGN_OR_RETURN(state::DeadLetterCounts dead, state::CountDeadLetters(db));
     s.dead_letters = dead.pending;
     HARMONY_ASSIGN_OR_RETURN(state::Positions positions, state::LoadPositions(db));
+    HARMONY_ASSIGN_OR_RETURN(
+        sqlite::Statement capture,
+        db.Prepare("SELECT (SELECT count(*) FROM __harmony_tables WHERE active = 1), "
+                   "(SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE "
+                   "'\\_\\_harmony\\_%' ESCAPE '\\')"));
+    HARMONY_ASSIGN_OR_RETURN(bool row, capture.Step());
+    if (row) {
+      s.tables_tracked = static_cast<uint64_t>(capture.ColumnInt(0));
+      s.capture_installed = capture.ColumnInt(1) > 0;
+    }
+    capture.Reset();
     HARMONY_RETURN_IF_ERROR(tx.Commit());
     for (uint32_t shard = 1; shard <= options.shards; ++shard) {
       ShardStatus sh;
@@ -86,6 +100,28 @@ Result<NodeStatus> CollectStatus(const StatusOptions& options, sqlite::Database&
     } else if (stored.status().code() != Status::Code::kNotFound) {
       return stored.status();
     }
+  }
+  constexpr auto relaxed = std::memory_order_relaxed;
+  if (const PublishStats* p = options.publish_stats) {
+    s.changes_published = p->changes.load(relaxed);
+    s.messages_published = p->messages.load(relaxed);
+    s.publish_failures = p->failures.load(relaxed);
+    s.last_publish_unix_ms = p->last_publish_unix_ms.load(relaxed);
+    s.publish_latency = p->publish_latency.Read();
+  }
+  if (const apply::ApplyStats* a = options.apply_stats) {
+    s.changes_applied = a->changes.load(relaxed);
+    s.messages_applied = a->messages.load(relaxed);
+    s.changes_held = a->held.load(relaxed);
+    s.changes_dead_lettered = a->dead_letters.load(relaxed);
+    s.conflicts = a->conflicts.load(relaxed);
+    s.unique_conflicts = a->unique_conflicts.load(relaxed);
+    s.last_apply_unix_ms = a->last_commit_unix_ms.load(relaxed);
+    s.apply_latency = a->apply_latency.Read();
+  }
+  if (const SnapshotSaverStats* n = options.snapshot_stats) {
+    s.last_snapshot_unix_ms = n->last_saved_unix_ms.load(relaxed);
+    s.last_snapshot_duration_ms = n->last_duration_ms.load(relaxed);
   }
   s.reported_unix_ms = now_ms;
   return s;
@@ -126,9 +162,25 @@ void StatusReporter::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+std::optional<NodeStatus> StatusReporter::Latest() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return latest_;
+}
+
 Status StatusReporter::ReportOnce() {
-  HARMONY_ASSIGN_OR_RETURN(NodeStatus status, CollectStatus(options_, *db_, *bus_));
+  auto collected = CollectStatus(options_, *db_, *bus_);
+  if (!collected.ok()) {
+    // Still say what is known for sure: metrics and health must show a broker outage.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (latest_) latest_->connected = bus_->IsConnected();
+    return collected.status();
+  }
+  NodeStatus status = std::move(collected).value();
   status.started_unix_ms = started_unix_ms_;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    latest_ = status;
+  }
   return kv_->Put(StatusKey(options_.node_id), ToJson(status));
 }
 

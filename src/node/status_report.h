@@ -11,12 +11,16 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "common/result.h"
-#include "node/node_status.h"
+#include "monitor/node_status.h"
 
+namespace harmony::apply {
+struct ApplyStats;
+}
 namespace harmony::bus {
 class JetStreamBus;
 }
@@ -29,12 +33,20 @@ class Database;
 
 namespace harmony::node {
 
+using monitor::NodeStatus;
+using monitor::ShardStatus;
+using monitor::ParseNodeStatus;
+using monitor::ToJson;
+
 // The bucket every node reports into; its keys expire kStatusTtl after the last report, so a
 // node that stopped drops out on its own.
 inline constexpr char kStatusBucket[] = "harmony-status";
 inline constexpr std::chrono::seconds kStatusTtl{60};
 // A report older than this (by the reader's clock) is from a node taken as not running.
 inline constexpr std::chrono::seconds kStatusLiveFor{10};
+
+struct PublishStats;
+struct SnapshotSaverStats;
 
 struct StatusOptions {
   std::string db_path;
@@ -44,6 +56,11 @@ struct StatusOptions {
   uint32_t shards = 1;
   int replicas = 1;  // of the bucket
   std::chrono::milliseconds interval{1000};
+  // Counters of the loops, where they run (null otherwise). Atomics: read from the reporter's
+  // thread. Must outlive the reporter.
+  const PublishStats* publish_stats = nullptr;
+  const apply::ApplyStats* apply_stats = nullptr;
+  const SnapshotSaverStats* snapshot_stats = nullptr;
 };
 
 // Reads the status of the node serving `options.db_path` from its database and the streams.
@@ -64,6 +81,8 @@ class StatusReporter {
   StatusReporter& operator=(const StatusReporter&) = delete;
   ~StatusReporter();
   void Stop();
+  // The newest status collected (nullopt before the first); for metrics and health. Thread-safe.
+  std::optional<NodeStatus> Latest() const;
 
  private:
   StatusReporter(StatusOptions options, bus::JetStreamBus* bus,
@@ -76,9 +95,10 @@ class StatusReporter {
   std::unique_ptr<nats::KvStore> kv_;
   std::unique_ptr<sqlite::Database> db_;
   const int64_t started_unix_ms_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
+  bool stop_ = false;                 // guarded by mu_
+  std::optional<NodeStatus> latest_;  // guarded by mu_
   std::thread thread_;  // last: runs over everything above
 };
 

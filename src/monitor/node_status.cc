@@ -1,10 +1,10 @@
-#include "node/node_status.h"
+#include "monitor/node_status.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 
-namespace harmony::node {
+namespace harmony::monitor {
 
 uint64_t NodeStatus::MaxLagMessages() const {
   uint64_t max = 0;
@@ -41,6 +41,21 @@ std::string ToJson(const NodeStatus& s) {
                       {"pending_changes", s.pending_changes},
                       {"held_batches", s.held_batches},
                       {"dead_letters", s.dead_letters},
+                      {"capture_installed", s.capture_installed},
+                      {"changes_published", s.changes_published},
+                      {"messages_published", s.messages_published},
+                      {"publish_failures", s.publish_failures},
+                      {"changes_applied", s.changes_applied},
+                      {"messages_applied", s.messages_applied},
+                      {"changes_held", s.changes_held},
+                      {"changes_dead_lettered", s.changes_dead_lettered},
+                      {"conflicts", s.conflicts},
+                      {"unique_conflicts", s.unique_conflicts},
+                      {"tables_tracked", s.tables_tracked},
+                      {"last_publish_unix_ms", s.last_publish_unix_ms},
+                      {"last_apply_unix_ms", s.last_apply_unix_ms},
+                      {"last_snapshot_unix_ms", s.last_snapshot_unix_ms},
+                      {"last_snapshot_duration_ms", s.last_snapshot_duration_ms},
                       {"shards", std::move(shards)}};
   return j.dump();
 }
@@ -64,6 +79,21 @@ Result<NodeStatus> ParseNodeStatus(const std::string& text) {
     s.pending_changes = j.value("pending_changes", uint64_t{0});
     s.held_batches = j.value("held_batches", int64_t{0});
     s.dead_letters = j.value("dead_letters", int64_t{0});
+    s.capture_installed = j.value("capture_installed", false);
+    s.changes_published = j.value("changes_published", uint64_t{0});
+    s.messages_published = j.value("messages_published", uint64_t{0});
+    s.publish_failures = j.value("publish_failures", uint64_t{0});
+    s.changes_applied = j.value("changes_applied", uint64_t{0});
+    s.messages_applied = j.value("messages_applied", uint64_t{0});
+    s.changes_held = j.value("changes_held", uint64_t{0});
+    s.changes_dead_lettered = j.value("changes_dead_lettered", uint64_t{0});
+    s.conflicts = j.value("conflicts", uint64_t{0});
+    s.unique_conflicts = j.value("unique_conflicts", uint64_t{0});
+    s.tables_tracked = j.value("tables_tracked", uint64_t{0});
+    s.last_publish_unix_ms = j.value("last_publish_unix_ms", int64_t{0});
+    s.last_apply_unix_ms = j.value("last_apply_unix_ms", int64_t{0});
+    s.last_snapshot_unix_ms = j.value("last_snapshot_unix_ms", int64_t{0});
+    s.last_snapshot_duration_ms = j.value("last_snapshot_duration_ms", int64_t{0});
     if (j.contains("shards") && j["shards"].is_array()) {
       for (const nlohmann::json& sh : j["shards"]) {
         ShardStatus out;
@@ -81,4 +111,4 @@ Result<NodeStatus> ParseNodeStatus(const std::string& text) {
   return s;
 }
 
-}  // namespace harmony::node
+}  // namespace harmony::monitor

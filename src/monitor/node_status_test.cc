@@ -1,8 +1,8 @@
-#include "node/node_status.h"
+#include "monitor/node_status.h"
 
 #include <gtest/gtest.h>
 
-namespace harmony::node {
+namespace harmony::monitor {
 namespace {
 
 TEST(NodeStatusTest, JsonRoundTripsEveryField) {
@@ -21,6 +21,21 @@ TEST(NodeStatusTest, JsonRoundTripsEveryField) {
   s.pending_changes = 2;
   s.held_batches = 3;
   s.dead_letters = 4;
+  s.capture_installed = true;
+  s.tables_tracked = 11;
+  s.changes_published = 12;
+  s.messages_published = 13;
+  s.publish_failures = 14;
+  s.changes_applied = 15;
+  s.messages_applied = 16;
+  s.changes_held = 17;
+  s.changes_dead_lettered = 18;
+  s.conflicts = 19;
+  s.unique_conflicts = 20;
+  s.last_publish_unix_ms = 21;
+  s.last_apply_unix_ms = 22;
+  s.last_snapshot_unix_ms = 23;
+  s.last_snapshot_duration_ms = 24;
   s.shards = {{1, 100, 90, 10, 1.5}, {2, 5, 5, 0, 0}};
   auto back = ParseNodeStatus(ToJson(s));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -40,4 +55,4 @@ TEST(NodeStatusTest, MissingFieldsKeepDefaultsAndGarbageIsCorruption) {
 }
 
 }  // namespace
-}  // namespace harmony::node
+}  // namespace harmony::monitor

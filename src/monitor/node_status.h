@@ -1,17 +1,20 @@
-// node/node_status: what a node reports about itself (issue #11, item 5): per shard how far it
-// has applied and how far behind it is, what it has not published yet, what it set aside. Each
-// node puts its NodeStatus into the JetStream KV bucket "harmony-status" (status_report.h);
-// `harmony status` and `harmony wait` read them (status_command.h). A plain value type; the JSON
-// form is the wire format of that bucket (docs/operations.md, "Status and wait").
+// monitor: what operators see of a running node. NodeStatus (this file) is what a node knows
+// about itself (issue #11, items 3-5): per shard how far it has applied and how far behind it is,
+// what it has not published yet, what it set aside, counters and latencies. node/status_report.h
+// collects it once a second; it goes into the JetStream KV bucket "harmony-status" for `harmony
+// status` and `harmony wait`, to Prometheus (metrics.h) and to the health endpoint (health.h).
+// A plain value type; the JSON form is the wire format of that bucket (docs/operations.md,
+// "Status and wait"). Depends on common only.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "common/latency_histogram.h"
 #include "common/result.h"
 
-namespace harmony::node {
+namespace harmony::monitor {
 
 struct ShardStatus {
   uint32_t shard = 0;
@@ -40,7 +43,26 @@ struct NodeStatus {
   uint64_t pending_changes = 0;  // captured_seq - published_seq
   int64_t held_batches = 0;      // changes held for a table or column not here yet
   int64_t dead_letters = 0;      // pending dead letters (`harmony dead-letters`)
+  bool capture_installed = false;  // harmony's triggers are in the database
+  uint64_t tables_tracked = 0;     // tables whose changes are captured
+  // Counters since this process started.
+  uint64_t changes_published = 0;
+  uint64_t messages_published = 0;
+  uint64_t publish_failures = 0;  // rounds that failed and were retried
+  uint64_t changes_applied = 0;
+  uint64_t messages_applied = 0;
+  uint64_t changes_held = 0;          // set aside for a table or column not here yet
+  uint64_t changes_dead_lettered = 0;
+  uint64_t conflicts = 0;             // remote changes that lost to a concurrent local one
+  uint64_t unique_conflicts = 0;      // upserts that collided through a secondary UNIQUE
+  int64_t last_publish_unix_ms = 0;   // 0: none since start
+  int64_t last_apply_unix_ms = 0;
+  int64_t last_snapshot_unix_ms = 0;  // when this node last saved a snapshot (0: never)
+  int64_t last_snapshot_duration_ms = 0;
   std::vector<ShardStatus> shards;
+  // Not in the JSON form (metrics only).
+  LatencyHistogram::Snapshot publish_latency;
+  LatencyHistogram::Snapshot apply_latency;
 
   // Largest lag over the shards.
   uint64_t MaxLagMessages() const;
@@ -53,4 +75,4 @@ std::string ToJson(const NodeStatus& status);
 // kCorruption for text that is not a JSON object.
 Result<NodeStatus> ParseNodeStatus(const std::string& json);
 
-}  // namespace harmony::node
+}  // namespace harmony::monitor

@@ -1,0 +1,39 @@
+// node/monitoring: this node's status reports, Prometheus metrics and health endpoint (issue
+// #11, items 3-5), started together once the node runs. They plug in through one narrow
+// interface: the reporter's newest NodeStatus (StatusReporter::Latest); none reaches into a
+// component.
+#pragma once
+
+#include <memory>
+
+#include "common/result.h"
+#include "config/config.h"
+#include "node/status_report.h"
+
+namespace harmony::monitor {
+class MetricsServer;
+class HealthServer;
+}  // namespace harmony::monitor
+
+namespace harmony::node {
+
+class Monitoring {
+ public:
+  // Starts the status reporter, and the metrics and health servers when [prometheus] enable /
+  // [health_check] enable. Errors: the bucket's (kUnavailable), and a bind that fails
+  // (kUnavailable naming the key and address).
+  static Result<std::unique_ptr<Monitoring>> Start(const config::Config& config,
+                                                   StatusOptions status, bus::JetStreamBus* bus);
+  ~Monitoring();
+  Monitoring(const Monitoring&) = delete;
+  Monitoring& operator=(const Monitoring&) = delete;
+
+ private:
+  Monitoring() = default;
+  std::unique_ptr<StatusReporter> reporter_;
+  // After the reporter: stopped first, so no request reads a reporter that is gone.
+  std::unique_ptr<monitor::MetricsServer> metrics_;
+  std::unique_ptr<monitor::HealthServer> health_;
+};
+
+}  // namespace harmony::node
