@@ -63,8 +63,9 @@ Status ValidateStreamOptions(const StreamOptions& options) {
 }
 
 JetStreamBus::JetStreamBus(StreamOptions streams, std::shared_ptr<nats::Connection> connection,
-                           std::shared_ptr<nats::JetStream> jetstream)
+                           std::shared_ptr<nats::JetStream> jetstream, std::stop_token stop)
     : streams_(std::move(streams)),
+      stop_(std::move(stop)),
       connection_(std::move(connection)),
       jetstream_(std::move(jetstream)) {}
 
@@ -78,12 +79,13 @@ Result<std::unique_ptr<JetStreamBus>> JetStreamBus::Connect(const ConnectOptions
   options.name = connect.name;
   options.connect_retries = connect.connect_retries;
   options.reconnect_wait_seconds = connect.reconnect_wait_seconds;
+  options.stop = connect.stop;
   HARMONY_ASSIGN_OR_RETURN(std::shared_ptr<nats::Connection> connection,
                            nats::Connection::Connect(options));
   HARMONY_ASSIGN_OR_RETURN(std::shared_ptr<nats::JetStream> jetstream,
                            nats::JetStream::Create(connection));
   return std::unique_ptr<JetStreamBus>(
-      new JetStreamBus(streams, std::move(connection), std::move(jetstream)));
+      new JetStreamBus(streams, std::move(connection), std::move(jetstream), connect.stop));
 }
 
 Status JetStreamBus::EnsureStreams(std::chrono::milliseconds timeout) {
@@ -97,6 +99,7 @@ Status JetStreamBus::EnsureStreams(std::chrono::milliseconds timeout) {
     RetryOptions retry;
     retry.timeout = std::max(milliseconds(1), std::chrono::duration_cast<milliseconds>(
                                                   deadline - std::chrono::steady_clock::now()));
+    retry.stop = stop_;
     return RetryWhileUnavailable(
         retry,
         [&](milliseconds left) {
@@ -111,6 +114,7 @@ Status JetStreamBus::EnsureStreams(std::chrono::milliseconds timeout) {
         });
   };
   auto not_ready = [&](const Status& s) {
+    if (stop_.stop_requested()) return Status::Cancelled("waiting for JetStream: stopped");
     return s.code() == Status::Code::kUnavailable
                ? s.WithContext("JetStream not ready after " + std::to_string(timeout.count()) +
                                " ms")

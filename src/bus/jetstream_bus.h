@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ struct ConnectOptions {
   int connect_retries = 5;
   int reconnect_wait_seconds = 2;
   std::string name = "harmony";  // client connection name, visible in server monitoring
+  // A stop requested here (a shutdown during start-up) ends connect retries and EnsureStreams'
+  // waiting at once and closes the connection (nats::ConnectionOptions::stop).
+  std::stop_token stop;
 };
 
 // The JetStream implementation of the bus: one stream per shard ("<stream_prefix>-<s>", subject
@@ -51,7 +55,7 @@ class JetStreamBus {
   // Idempotent; safe for several nodes at once (JetStream create is atomic per name). While
   // JetStream cannot answer (a clustered server electing its meta leader, which takes a few
   // seconds after start; a restarting broker) it retries until `timeout`, then fails with the
-  // last error (kUnavailable).
+  // last error (kUnavailable), or until ConnectOptions::stop (kCancelled).
   Status EnsureStreams(std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
   // kNotFound if the shard's stream does not exist; kInvalidArgument for a shard outside 1..N.
@@ -75,12 +79,13 @@ class JetStreamBus {
 
  private:
   JetStreamBus(StreamOptions streams, std::shared_ptr<nats::Connection> connection,
-               std::shared_ptr<nats::JetStream> jetstream);
+               std::shared_ptr<nats::JetStream> jetstream, std::stop_token stop);
   // Stream 1 records no settings: refuses when this node's last shard stream is missing.
   template <typename Retrying>
   Status CheckLegacyShards(Retrying& retrying);
 
   const StreamOptions streams_;
+  const std::stop_token stop_;
   std::shared_ptr<nats::Connection> connection_;
   std::shared_ptr<nats::JetStream> jetstream_;  // after connection_: destroyed first
 };

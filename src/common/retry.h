@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
 #include "common/result.h"
 #include "common/status.h"
+#include "common/stop.h"
 
 namespace harmony {
 
@@ -14,6 +14,8 @@ struct RetryOptions {
   std::chrono::milliseconds timeout{30000};      // give up after this long (ms)
   std::chrono::milliseconds first_backoff{100};  // wait before the 2nd attempt (ms), doubled each time
   std::chrono::milliseconds max_backoff{1000};   // ceiling of the wait between attempts (ms)
+  // A stop requested here ends the retries at once (the last result is returned).
+  std::stop_token stop;
 };
 
 namespace retry_internal {
@@ -48,11 +50,12 @@ auto RetryWhileUnavailable(const RetryOptions& options, Attempt attempt, OnWait 
     const Status& status = retry_internal::StatusOf(result);
     if (status.code() != Status::Code::kUnavailable) return result;
     if (std::chrono::steady_clock::now() + backoff >= deadline) return result;
+    if (options.stop.stop_requested()) return result;
     if (!told) {
       on_wait(status);
       told = true;
     }
-    std::this_thread::sleep_for(backoff);
+    if (!WaitUnlessStopped(options.stop, backoff)) return result;
     backoff = std::min(backoff * 2, options.max_backoff);
   }
 }

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 namespace harmony {
 namespace {
 
@@ -9,7 +12,7 @@ using std::chrono::milliseconds;
 
 RetryOptions Quick(milliseconds timeout) {
   return RetryOptions{.timeout = timeout, .first_backoff = milliseconds(1),
-                      .max_backoff = milliseconds(2)};
+                      .max_backoff = milliseconds(2), .stop = {}};
 }
 
 TEST(RetryWhileUnavailableTest, RetriesUnavailableUntilItSucceedsAndTellsOnce) {
@@ -56,6 +59,41 @@ TEST(RetryWhileUnavailableTest, GivesUpWithTheLastErrorAfterTheTimeout) {
   EXPECT_EQ(s.code(), Status::Code::kUnavailable);
   EXPECT_EQ(s.message(), "attempt " + std::to_string(attempts));
   EXPECT_GT(attempts, 1);
+}
+
+TEST(RetryWhileUnavailableTest, AStopRequestEndsTheWaitAtOnce) {
+  RetryOptions options;
+  options.timeout = std::chrono::seconds(60);
+  options.first_backoff = options.max_backoff = std::chrono::seconds(30);
+  std::stop_source source;
+  options.stop = source.get_token();
+  std::atomic<int> attempts = 0;
+  const auto start = std::chrono::steady_clock::now();
+  std::thread stopper([&] {
+    // Stops only once the retry waits: the first attempt has been made and told about.
+    while (attempts == 0) std::this_thread::yield();
+    source.request_stop();
+  });
+  Status s = RetryWhileUnavailable(
+      options,
+      [&](milliseconds) {
+        ++attempts;
+        return Status::Unavailable("no meta leader");
+      },
+      [](const Status&) {});
+  stopper.join();
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(s.message(), "no meta leader");
+  EXPECT_EQ(attempts, 1);
+  EXPECT_LT(took, std::chrono::seconds(5)) << "the 30 s back-off was not cut short";
+}
+
+TEST(WaitUnlessStoppedTest, ReturnsTrueAfterTheWaitAndFalseOnceStopped) {
+  std::stop_source source;
+  EXPECT_TRUE(WaitUnlessStopped(source.get_token(), milliseconds(1)));
+  EXPECT_TRUE(WaitUnlessStopped(std::stop_token{}, milliseconds(1)));  // no source: a plain sleep
+  source.request_stop();
+  EXPECT_FALSE(WaitUnlessStopped(source.get_token(), std::chrono::hours(1)));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "common/stop.h"
 #include "nats/connection_impl.h"
 #include "nats/nats_error.h"
 
@@ -102,25 +103,38 @@ Result<std::shared_ptr<Connection>> Connection::Connect(const ConnectionOptions&
   // Retried by hand rather than with natsOptions_SetRetryOnFailedConnect: that option reuses
   // MaxReconnect, which must stay infinite for reconnects after the first success.
   for (int attempt = 0; attempt <= options.connect_retries; ++attempt) {
+    if (options.stop.stop_requested()) {
+      return Status::Cancelled("connect to NATS at " + urls + ": stopped");
+    }
     natsConnection* raw = nullptr;
     natsStatus s = natsConnection_Connect(&raw, opts.get());
     if (s == NATS_OK) {
       auto impl = std::make_unique<Impl>();
       impl->nc.reset(raw);
       spdlog::info("nats: connected to {} as '{}'", UrlOf(raw), options.name);
-      return std::shared_ptr<Connection>(new Connection(std::move(impl)));
+      std::shared_ptr<Connection> connection(new Connection(std::move(impl)));
+      if (options.stop.stop_possible()) {
+        // natsConnection_Close is thread-safe; the handle stays valid until ~Connection. The
+        // callback runs at once, here, if the stop came during the connect.
+        connection->close_on_stop_ = std::make_unique<std::stop_callback<std::function<void()>>>(
+            options.stop, [raw] { natsConnection_Close(raw); });
+      }
+      return connection;
     }
     last = FromNats(s, "connect to NATS at " + urls);
     if (attempt < options.connect_retries) {
       spdlog::info("nats: {}; retrying in {} s ({} of {})", last.message(),
                    options.reconnect_wait_seconds, attempt + 1, options.connect_retries);
-      std::this_thread::sleep_for(std::chrono::seconds(options.reconnect_wait_seconds));
+      if (!WaitUnlessStopped(options.stop, std::chrono::seconds(options.reconnect_wait_seconds))) {
+        return Status::Cancelled("connect to NATS at " + urls + ": stopped");
+      }
     }
   }
   return last.WithContext("after " + std::to_string(options.connect_retries + 1) + " attempts");
 }
 
 Connection::~Connection() {
+  close_on_stop_.reset();  // waits for a close running on another thread
   natsConnection* nc = impl_->nc.get();
   if (nc != nullptr && natsConnection_Status(nc) == NATS_CONN_STATUS_CONNECTED) {
     natsStatus s = natsConnection_FlushTimeout(nc, 1000);

@@ -9,7 +9,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,10 @@ struct ConnectionOptions {
   // Client PINGs detect a half-open connection after about interval * (max_pings_out + 1).
   std::chrono::milliseconds ping_interval{10000};
   int max_pings_out = 2;
+  // A stop requested here (a shutdown during start-up) ends the connect retries at once
+  // (kCancelled) and closes an established connection, so that every call blocked on it (a
+  // request waiting for its timeout) returns at once with an error. Default: never stops.
+  std::stop_token stop;
 };
 
 // A connection to a NATS server (cluster). Thread-safe: nats.c serialises access internally.
@@ -39,6 +45,9 @@ struct ConnectionOptions {
 // the last of them is gone.
 class Connection {
  public:
+  // Connects, retrying failed attempts as the options say. Errors: kInvalidArgument for bad
+  // options, kCancelled when options.stop was requested, otherwise the last attempt's error
+  // naming the URLs.
   static Result<std::shared_ptr<Connection>> Connect(const ConnectionOptions& options);
 
   Connection(const Connection&) = delete;
@@ -66,6 +75,8 @@ class Connection {
  private:
   explicit Connection(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
+  // Closes the connection when ConnectionOptions::stop is requested; reset before impl_ goes.
+  std::unique_ptr<std::stop_callback<std::function<void()>>> close_on_stop_;
 };
 
 // Process-wide nats.c teardown (nats_CloseAndWait). Optional: hold one in main(), created before

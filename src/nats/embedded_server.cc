@@ -113,6 +113,9 @@ Status EmbeddedServer::AwaitReady() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     if (!start_error_.ok()) return start_error_;
+    if (options_.stop.stop_requested()) {
+      return Status::Cancelled("nats-server at " + ClientUrl() + ": stopped before it was ready");
+    }
     if (pid_ > 0) {
       lock.unlock();
       const bool up = process::ProbeNatsServer(options_.host, options_.port, options_.server_name,

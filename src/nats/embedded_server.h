@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <stop_token>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,6 +27,9 @@ struct EmbeddedServerOptions {
   std::vector<std::string> cluster_peers;  // route URLs "nats://host:port" (may include our own)
   std::string log_file;                    // empty: "<store_dir>/nats-server.log" (appended to)
   std::chrono::milliseconds ready_timeout{10000};
+  // A stop requested here while Start() waits for the server ends the wait (kCancelled; the
+  // child is stopped). Default: never stops.
+  std::stop_token stop;
 };
 
 // A supervised `nats-server -js` child process.

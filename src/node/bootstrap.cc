@@ -10,6 +10,7 @@
 #include "capture/change_log.h"
 #include "capture/scanner.h"
 #include "capture/schema_sync.h"
+#include "common/stop.h"
 #include "nats/request_reply.h"
 #include "node/background_error.h"
 #include "node/snapshots.h"
@@ -76,7 +77,7 @@ Result<StreamView> ViewStreams(const config::Config& config, bus::JetStreamBus& 
 
 // Publishes every change captured so far (with a publish loop of its own) and waits for the acks.
 Status PublishPending(const config::Config& config, uint64_t node_id, int64_t schema_version,
-                      bus::JetStreamBus& bus) {
+                      bus::JetStreamBus& bus, const std::stop_token& stop) {
   if (!config.publish) return Status::Ok();
   sqlite::OpenOptions open;
   HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(config.db_path, open));
@@ -98,6 +99,7 @@ Status PublishPending(const config::Config& config, uint64_t node_id, int64_t sc
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
   while (loop.stats().published_seq.load() < newest) {
     if (errors.failed()) return errors.Get();
+    if (stop.stop_requested()) return Status::Cancelled("stopped while publishing local changes");
     if (std::chrono::steady_clock::now() > deadline) {
       return Status::Unavailable("local changes up to " + std::to_string(newest) +
                                  " could not be published within 2 minutes");
@@ -219,7 +221,7 @@ Status RefuseUnfilledDatabase(const std::string& path) {
 
 Result<bool> RestoreIfNeeded(const config::Config& config, uint64_t node_id,
                              int64_t schema_version, bus::JetStreamBus& bus,
-                             snapshot::SnapshotStore* store, StopSignals& signals) {
+                             snapshot::SnapshotStore* store, const std::stop_token& stop) {
   if (!config.replicate) return false;
   HARMONY_ASSIGN_OR_RETURN(StreamView view, ViewStreams(config, bus));
   const std::string gap = ReplayGap(view);
@@ -235,7 +237,8 @@ Result<bool> RestoreIfNeeded(const config::Config& config, uint64_t node_id,
   std::string waiting_for;
   while (true) {
     Status s = RestoreSnapshot(config, view, *store, [&] {
-      return view.new_node ? Status::Ok() : PublishPending(config, node_id, schema_version, bus);
+      return view.new_node ? Status::Ok()
+                           : PublishPending(config, node_id, schema_version, bus, stop);
     });
     if (s.ok()) {
       // Writers kept going while the snapshot was checked, downloaded and installed: the streams
@@ -275,8 +278,8 @@ Result<bool> RestoreIfNeeded(const config::Config& config, uint64_t node_id,
       }
       waiting_for = s.message();
     }
-    asker.Ask();
-    if (signals.Wait(std::chrono::seconds(2)) != 0) {
+    if (!stop.stop_requested()) asker.Ask();
+    if (!WaitUnlessStopped(stop, std::chrono::seconds(2))) {
       return Status::Cancelled("stopped while waiting for a snapshot");
     }
     HARMONY_ASSIGN_OR_RETURN(view, ViewStreams(config, bus));

@@ -1,11 +1,11 @@
 #pragma once
 
 #include <cstdint>
+#include <stop_token>
 
 #include "common/result.h"
 #include "config/config.h"
 #include "node/publish_loop.h"
-#include "node/signals.h"
 #include "snapshot/store.h"
 
 namespace harmony::bus {
@@ -39,9 +39,10 @@ Status RefuseUnfilledDatabase(const std::string& path);
 // long as it takes (issue #10, item 2: it never claims ready without the cluster's tables),
 // unless the streams have never carried a message. Returns true if it restored one.
 // Errors: the restore's (a gap that cannot be closed: replaying past it would diverge; the
-// database is then untouched); kCancelled when a stop signal arrived while waiting.
+// database is then untouched); kCancelled when a stop was requested on `stop` while waiting
+// (`bus` should have been connected with the same token: its requests then end at once too).
 Result<bool> RestoreIfNeeded(const config::Config& config, uint64_t node_id,
                              int64_t schema_version, bus::JetStreamBus& bus,
-                             snapshot::SnapshotStore* store, StopSignals& signals);
+                             snapshot::SnapshotStore* store, const std::stop_token& stop);
 
 }  // namespace harmony::node

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/stop.h"
 #include "sqlite/database.h"
 
 namespace harmony::node {
@@ -46,7 +47,7 @@ bool BusyReadAlarm::Note(bool busy, std::chrono::steady_clock::time_point starte
   return true;
 }
 
-Result<bool> CheckDatabaseAtStart(const std::string& db_path, StopSignals& signals) {
+Result<bool> CheckDatabaseAtStart(const std::string& db_path, const std::stop_token& stop) {
   BusyReadAlarm alarm(db_path);
   while (true) {
     const auto started = std::chrono::steady_clock::now();
@@ -60,7 +61,7 @@ Result<bool> CheckDatabaseAtStart(const std::string& db_path, StopSignals& signa
                                 "move it away so that this node starts from a snapshot");
     }
     if (!busy) return s.WithContext("check database " + db_path);
-    if (signals.Wait(std::chrono::seconds(1)) != 0) return false;
+    if (!WaitUnlessStopped(stop, std::chrono::seconds(1))) return false;
   }
 }
 

@@ -1,11 +1,11 @@
 #pragma once
 
 #include <chrono>
+#include <stop_token>
 #include <string>
 
 #include "common/result.h"
 #include "common/status.h"
-#include "node/signals.h"
 
 namespace harmony::node {
 
@@ -41,7 +41,7 @@ class BusyReadAlarm {
 // Before harmony installs anything in the database: refuses a file that fails PRAGMA
 // quick_check (kCorruption, one line naming the file and SQLite's first complaint). While the
 // file stays locked it keeps trying (BusyReadAlarm says why after 10 s), and returns false if a
-// stop signal comes meanwhile; true once the check passed.
-Result<bool> CheckDatabaseAtStart(const std::string& db_path, StopSignals& signals);
+// stop is requested on `stop` meanwhile; true once the check passed.
+Result<bool> CheckDatabaseAtStart(const std::string& db_path, const std::stop_token& stop);
 
 }  // namespace harmony::node

@@ -56,12 +56,12 @@ class CheckAtStartTest : public ::testing::Test {
   const std::string path_ = dir_.Sub("app.db");
   int64_t root_ = 0;
   int page_size_ = 0;
-  StopSignals signals_;
+  std::stop_token never_stops_;  // no stop source
 };
 
 TEST_F(CheckAtStartTest, SoundDatabasePasses) {
   MakeDatabase();
-  auto checked = CheckDatabaseAtStart(path_, signals_);
+  auto checked = CheckDatabaseAtStart(path_, never_stops_);
   ASSERT_TRUE(checked.ok()) << checked.status().ToString();
   EXPECT_TRUE(*checked);
 }
@@ -69,7 +69,7 @@ TEST_F(CheckAtStartTest, SoundDatabasePasses) {
 TEST_F(CheckAtStartTest, CorruptDatabaseIsRefusedInOneLineNamingFileAndComplaint) {
   MakeDatabase();
   ASSERT_TRUE(test::CorruptPage(path_, root_, page_size_));
-  auto checked = CheckDatabaseAtStart(path_, signals_);
+  auto checked = CheckDatabaseAtStart(path_, never_stops_);
   ASSERT_FALSE(checked.ok());
   const std::string& msg = checked.status().message();
   EXPECT_EQ(checked.status().code(), Status::Code::kCorruption);

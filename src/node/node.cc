@@ -35,6 +35,7 @@
 #include "node/snapshot_saver.h"
 #include "node/snapshots.h"
 #include "node/monitoring.h"
+#include "node/startup_stop.h"
 #include "sqlite/database.h"
 
 namespace harmony::node {
@@ -140,8 +141,10 @@ Result<CaptureState> PrepareCapture(const config::Config& config) {
 
 Result<std::unique_ptr<nats::EmbeddedServer>> StartEmbedded(const config::Config& config,
                                                             const ClusterFlags& flags,
-                                                            uint64_t node_id) {
+                                                            uint64_t node_id,
+                                                            std::stop_token stop) {
   nats::EmbeddedServerOptions opts;
+  opts.stop = std::move(stop);
   HARMONY_RETURN_IF_ERROR(ParseHostPort(config.nats.bind_address, &opts.host, &opts.port)
                               .WithContext("[nats] bind_address"));
   opts.store_dir = EmbeddedStoreDir(config.db_path);
@@ -217,8 +220,9 @@ uint64_t DeriveNodeId(const std::string& db_path) {
 }
 
 // One life of the node, from start-up (restoring a snapshot when needed) to a stop signal or an
-// unrecoverable error.
-static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
+// unrecoverable error. A stop signal during start-up is `startup`'s (see Run).
+static Status RunOnce(const config::Config& config, const ClusterFlags& flags,
+                      StopSignals& signals, StartupStop& startup) {
   HARMONY_ASSIGN_OR_RETURN(const bool created, PrepareDatabaseFile(config));
   // Before anything touches the database: a second harmony on it would publish every change
   // twice and fight over its state tables.
@@ -231,8 +235,7 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
   const uint64_t node_id = config.node_id ? config.node_id : DeriveNodeId(config.db_path);
   spdlog::info("harmony {} on {} (publish={}, replicate={}, shards={})", HARMONY_VERSION,
                config.db_path, config.publish, config.replicate, config.replication_log.shards);
-  StopSignals signals;
-  HARMONY_ASSIGN_OR_RETURN(bool checked, CheckDatabaseAtStart(config.db_path, signals));
+  HARMONY_ASSIGN_OR_RETURN(bool checked, CheckDatabaseAtStart(config.db_path, startup.token()));
   if (!checked) {
     spdlog::info("stopped before start-up completed");
     return Status::Ok();
@@ -245,8 +248,9 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
 
   std::unique_ptr<nats::EmbeddedServer> server;
   bus::ConnectOptions connect = ConnectOptionsOf(config, "harmony-" + std::to_string(node_id));
+  connect.stop = startup.token();
   if (connect.urls.empty()) {
-    HARMONY_ASSIGN_OR_RETURN(server, StartEmbedded(config, flags, node_id));
+    HARMONY_ASSIGN_OR_RETURN(server, StartEmbedded(config, flags, node_id, startup.token()));
     connect.urls = {server->ClientUrl()};
   }
 
@@ -264,7 +268,8 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
     HARMONY_ASSIGN_OR_RETURN(snapshots, OpenSnapshotStore(config, bus->connection()));
   }
   auto restored_or =
-      RestoreIfNeeded(config, node_id, capture->schema_version, *bus, snapshots.get(), signals);
+      RestoreIfNeeded(config, node_id, capture->schema_version, *bus, snapshots.get(),
+                      startup.token());
   if (!restored_or.ok() && restored_or.status().code() == Status::Code::kCancelled) {
     spdlog::info("stopped before start-up completed ({})", restored_or.status().message());
     return Status::Ok();
@@ -399,9 +404,10 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
                          .snapshot_stats = saver ? &saver->stats() : nullptr},
                         bus.get()));
 
-  spdlog::info("node {} ready", node_id);
-  int sig = 0;
-  while (!errors.failed()) {
+  // From here on the stop signals are this thread's; one that came during start-up stops now.
+  int sig = startup.Finish();
+  if (sig == 0) spdlog::info("node {} ready", node_id);
+  while (sig == 0 && !errors.failed()) {
     sig = signals.Wait(kLockCheckEvery, errors.wake_fd());
     if (sig != 0) break;
     if (Status held = db_lock->CheckHeld(); !held.ok()) errors.Record(held);
@@ -424,6 +430,10 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags) {
   subscriber.reset();
   applier.reset();
   claim.reset();  // released while the broker is still there
+  // Every holder of the connection goes before the broker: a connection that outlives it
+  // starts reconnecting, and closing it then waits out a reconnect_wait (2 s by default).
+  lease.reset();
+  snapshots.reset();
   bus.reset();
   server.reset();
   spdlog::info("stopped");
@@ -478,8 +488,15 @@ Status Cleanup(const config::Config& config) {
 }
 
 Status Run(const config::Config& config, const ClusterFlags& flags) {
+  StopSignals signals;
   while (true) {
-    Status s = RunOnce(config, flags);
+    StartupStop startup(signals);
+    Status s = RunOnce(config, flags, signals, startup);
+    if (startup.Finish() != 0 && !s.ok()) {
+      // What failed was cut short by the stop (a closed connection, an ended wait).
+      spdlog::info("stopped before start-up completed ({})", s.message());
+      return Status::Ok();
+    }
     // Writers outran this node: the streams dropped messages it had not applied yet (seen only
     // once applying, e.g. right after a restore under heavy load). Start over, which restores a
     // newer snapshot, rather than exit: issue #9, item 7.

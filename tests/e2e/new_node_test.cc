@@ -99,7 +99,10 @@ TEST_P(NewNodeTest, StopSignalEndsTheWaitForASnapshot) {
   ASSERT_TRUE(nodes_[2].process->WaitForLog("no answer", seconds(30))) << nodes_[2].process->Log();
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(nodes_[2].process->Stop(), 0) << nodes_[2].process->Log();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(5));
+  // Issue #11, item 7: within 2 s in every phase.
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  EXPECT_LT(took, std::chrono::milliseconds(2000)) << "stopping took " << took.count() << " ms";
   EXPECT_NE(nodes_[2].process->LogSinceStart().find("stopped before start-up completed"),
             std::string::npos)
       << nodes_[2].process->LogSinceStart();
