@@ -94,7 +94,7 @@ EmbeddedServer::EmbeddedServer(EmbeddedServerOptions options, std::string binary
 Result<std::unique_ptr<EmbeddedServer>> EmbeddedServer::Start(EmbeddedServerOptions options) {
   HARMONY_ASSIGN_OR_RETURN(EmbeddedServerOptions o, Normalize(std::move(options)));
   HARMONY_ASSIGN_OR_RETURN(std::string path, process::ResolveBinary(o.binary));
-  int log_fd = ::open(o.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int log_fd = ::open(o.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
   if (log_fd < 0) {
     return Status::IoError("nats-server: open log " + o.log_file + ": " + strerror(errno));
   }

@@ -474,7 +474,7 @@ Status ObjectStore::GetFile(const ObjectInfo& info, const std::string& path,
   }
 
   const std::string part = path + ".part";
-  Fd out(::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  Fd out(::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
   if (out.get() < 0) return Status::IoError(context + ": " + Errno("create '" + part + "'"));
   Status status = ReceiveChunks(info, out.get(), progress);
   if (status.ok() && ::fsync(out.get()) != 0) status = Status::IoError(Errno("fsync"));

@@ -40,7 +40,7 @@ std::string LockFilePath(const std::string& db_path) { return db_path + "-harmon
 Result<std::unique_ptr<DatabaseLock>> DatabaseLock::Acquire(const std::string& db_path) {
   const std::string path = LockFilePath(db_path);
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (fd < 0) return Status::IoError(Errno("open lock file " + path, errno));
     std::unique_ptr<DatabaseLock> lock(new DatabaseLock(fd, path, db_path));
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {

@@ -29,6 +29,7 @@
 #include "node/bus_options.h"
 #include "node/database_checks.h"
 #include "node/database_lock.h"
+#include "node/file_modes.h"
 #include "node/node_id_claim.h"
 #include "node/publish_loop.h"
 #include "node/signals.h"
@@ -224,6 +225,8 @@ uint64_t DeriveNodeId(const std::string& db_path) {
 static Status RunOnce(const config::Config& config, const ClusterFlags& flags,
                       StopSignals& signals, StartupStop& startup) {
   HARMONY_ASSIGN_OR_RETURN(const bool created, PrepareDatabaseFile(config));
+  // Before the lock file, the broker's store or a snapshot copy is created.
+  HARMONY_RETURN_IF_ERROR(AdoptDatabaseMode(config.db_path));
   // Before anything touches the database: a second harmony on it would publish every change
   // twice and fight over its state tables.
   auto locked = DatabaseLock::Acquire(config.db_path);
@@ -442,6 +445,7 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags,
 
 Status SaveSnapshotNow(const config::Config& config) {
   HARMONY_RETURN_IF_ERROR(CheckDatabaseFile(config.db_path));
+  HARMONY_RETURN_IF_ERROR(AdoptDatabaseMode(config.db_path));
   const uint64_t node_id = config.node_id ? config.node_id : DeriveNodeId(config.db_path);
   const bus::ConnectOptions connect = ToolConnectOptions(config, "save-snapshot");
   HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<bus::JetStreamBus> bus,

@@ -25,7 +25,7 @@ Result<File> File::OpenForRead(const std::string& path) {
 }
 
 Result<File> File::Create(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (fd < 0) return ErrnoStatus("create", path, errno);
   return File(fd, path);
 }

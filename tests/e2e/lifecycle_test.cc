@@ -4,8 +4,10 @@
 // The 2 s bound is the issue's requirement, so the tests assert it and print what was measured.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -89,6 +91,44 @@ TEST_F(LifecycleTest, StopWhileRunningTakesUnderTwoSeconds) {
                 "node 7 ready");
   StopAndMeasure();
   EXPECT_NE(process_->LogSinceStart().find("stopped"), std::string::npos);
+}
+
+// Issue #11, item 7b: with a 0600 database, nothing harmony (or its nats-server child) creates is
+// readable by group or others: the lock file, the embedded broker's store and log, snapshot copies
+// in a [snapshot.file] directory harmony creates.
+TEST_F(LifecycleTest, FilesHarmonyCreatesTakeTheModeOfA0600Database) {
+  ASSERT_EQ(::chmod(db_.c_str(), 0600), 0);
+  const std::string snapshots = dir_.Sub("snapshots");
+  StartAndAwait("[nats]\nbind_address = \"127.0.0.1:" + std::to_string(FreePort()) +
+                    "\"\n[snapshot]\nstore = \"file\"\n[snapshot.file]\ndir = \"" + snapshots +
+                    "\"\n",
+                {}, "node 7 ready");
+  std::string out;
+  ASSERT_EQ(RunHarmony({"-config", config_, "-save-snapshot"}, dir_.Sub("save.log"), &out), 0)
+      << out;
+  StopAndMeasure();
+
+  namespace fs = std::filesystem;
+  int checked = 0;
+  auto expect_private = [&](const fs::path& path) {
+    struct stat st;
+    ASSERT_EQ(::stat(path.c_str(), &st), 0) << path;
+    const mode_t mode = st.st_mode & 0777;
+    EXPECT_EQ(mode & 0077, 0u) << path << " has mode 0" << std::oct << mode;
+    EXPECT_EQ(mode, S_ISDIR(st.st_mode) ? 0700u : 0600u) << path << " mode 0" << std::oct << mode;
+    ++checked;
+  };
+  expect_private(db_ + "-harmony.lock");
+  for (const fs::path& root : {fs::path(db_ + "-harmony-nats"), fs::path(snapshots)}) {
+    expect_private(root);
+    for (const auto& entry : fs::recursive_directory_iterator(root)) expect_private(entry.path());
+  }
+  bool saw_snapshot = false;
+  for (const auto& entry : fs::recursive_directory_iterator(snapshots)) {
+    saw_snapshot = saw_snapshot || entry.is_regular_file();
+  }
+  EXPECT_TRUE(saw_snapshot) << "no snapshot file under " << snapshots;
+  EXPECT_GT(checked, 5);
 }
 
 }  // namespace
