@@ -14,7 +14,7 @@ done
 
 packages=(build-essential cmake ninja-build pkg-config sqlite3 libsqlite3-dev libnats-dev
           libtomlplusplus-dev libxxhash-dev libspdlog-dev libfmt-dev libcli11-dev libzstd-dev
-          libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev nats-server
+          libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev nats-server libsystemd-dev
           prometheus-cpp-dev libcpp-httplib-dev prometheus
           ${extra[@]+"${extra[@]}"})
 missing=()

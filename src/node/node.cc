@@ -32,6 +32,7 @@
 #include "node/file_modes.h"
 #include "node/node_id_claim.h"
 #include "node/publish_loop.h"
+#include "node/service_notify.h"
 #include "node/signals.h"
 #include "node/snapshot_saver.h"
 #include "node/snapshots.h"
@@ -409,13 +410,17 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags,
 
   // From here on the stop signals are this thread's; one that came during start-up stops now.
   int sig = startup.Finish();
-  if (sig == 0) spdlog::info("node {} ready", node_id);
+  if (sig == 0) {
+    spdlog::info("node {} ready", node_id);
+    NotifyReady("node " + std::to_string(node_id) + " ready");
+  }
   while (sig == 0 && !errors.failed()) {
     sig = signals.Wait(kLockCheckEvery, errors.wake_fd());
     if (sig != 0) break;
     if (Status held = db_lock->CheckHeld(); !held.ok()) errors.Record(held);
   }
   const Status error = errors.Get();
+  NotifyStopping(error.ok() ? "stopping on signal " + std::to_string(sig) : error.message());
   if (error.ok()) {
     spdlog::info("received signal {}, shutting down", sig);
   } else {
@@ -499,6 +504,7 @@ Status Run(const config::Config& config, const ClusterFlags& flags) {
     if (startup.Finish() != 0 && !s.ok()) {
       // What failed was cut short by the stop (a closed connection, an ended wait).
       spdlog::info("stopped before start-up completed ({})", s.message());
+      NotifyStopping("stopped before start-up completed");
       return Status::Ok();
     }
     // Writers outran this node: the streams dropped messages it had not applied yet (seen only
