@@ -36,8 +36,10 @@ struct NatsConfig {
   std::vector<std::string> urls;  // servers to connect to; empty means none configured
   std::string subject_prefix = "harmony-change-log";
   std::string stream_prefix = "harmony-changes";
-  // Bound exactly as given; an empty host (":4222") means all interfaces.
-  std::string bind_address = "127.0.0.1:4222";
+  // The embedded nats-server's client listener, bound exactly as given: an empty host (":4222")
+  // means all interfaces, "[::1]:4222" is IPv6, port -1 any free port (HarmonyLite's default
+  // is ":-1"; ours stays on loopback). Only harmony itself connects there.
+  std::string bind_address = "127.0.0.1:-1";
   int connect_retries = 5;
   int reconnect_wait_seconds = 2;
 

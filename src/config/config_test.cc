@@ -53,7 +53,7 @@ TEST(ConfigDefaults, MatchDocumentedValues) {
   EXPECT_THAT(c.nats.urls, IsEmpty());
   EXPECT_EQ(c.nats.subject_prefix, "harmony-change-log");
   EXPECT_EQ(c.nats.stream_prefix, "harmony-changes");
-  EXPECT_EQ(c.nats.bind_address, "127.0.0.1:4222");
+  EXPECT_EQ(c.nats.bind_address, "127.0.0.1:-1");
   EXPECT_EQ(c.nats.connect_retries, 5);
   EXPECT_EQ(c.nats.reconnect_wait_seconds, 2);
   EXPECT_FALSE(c.logging.verbose);
@@ -86,11 +86,13 @@ TEST(Validate, NamesTheKeyAfterAnOverride) {
 
 TEST(Validate, BindAddressForms) {
   Config c = DefaultsWith("/tmp/x.db", "");
-  for (const char* ok : {":4222", "0.0.0.0:4222", "host.example:1", "[::1]:65535"}) {
+  for (const char* ok :
+       {":4222", "0.0.0.0:4222", "host.example:1", "[::1]:65535", ":-1", "[::1]:-1"}) {
     c.nats.bind_address = ok;
     EXPECT_TRUE(Validate(c).ok()) << ok;
   }
-  for (const char* bad : {"", "4222", "host:", "host:0", "host:65536", "::1:4222", "a b:1"}) {
+  for (const char* bad :
+       {"", "4222", "host:", "host:0", "host:65536", "::1:4222", "a b:1", "h:-2"}) {
     c.nats.bind_address = bad;
     EXPECT_FALSE(Validate(c).ok()) << bad;
   }
@@ -311,8 +313,8 @@ INSTANTIATE_TEST_SUITE_P(
                  "node.toml:3:8: nats.urls: expected comma-separated server URLs without empty "
                  "entries, got \"nats://a:4222,,nats://b:4222\""},
         BadValue{"db_path = \"x.db\"\n[nats]\nbind_address = \"4222\"\n",
-                 "node.toml:3:16: nats.bind_address: expected \"HOST:PORT\" or \":PORT\" with a "
-                 "port from 1 to 65535, got \"4222\""},
+                 "node.toml:3:16: nats.bind_address: expected \"HOST:PORT\", \":PORT\" or "
+                 "\"[IPV6]:PORT\" with a port from 1 to 65535 (-1: any free port), got \"4222\""},
         BadValue{"db_path = \"x.db\"\n[nats]\nstream_prefix = \"a.b\"\n",
                  "node.toml:3:17: nats.stream_prefix: expected a JetStream stream name prefix "
                  "(non-empty; no spaces, '.', '*', '>', '/' or '\\'), got \"a.b\""},

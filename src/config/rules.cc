@@ -40,6 +40,8 @@ bool AcceptsBindAddress(std::string_view value) {
   if (colon == std::string_view::npos) return false;
   std::string_view host = value.substr(0, colon);
   std::string_view port = value.substr(colon + 1);
+  // -1: any free port (nats-server's convention; HarmonyLite's default ":-1").
+  if (port == "-1") port = "65535";
   if (port.empty() || port.size() > 5) return false;
   int port_number = 0;
   for (char c : port) {
@@ -59,7 +61,11 @@ bool AcceptsLogFormat(std::string_view value) { return value == "console" || val
 
 bool AcceptsSnapshotStore(std::string_view value) { return value == "nats" || value == "file"; }
 
-// A JetStream object store bucket name: letters, digits, '-' and '_'.
+// An HTTP listener's address: as bind_address, but a fixed port (its users must know it).
+bool AcceptsListenAddress(std::string_view value) {
+  return AcceptsBindAddress(value) && value.substr(value.rfind(':') + 1) != "-1";
+}
+
 // Prometheus metric name parts: [a-zA-Z_][a-zA-Z0-9_]*, or empty (left out).
 bool AcceptsMetricName(std::string_view value) {
   for (size_t i = 0; i < value.size(); ++i) {
@@ -79,6 +85,7 @@ bool AcceptsHttpPath(std::string_view value) {
   return true;
 }
 
+// A JetStream object store bucket name: letters, digits, '-' and '_'.
 bool AcceptsBucket(std::string_view value) {
   if (value.empty()) return false;
   for (char c : value) {
@@ -142,15 +149,16 @@ const StringRule kSubjectPrefixRule{
 const StringRule kStreamPrefixRule{
     "a JetStream stream name prefix (non-empty; no spaces, '.', '*', '>', '/' or '\\')",
     AcceptsStreamPrefix};
-const StringRule kBindAddressRule{"\"HOST:PORT\" or \":PORT\" with a port from 1 to 65535",
-                                  AcceptsBindAddress};
+const StringRule kBindAddressRule{
+    "\"HOST:PORT\", \":PORT\" or \"[IPV6]:PORT\" with a port from 1 to 65535 (-1: any free port)",
+    AcceptsBindAddress};
 const StringRule kMetricNameRule{"a metric name part (letters, digits and '_', not starting "
                                  "with a digit) or \"\"",
                                  AcceptsMetricName};
 const StringRule kHttpPathRule{"a URL path starting with '/' (no spaces, '?' or '#')",
                                AcceptsHttpPath};
-const StringRule kListenRule{"\"HOST:PORT\" or \":PORT\" with a port from 1 to 65535",
-                             AcceptsBindAddress};
+const StringRule kListenRule{"\"HOST:PORT\", \":PORT\" or \"[IPV6]:PORT\" with a port from 1 to 65535",
+                             AcceptsListenAddress};
 const StringRule kLogFormatRule{"\"console\" or \"json\"", AcceptsLogFormat};
 const StringRule kSnapshotStoreRule{
     "\"nats\" or \"file\" (HarmonyLite's s3, minio, webdav and sftp stores are not supported)",

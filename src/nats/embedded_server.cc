@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <system_error>
 
 #include "nats/embedded_server_process.h"
@@ -36,10 +38,12 @@ std::string Joined(const std::vector<std::string>& parts) {
   return out;
 }
 
-std::vector<std::string> BuildArgs(const EmbeddedServerOptions& o) {
-  std::vector<std::string> args = {
-      "nats-server", "-js",       "-a", o.host,        "-p", std::to_string(o.port),
-      "-sd",         o.store_dir, "-n", o.server_name, "-l", o.log_file};
+std::vector<std::string> BuildArgs(const EmbeddedServerOptions& o, int port) {
+  // The ports file ("nats-server_<pid>.ports" in the store) tells Start() a port picked by the
+  // kernel (port -1) and RunningServerUrl() the URL of a running server.
+  std::vector<std::string> args = {"nats-server", "-js", "-a", o.host, "-p", std::to_string(port),
+                                   "-sd", o.store_dir, "-n", o.server_name, "-l", o.log_file,
+                                   "--ports_file_dir", o.store_dir};
   if (!o.cluster_addr.empty()) {
     args.insert(args.end(),
                 {"--cluster", "nats://" + o.cluster_addr, "--cluster_name", o.cluster_name});
@@ -49,9 +53,13 @@ std::vector<std::string> BuildArgs(const EmbeddedServerOptions& o) {
 }
 
 Result<EmbeddedServerOptions> Normalize(EmbeddedServerOptions o) {
-  if (o.port < 1 || o.port > 65535) {
+  if ((o.port < 1 || o.port > 65535) && o.port != -1) {
     return Status::InvalidArgument("nats-server: port " + std::to_string(o.port) +
-                                   " is not in 1..65535");
+                                   " is not in 1..65535 (or -1: any free port)");
+  }
+  // nats-server takes IPv6 addresses without brackets.
+  if (o.host.size() > 2 && o.host.front() == '[' && o.host.back() == ']') {
+    o.host = o.host.substr(1, o.host.size() - 2);
   }
   if (o.host.empty()) return Status::InvalidArgument("nats-server: empty listen host");
   if (o.store_dir.empty()) return Status::InvalidArgument("nats-server: empty store_dir");
@@ -83,13 +91,44 @@ void AwaitExitUnreaped(pid_t pid) {
   }
 }
 
+// The port of the first URL in a ports file: {"nats":["nats://[::1]:36887", ...]}.
+int PortFromPortsFile(const std::string& path) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t list = text.find("\"nats\"");
+  if (list == std::string::npos) return 0;
+  const size_t open = text.find("\"nats://", list + 6);
+  const size_t close = open == std::string::npos ? open : text.find('"', open + 1);
+  if (close == std::string::npos) return 0;
+  const std::string url = text.substr(open + 1, close - open - 1);
+  const size_t colon = url.rfind(':');
+  int port = 0;
+  for (size_t i = colon + 1; colon != std::string::npos && i < url.size(); ++i) {
+    if (url[i] < '0' || url[i] > '9') return 0;
+    port = port * 10 + (url[i] - '0');
+  }
+  return port > 0 && port <= 65535 ? port : 0;
+}
+
+std::string PortsFile(const std::string& store_dir, pid_t pid) {
+  return store_dir + "/nats-server_" + std::to_string(pid) + ".ports";
+}
+
+std::string UrlHost(const std::string& host) {
+  if (host == "0.0.0.0") return "127.0.0.1";
+  if (host == "::") return "[::1]";
+  if (host.find(':') != std::string::npos) return "[" + host + "]";
+  return host;
+}
+
 }  // namespace
 
 EmbeddedServer::EmbeddedServer(EmbeddedServerOptions options, std::string binary_path, int log_fd)
     : options_(std::move(options)),
       binary_path_(std::move(binary_path)),
-      args_(BuildArgs(options_)),
-      log_fd_(log_fd) {}
+      log_fd_(log_fd),
+      port_(options_.port),
+      args_(BuildArgs(options_, options_.port)) {}
 
 Result<std::unique_ptr<EmbeddedServer>> EmbeddedServer::Start(EmbeddedServerOptions options) {
   HARMONY_ASSIGN_OR_RETURN(EmbeddedServerOptions o, Normalize(std::move(options)));
@@ -116,9 +155,16 @@ Status EmbeddedServer::AwaitReady() {
     if (options_.stop.stop_requested()) {
       return Status::Cancelled("nats-server at " + ClientUrl() + ": stopped before it was ready");
     }
-    if (pid_ > 0) {
+    if (pid_ > 0 && port_.load() == -1) {
+      // Written once the client listener is up; until then (or while unreadable) keep waiting.
+      if (const int learned = PortFromPortsFile(PortsFile(options_.store_dir, pid_))) {
+        port_.store(learned);
+        args_ = BuildArgs(options_, learned);  // a restart listens where clients reconnect to
+      }
+    }
+    if (pid_ > 0 && port_.load() != -1) {
       lock.unlock();
-      const bool up = process::ProbeNatsServer(options_.host, options_.port, options_.server_name,
+      const bool up = process::ProbeNatsServer(options_.host, port_.load(), options_.server_name,
                                                milliseconds(500));
       lock.lock();
       if (!start_error_.ok()) return start_error_;
@@ -141,7 +187,12 @@ void EmbeddedServer::Supervise() {
   milliseconds backoff = kInitialBackoff;
   while (true) {
     const long log_offset = FileSize(log_fd_);
-    Result<pid_t> spawned = process::Spawn(binary_path_, args_, log_fd_);
+    std::vector<std::string> args;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      args = args_;
+    }
+    Result<pid_t> spawned = process::Spawn(binary_path_, args, log_fd_);
     const auto started_at = std::chrono::steady_clock::now();
     pid_t pid = 0;
     {
@@ -210,8 +261,31 @@ EmbeddedServer::~EmbeddedServer() {
 }
 
 std::string EmbeddedServer::ClientUrl() const {
-  const std::string host = options_.host == "0.0.0.0" ? "127.0.0.1" : options_.host;
-  return "nats://" + host + ":" + std::to_string(options_.port);
+  return "nats://" + UrlHost(options_.host) + ":" + std::to_string(port_.load());
+}
+
+Result<std::string> RunningServerUrl(const std::string& store_dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(store_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    const std::string prefix = "nats-server_", suffix = ".ports";
+    if (name.size() <= prefix.size() + suffix.size() || name.rfind(prefix, 0) != 0 ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
+      continue;
+    }
+    const std::string pid_text =
+        name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+    const pid_t pid = static_cast<pid_t>(std::atol(pid_text.c_str()));
+    // A server killed with SIGKILL leaves its file behind: only a live process counts.
+    if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM)) continue;
+    std::ifstream in(entry.path());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t open = text.find("\"nats://");
+    const size_t close = open == std::string::npos ? open : text.find('"', open + 1);
+    if (close != std::string::npos) return text.substr(open + 1, close - open - 1);
+  }
+  return Status::NotFound("no running nats-server left a ports file in " + store_dir +
+                          " (is the node beside this database running?)");
 }
 
 pid_t EmbeddedServer::pid() const {

@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -18,8 +19,12 @@ namespace harmony::nats {
 
 struct EmbeddedServerOptions {
   std::string binary = "nats-server";  // a path, or a name looked up on PATH
-  std::string host = "127.0.0.1";      // client listen address
-  int port = 4222;                     // client port (1..65535)
+  // Client listen address: a host name, an IPv4 address or an IPv6 address without brackets
+  // ("::1"); "0.0.0.0" / "::" listen on every interface.
+  std::string host = "127.0.0.1";
+  // Client port, 1..65535, or -1 for one the kernel picks (nats-server's convention): Start()
+  // learns it from the ports file nats-server writes, and restarts keep it.
+  int port = 4222;
   std::string store_dir;               // JetStream store; required, created if missing
   std::string server_name;             // empty: "harmony-<port>". Must be stable per store_dir.
   std::string cluster_name = "harmony";
@@ -50,7 +55,10 @@ class EmbeddedServer {
   EmbeddedServer& operator=(const EmbeddedServer&) = delete;
   ~EmbeddedServer();
 
-  std::string ClientUrl() const;  // "nats://host:port"
+  // "nats://host:port" with the actual port ("nats://[::1]:port" for IPv6); a wildcard host
+  // becomes the loopback address of its family.
+  std::string ClientUrl() const;
+  int port() const { return port_.load(); }  // the actual client port once Start() returned
   pid_t pid() const;              // the current child; 0 between an exit and its restart
   int restarts() const;           // unexpected exits that were restarted
   const EmbeddedServerOptions& options() const { return options_; }
@@ -62,8 +70,8 @@ class EmbeddedServer {
 
   const EmbeddedServerOptions options_;  // defaults filled in
   const std::string binary_path_;
-  const std::vector<std::string> args_;
-  const int log_fd_;  // O_APPEND, shared by every child as stdout/stderr
+  const int log_fd_;        // O_APPEND, shared by every child as stdout/stderr
+  std::atomic<int> port_;  // options_.port, or the learned one when that is -1
 
   mutable std::mutex mu_;
   std::condition_variable changed_;  // any field below changed
@@ -73,9 +81,16 @@ class EmbeddedServer {
   bool stopping_ = false;  // destructor running: do not restart
   bool supervisor_done_ = false;
   Status start_error_;  // first spawn failed, or the child exited before it was ready
+  std::vector<std::string> args_;  // the port in them is the learned one after Start()
   int restarts_ = 0;
 
   std::thread supervisor_;  // last: started after everything above exists
 };
+
+// The client URL of the nats-server that a running EmbeddedServer started with this `store_dir`
+// (from the ports file nats-server keeps there while it runs), e.g. for a command-line tool
+// reaching the broker of the node beside it when bind_address has port -1. kNotFound when no
+// running server left one.
+Result<std::string> RunningServerUrl(const std::string& store_dir);
 
 }  // namespace harmony::nats

@@ -57,20 +57,24 @@ Status CheckDatabaseFile(const std::string& path) {
   return Status::Ok();
 }
 
-// Splits "host:port"; an empty host means every interface.
+// Splits "host:port"; an empty host means every interface, "[v6]" loses its brackets, and port
+// -1 asks for any free port (nats-server's convention, HarmonyLite's default ":-1").
 Status ParseHostPort(const std::string& address, std::string* host, int* port) {
   auto colon = address.rfind(':');
   if (colon == std::string::npos) {
     return Status::InvalidArgument("bind_address '" + address + "' is not host:port");
   }
   *host = address.substr(0, colon);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
   if (host->empty()) *host = "0.0.0.0";
   try {
     *port = std::stoi(address.substr(colon + 1));
   } catch (...) {
     return Status::InvalidArgument("bind_address '" + address + "' has no valid port");
   }
-  if (*port <= 0 || *port > 65535) {
+  if ((*port <= 0 || *port > 65535) && *port != -1) {
     return Status::InvalidArgument("bind_address '" + address + "' port out of range");
   }
   return Status::Ok();
@@ -185,18 +189,27 @@ bus::StreamOptions StreamOptionsOf(const config::Config& config) {
   return streams;
 }
 
-bus::ConnectOptions ToolConnectOptions(const config::Config& config, const std::string& tool) {
+Result<bus::ConnectOptions> ToolConnectOptions(const config::Config& config,
+                                               const std::string& tool) {
   const uint64_t node_id = config.node_id ? config.node_id : DeriveNodeId(config.db_path);
   bus::ConnectOptions connect =
       ConnectOptionsOf(config, "harmony-" + std::to_string(node_id) + "-" + tool);
-  if (connect.urls.empty()) {
-    // The embedded broker of the node running beside this database.
-    std::string host;
-    int port = 0;
-    if (ParseHostPort(config.nats.bind_address, &host, &port).ok()) {
-      if (host == "0.0.0.0") host = "127.0.0.1";
-      connect.urls = {"nats://" + host + ":" + std::to_string(port)};
-    }
+  if (!connect.urls.empty()) return connect;
+  // The embedded broker of the node running beside this database.
+  std::string host;
+  int port = 0;
+  HARMONY_RETURN_IF_ERROR(ParseHostPort(config.nats.bind_address, &host, &port)
+                              .WithContext("[nats] bind_address"));
+  if (port == -1) {
+    // A port the kernel picked: the running server's ports file in its store says which.
+    HARMONY_ASSIGN_OR_RETURN(std::string url,
+                             nats::RunningServerUrl(EmbeddedStoreDir(config.db_path)));
+    connect.urls = {url};
+  } else {
+    if (host == "0.0.0.0") host = "127.0.0.1";
+    if (host == "::") host = "::1";
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    connect.urls = {"nats://" + host + ":" + std::to_string(port)};
   }
   return connect;
 }
@@ -452,7 +465,8 @@ Status SaveSnapshotNow(const config::Config& config) {
   HARMONY_RETURN_IF_ERROR(CheckDatabaseFile(config.db_path));
   HARMONY_RETURN_IF_ERROR(AdoptDatabaseMode(config.db_path));
   const uint64_t node_id = config.node_id ? config.node_id : DeriveNodeId(config.db_path);
-  const bus::ConnectOptions connect = ToolConnectOptions(config, "save-snapshot");
+  HARMONY_ASSIGN_OR_RETURN(const bus::ConnectOptions connect,
+                           ToolConnectOptions(config, "save-snapshot"));
   HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<bus::JetStreamBus> bus,
                            bus::JetStreamBus::Connect(connect, StreamOptionsOf(config)));
   HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<snapshot::SnapshotStore> store,

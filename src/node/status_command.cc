@@ -28,7 +28,7 @@ struct Cluster {
 };
 
 Result<Cluster> ConnectCluster(const config::Config& config, const std::string& tool) {
-  bus::ConnectOptions connect = ToolConnectOptions(config, tool);
+  HARMONY_ASSIGN_OR_RETURN(bus::ConnectOptions connect, ToolConnectOptions(config, tool));
   connect.connect_retries = 0;
   Cluster c;
   HARMONY_ASSIGN_OR_RETURN(c.bus, bus::JetStreamBus::Connect(connect, StreamOptionsOf(config)));

@@ -153,5 +153,57 @@ TEST(EmbeddedServerIntegrationTest, TwoServersFormAClusterThatAcceptsStreams) {
   EXPECT_LT(std::chrono::steady_clock::now() - began, seconds(15));
 }
 
+// Port -1 (HarmonyLite's default bind_address ":-1"): the kernel picks the port, Start() learns
+// it from nats-server's ports file, a restart keeps it, and RunningServerUrl finds it.
+TEST(EmbeddedServerIntegrationTest, PortMinusOneListensOnAFreePortThatRestartsKeep) {
+  harmony::test::TempDir dir;
+  EmbeddedServerOptions options;
+  options.port = -1;
+  options.store_dir = dir.Sub("store");
+  auto started = EmbeddedServer::Start(options);
+  ASSERT_TRUE(IsOk(started));
+  EmbeddedServer& server = *started.value();
+  ASSERT_GT(server.port(), 0);
+  const std::string url = "nats://127.0.0.1:" + std::to_string(server.port());
+  EXPECT_EQ(server.ClientUrl(), url);
+  EXPECT_TRUE(ConnectTo(url).ok());
+  auto running = RunningServerUrl(options.store_dir);
+  ASSERT_TRUE(IsOk(running));
+  EXPECT_EQ(running.value(), url);
+
+  const pid_t first = server.pid();
+  ASSERT_EQ(::kill(first, SIGKILL), 0);
+  ASSERT_TRUE(harmony::test::PollUntil(
+      [&] { return server.restarts() == 1 && server.pid() != 0 && server.pid() != first; },
+      seconds(5)));
+  EXPECT_EQ(server.ClientUrl(), url);
+  ASSERT_TRUE(harmony::test::PollUntil([&] { return ConnectTo(url).ok(); }, seconds(5),
+                                       milliseconds(100)));
+}
+
+// An IPv6 listen address, given with or without brackets ("[::1]:4222" in a config).
+TEST(EmbeddedServerIntegrationTest, Ipv6LoopbackServesClients) {
+  harmony::test::TempDir dir;
+  EmbeddedServerOptions options;
+  options.host = "[::1]";
+  options.port = -1;
+  options.store_dir = dir.Sub("store");
+  auto started = EmbeddedServer::Start(options);
+  ASSERT_TRUE(IsOk(started));
+  const std::string url = started.value()->ClientUrl();
+  EXPECT_EQ(url, "nats://[::1]:" + std::to_string(started.value()->port()));
+  auto conn = ConnectTo(url);
+  ASSERT_TRUE(IsOk(conn));
+  EXPECT_TRUE(conn.value()->IsConnected());
+}
+
+TEST(EmbeddedServerIntegrationTest, RunningServerUrlWithoutAServerSaysSo) {
+  harmony::test::TempDir dir;
+  auto url = RunningServerUrl(dir.path());
+  ASSERT_FALSE(url.ok());
+  EXPECT_EQ(url.status().code(), Status::Code::kNotFound);
+  EXPECT_NE(url.status().message().find(dir.path()), std::string::npos);
+}
+
 }  // namespace
 }  // namespace harmony::nats
