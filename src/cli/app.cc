@@ -13,6 +13,7 @@
 #include "node/dead_letter_command.h"
 #include "node/status_command.h"
 #include "node/node.h"
+#include "node/schema_status.h"
 #include "node/signals.h"
 
 #ifndef HARMONY_VERSION
@@ -67,7 +68,8 @@ int RunApp(int argc, char** argv) {
   std::string config_path = "config.toml";
   int64_t node_id = -1;
   bool cleanup = false, version = false, save_snapshot = false;
-  std::string cluster_addr, cluster_peers;
+  std::string cluster_addr, cluster_peers, leaf_servers, pprof;
+  bool schema_status = false, schema_status_cluster = false;
   app.add_option("--config", config_path, "Path to the TOML config file (default config.toml)");
   app.add_option("--node-id", node_id, "Node id, overriding node_id in the config")
       ->check(CLI::NonNegativeNumber);
@@ -79,6 +81,15 @@ int RunApp(int argc, char** argv) {
                  "Embedded nats-server cluster listen address (host:port)");
   app.add_option("--cluster-peers", cluster_peers,
                  "Comma-separated route URLs of the other embedded servers (nats://host:port)");
+
+  app.add_option("--leaf-servers", leaf_servers,
+                 "HarmonyLite's leaf-node remotes for the embedded server: refused (see "
+                 "docs/operations.md, \"Upgrading from HarmonyLite\")");
+  app.add_flag("--schema-status", schema_status,
+               "Print this node's schema hash and replicated tables, then exit");
+  app.add_flag("--schema-status-cluster", schema_status_cluster,
+               "Ask every running node for its schema hash, print them and whether they agree");
+  app.add_option("--pprof", pprof, "HarmonyLite's Go profiler address: accepted and ignored");
 
   CLI::App* dead_letters = app.add_subcommand(
       "dead-letters",
@@ -128,15 +139,40 @@ int RunApp(int argc, char** argv) {
 
   if (cfg.node_id == 0) cfg.node_id = node::DeriveNodeId(cfg.db_path);
   SetUpLogging(cfg.logging.format, cfg.logging.verbose, cfg.node_id);
+  // From here on the exit line follows the log format (a JSON object with [logging] format json).
+  const std::string format = cfg.logging.format;
+  auto fail = [&format](const std::string& line) {
+    LogFatal(format, line);
+    return 1;
+  };
   for (const std::string& w : loaded->warnings) spdlog::warn("{}", w);
+  if (!pprof.empty()) {
+    spdlog::warn("-pprof {} ignored: it serves Go's profiler in HarmonyLite; harmony is not a Go "
+                 "program (profile it with perf)",
+                 pprof);
+  }
+  if (!leaf_servers.empty()) {
+    return fail(
+        "-leaf-servers is not supported: harmony does not connect its embedded nats-server to "
+        "leaf nodes (a leaf with its own JetStream domain would lose the writes made while its "
+        "link is down); run one NATS cluster and list its servers in [nats] urls, or join the "
+        "embedded servers with -cluster-addr / -cluster-peers");
+  }
   if (!cfg.seq_map_path.empty()) {
     spdlog::info("seq_map_path is ignored: replication positions are kept inside the database");
   }
 
-  if (cleanup && save_snapshot) return Fail("-cleanup and -save-snapshot cannot be combined");
+  if (cleanup && save_snapshot) return fail("-cleanup and -save-snapshot cannot be combined");
   if (*dead_letters) {
     Status s = node::DeadLetterCommand(cfg, dead_letter_action, dead_letter_ids, stdout);
-    if (!s.ok()) return Fail(s.message());
+    if (!s.ok()) return fail(s.message());
+    return 0;
+  }
+  if (schema_status || schema_status_cluster) {
+    Status s = schema_status_cluster ? node::PrintClusterSchemaStatus(cfg, cfg.node_id, stdout)
+                                     : node::PrintLocalSchemaStatus(cfg, cfg.node_id, stdout);
+    std::fflush(stdout);
+    if (!s.ok()) return fail(s.message());
     return 0;
   }
   if (*status || *wait) {
@@ -152,7 +188,7 @@ int RunApp(int argc, char** argv) {
              : save_snapshot ? node::SaveSnapshotNow(cfg)
                              : node::Run(cfg, {cluster_addr, SplitList(cluster_peers)});
   spdlog::default_logger()->flush();
-  if (!s.ok()) return Fail(s.message());
+  if (!s.ok()) return fail(s.message());
   return 0;
 }
 

@@ -4,7 +4,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <memory>
+#include <string_view>
 
 namespace harmony::cli {
 namespace {
@@ -36,6 +38,28 @@ class JsonMessageFlag : public spdlog::custom_flag_formatter {
   }
 };
 
+// %*: the level under zerolog's names, which HarmonyLite's JSON logs carry ("warn", "fatal").
+class JsonLevelFlag : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    std::string_view name;
+    switch (msg.level) {
+      case spdlog::level::trace: name = "trace"; break;
+      case spdlog::level::debug: name = "debug"; break;
+      case spdlog::level::info: name = "info"; break;
+      case spdlog::level::warn: name = "warn"; break;
+      case spdlog::level::err: name = "error"; break;
+      case spdlog::level::critical: name = "fatal"; break;
+      default: name = "info"; break;
+    }
+    dest.append(name);
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonLevelFlag>();
+  }
+};
+
 }  // namespace
 
 void SetUpLogging(const std::string& format, bool verbose, uint64_t node_id) {
@@ -43,8 +67,10 @@ void SetUpLogging(const std::string& format, bool verbose, uint64_t node_id) {
   auto logger = spdlog::stderr_color_mt("harmony");
   if (format == "json") {
     auto formatter = std::make_unique<spdlog::pattern_formatter>();
-    formatter->add_flag<JsonMessageFlag>('j').set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","node":)" + node + R"(,"msg":"%j"})");
+    // HarmonyLite's field names (zerolog's, with its node_id), so its log queries keep working.
+    formatter->add_flag<JsonMessageFlag>('j').add_flag<JsonLevelFlag>('*').set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%*","node_id":)" + node +
+        R"(,"message":"%j"})");
     logger->set_formatter(std::move(formatter));
   } else {
     logger->set_pattern("%Y-%m-%d %H:%M:%S.%e [node " + node + "] %^%-5l%$ %v");
@@ -52,6 +78,15 @@ void SetUpLogging(const std::string& format, bool verbose, uint64_t node_id) {
   logger->set_level(verbose ? spdlog::level::debug : spdlog::level::info);
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(std::move(logger));
+}
+
+void LogFatal(const std::string& format, const std::string& line) {
+  if (format == "json") {
+    spdlog::critical("{}", line);  // level "fatal"
+    spdlog::default_logger()->flush();
+  } else {
+    std::fprintf(stderr, "harmony: %s\n", line.c_str());
+  }
 }
 
 }  // namespace harmony::cli

@@ -102,4 +102,39 @@ Result<std::string> Request(Connection& connection, const std::string& subject,
                      static_cast<size_t>(natsMsg_GetDataLength(reply.get())));
 }
 
+Result<std::vector<std::string>> RequestAll(Connection& connection, const std::string& subject,
+                                            const std::string& payload,
+                                            std::chrono::milliseconds wait) {
+  const std::string context = "request on '" + subject + "' to every responder";
+  natsConnection* nc = connection.impl().nc.get();
+  natsInbox* inbox_raw = nullptr;
+  natsStatus s = natsInbox_Create(&inbox_raw);
+  if (s != NATS_OK) return FromNats(s, context);
+  std::unique_ptr<natsInbox, void (*)(natsInbox*)> inbox(inbox_raw, natsInbox_Destroy);
+  natsSubscription* sub_raw = nullptr;
+  s = natsConnection_SubscribeSync(&sub_raw, nc, inbox.get());
+  if (s != NATS_OK) return FromNats(s, context);
+  SubscriptionPtr sub(sub_raw);
+  s = natsConnection_PublishRequest(nc, subject.c_str(), inbox.get(), payload.data(),
+                                    static_cast<int>(payload.size()));
+  if (s != NATS_OK) return FromNats(s, context);
+  std::vector<std::string> replies;
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    natsMsg* raw = nullptr;
+    s = natsSubscription_NextMsg(&raw, sub.get(), static_cast<int64_t>(left.count()));
+    MsgPtr msg(raw);
+    // The server says "no responders" (NATS 2.2+) when nobody listens: no answers, not an error.
+    if (s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS) break;
+    if (s != NATS_OK) return FromNats(s, context);
+    const char* data = natsMsg_GetData(msg.get());
+    replies.emplace_back(data == nullptr ? "" : data,
+                         static_cast<size_t>(natsMsg_GetDataLength(msg.get())));
+  }
+  return replies;
+}
+
 }  // namespace harmony::nats

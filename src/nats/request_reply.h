@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "common/status.h"
@@ -45,5 +46,12 @@ class Responder {
 // connection is down; kInvalidArgument for a bad subject. Thread-safe.
 Result<std::string> Request(Connection& connection, const std::string& subject,
                             const std::string& payload, std::chrono::milliseconds timeout);
+
+// Sends `payload` to `subject` once and collects every reply that arrives within `wait` (one per
+// responder: each node answers for itself), in arrival order; none is not an error. Errors:
+// kUnavailable when the connection is down; kInvalidArgument for a bad subject. Thread-safe.
+Result<std::vector<std::string>> RequestAll(Connection& connection, const std::string& subject,
+                                            const std::string& payload,
+                                            std::chrono::milliseconds wait);
 
 }  // namespace harmony::nats

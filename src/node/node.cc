@@ -32,6 +32,7 @@
 #include "node/file_modes.h"
 #include "node/node_id_claim.h"
 #include "node/publish_loop.h"
+#include "node/schema_status.h"
 #include "node/service_notify.h"
 #include "node/signals.h"
 #include "node/snapshot_saver.h"
@@ -194,23 +195,7 @@ Result<bus::ConnectOptions> ToolConnectOptions(const config::Config& config,
   const uint64_t node_id = config.node_id ? config.node_id : DeriveNodeId(config.db_path);
   bus::ConnectOptions connect =
       ConnectOptionsOf(config, "harmony-" + std::to_string(node_id) + "-" + tool);
-  if (!connect.urls.empty()) return connect;
-  // The embedded broker of the node running beside this database.
-  std::string host;
-  int port = 0;
-  HARMONY_RETURN_IF_ERROR(ParseHostPort(config.nats.bind_address, &host, &port)
-                              .WithContext("[nats] bind_address"));
-  if (port == -1) {
-    // A port the kernel picked: the running server's ports file in its store says which.
-    HARMONY_ASSIGN_OR_RETURN(std::string url,
-                             nats::RunningServerUrl(EmbeddedStoreDir(config.db_path)));
-    connect.urls = {url};
-  } else {
-    if (host == "0.0.0.0") host = "127.0.0.1";
-    if (host == "::") host = "::1";
-    if (host.find(':') != std::string::npos) host = "[" + host + "]";
-    connect.urls = {"nats://" + host + ":" + std::to_string(port)};
-  }
+  HARMONY_ASSIGN_OR_RETURN(connect.urls, BrokerUrlsForTools(config));
   return connect;
 }
 
@@ -420,6 +405,9 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags,
                          .apply_stats = applier ? &applier->stats() : nullptr,
                          .snapshot_stats = saver ? &saver->stats() : nullptr},
                         bus.get()));
+  // -schema-status-cluster asks every running node for its schema hash.
+  HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<nats::Responder> schema_responder,
+                           StartSchemaStatusResponder(bus->connection(), config, node_id));
 
   // From here on the stop signals are this thread's; one that came during start-up stops now.
   int sig = startup.Finish();
@@ -442,6 +430,7 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags,
   // Stop producers before what they feed, and everything before the broker goes away.
   monitoring.reset();
   responder.reset();  // before the saver it calls
+  schema_responder.reset();
   saver.reset();
   if (publish_loop) publish_loop->Stop();
   if (apply_loop) apply_loop->Stop();
@@ -459,6 +448,25 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags,
   server.reset();
   spdlog::info("stopped");
   return error;
+}
+
+Result<std::vector<std::string>> BrokerUrlsForTools(const config::Config& config) {
+  if (!config.nats.urls.empty()) return config.nats.urls;
+  // The embedded broker of the node running beside this database.
+  std::string host;
+  int port = 0;
+  HARMONY_RETURN_IF_ERROR(ParseHostPort(config.nats.bind_address, &host, &port)
+                              .WithContext("[nats] bind_address"));
+  if (port == -1) {
+    // A port the kernel picked: the running server's ports file in its store says which.
+    HARMONY_ASSIGN_OR_RETURN(std::string url,
+                             nats::RunningServerUrl(EmbeddedStoreDir(config.db_path)));
+    return std::vector<std::string>{url};
+  }
+  if (host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return std::vector<std::string>{"nats://" + host + ":" + std::to_string(port)};
 }
 
 Status SaveSnapshotNow(const config::Config& config) {

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "common/status.h"
 #include "config/config.h"
 
@@ -30,6 +31,12 @@ Status Cleanup(const config::Config& config);
 // The node id used when the config says 0: XXH3 of /etc/machine-id (or the host name) and the
 // absolute database path, so it is stable across restarts and distinct per database.
 uint64_t DeriveNodeId(const std::string& db_path);
+
+// The brokers a command-line tool (-save-snapshot, -schema-status-cluster) connects to: [nats]
+// urls, or else the embedded broker of the node running beside the database (bind_address; with
+// port -1 the URL in its store's ports file). Errors: a bad bind_address; kNotFound when port -1
+// and no node runs beside the database.
+Result<std::vector<std::string>> BrokerUrlsForTools(const config::Config& config);
 
 // Where the embedded broker keeps its JetStream data: "<db_path>-harmony-nats/".
 std::string EmbeddedStoreDir(const std::string& db_path);

@@ -1,7 +1,9 @@
 // The harmony binary's start-up contract: one clear line and a non-zero exit for every bad input.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <sstream>
 
 #include "tests/support/harmony_process.h"
 #include "tests/support/free_port.h"
@@ -73,6 +75,52 @@ TEST_F(CliTest, UnreachableBrokerFailsWithTheUrl) {
                                         "\"]\nconnect_retries = 1\nreconnect_wait_seconds = 0\n");
   EXPECT_EQ(Run({"-config", cfg}), 1);
   EXPECT_NE(out_.find(std::to_string(port)), std::string::npos) << out_;
+}
+
+// HarmonyLite's flags (issue #11, item 8): -pprof is accepted with a warning; -leaf-servers is
+// refused at start with one line saying why; the JSON log uses HarmonyLite's field names and ends
+// with the fatal line as JSON too.
+TEST_F(CliTest, HarmonyLiteFlagsPprofWarnsLeafServersIsRefusedInJson) {
+  std::string db = dir_.path() + "/ok.db";
+  std::ofstream(db).close();
+  std::string cfg = Write("j.toml", "db_path = \"" + db +
+                                        "\"\nnode_id = 9\n[logging]\nformat = \"json\"\n");
+  EXPECT_EQ(Run({"-config", cfg, "-pprof", ":6060", "-leaf-servers", "nats://127.0.0.1:7422"}),
+            1);
+  EXPECT_NE(out_.find(R"("level":"warn","node_id":9,"message":"-pprof :6060 ignored)"),
+            std::string::npos)
+      << out_;
+  EXPECT_NE(out_.find(R"("level":"fatal","node_id":9,"message":"-leaf-servers is not supported)"),
+            std::string::npos)
+      << out_;
+  // Every line is one JSON object with time, level, node_id and message.
+  std::istringstream lines(out_);
+  int count = 0;
+  for (std::string line; std::getline(lines, line);) {
+    ++count;
+    EXPECT_EQ(line.rfind(R"({"time":")", 0), 0u) << line;
+    EXPECT_NE(line.find(R"(,"message":")"), std::string::npos) << line;
+    EXPECT_EQ(line.back(), '}') << line;
+  }
+  EXPECT_GE(count, 2);
+}
+
+TEST_F(CliTest, SchemaStatusPrintsTheHashOfTheReplicatedTables) {
+  std::string db = dir_.path() + "/s.db";
+  ASSERT_EQ(std::system(("sqlite3 " + db + " 'CREATE TABLE Books(id INTEGER PRIMARY KEY, t TEXT)'")
+                            .c_str()),
+            0);
+  std::string cfg = Write("s.toml", "db_path = \"" + db + "\"\nnode_id = 4\n");
+  ASSERT_EQ(Run({"-config", cfg, "-schema-status"}), 0) << out_;
+  EXPECT_NE(out_.find("node 4"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("replicated tables (1): Books"), std::string::npos) << out_;
+  const size_t at = out_.find("schema hash: ");
+  ASSERT_NE(at, std::string::npos) << out_;
+  const std::string first = out_.substr(at, 29);
+  // A schema change changes the hash.
+  ASSERT_EQ(std::system(("sqlite3 " + db + " 'ALTER TABLE Books ADD COLUMN isbn TEXT'").c_str()), 0);
+  ASSERT_EQ(Run({"-config", cfg, "-schema-status"}), 0) << out_;
+  EXPECT_EQ(out_.find(first), std::string::npos) << first << " unchanged:\n" << out_;
 }
 
 }  // namespace

@@ -75,6 +75,18 @@ std::string FirstDifference(const std::vector<std::string>& a, const std::vector
 
 }  // namespace
 
+std::string QueryText(const std::string& db_path, const std::string& sql) {
+  sqlite::OpenOptions options;
+  options.wal = false;
+  auto db = sqlite::Database::Open(db_path, options);
+  if (!db.ok()) return db.status().ToString();
+  auto stmt = db->Prepare(sql);
+  if (!stmt.ok()) return stmt.status().ToString();
+  auto row = stmt->Step();
+  if (!row.ok() || !*row) return "";
+  return stmt->ColumnText(0);
+}
+
 void ClusterTest::SetUp() {
   auto nats = NatsServerProcess::Start(dir_.path() + "/nats");
   ASSERT_TRUE(nats.ok()) << nats.status().ToString();

@@ -17,6 +17,10 @@
 
 namespace harmony::test {
 
+// The first column of the first row `sql` gives on the database at `db_path` (read without
+// changing its journal mode) as text; "" when no row, the error's text when it fails.
+std::string QueryText(const std::string& db_path, const std::string& sql);
+
 // Three harmony nodes, each with its own SQLite file, sharing one real nats-server.
 class ClusterTest : public ::testing::Test {
  protected:

@@ -7,24 +7,13 @@
 #include <fstream>
 
 #include "sqlite/database.h"
+#include "tests/e2e/cluster_fixture.h"
 #include "tests/support/harmony_process.h"
 #include "tests/support/free_port.h"
 #include "tests/support/temp_dir.h"
 
 namespace harmony::test {
 namespace {
-
-std::string QueryText(const std::string& db_path, const std::string& sql) {
-  sqlite::OpenOptions options;
-  options.wal = false;
-  auto db = sqlite::Database::Open(db_path, options);
-  if (!db.ok()) return db.status().ToString();
-  auto stmt = db->Prepare(sql);
-  if (!stmt.ok()) return stmt.status().ToString();
-  auto row = stmt->Step();
-  if (!row.ok() || !*row) return "";
-  return stmt->ColumnText(0);
-}
 
 TEST(EmbeddedBrokerTest, ThreeNodesWithTheirOwnClusteredServersReplicate) {
   TempDir dir;

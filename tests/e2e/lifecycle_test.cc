@@ -93,6 +93,13 @@ TEST_F(LifecycleTest, StopWhileRunningTakesUnderTwoSeconds) {
   EXPECT_NE(process_->LogSinceStart().find("stopped"), std::string::npos);
 }
 
+// Issue #11, item 8: an IPv6 bind_address with a port of the kernel's choosing.
+TEST_F(LifecycleTest, Ipv6BindAddressWithAnyFreePortRuns) {
+  StartAndAwait("[nats]\nbind_address = \"[::1]:-1\"\n", {}, "node 7 ready");
+  EXPECT_NE(process_->Log().find("ready at nats://[::1]:"), std::string::npos) << process_->Log();
+  StopAndMeasure();
+}
+
 // Issue #11, item 7b: with a 0600 database, nothing harmony (or its nats-server child) creates is
 // readable by group or others: the lock file, the embedded broker's store and log, snapshot copies
 // in a [snapshot.file] directory harmony creates.

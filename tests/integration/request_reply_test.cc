@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "nats/connection.h"
 #include "tests/support/nats_server_process.h"
@@ -78,6 +80,27 @@ TEST_F(RequestReplyTest, BadSubjectIsRefused) {
   auto responder = Responder::Start(conn_, "", [](const std::string&) { return std::string(); });
   ASSERT_FALSE(responder.ok());
   EXPECT_EQ(responder.status().code(), Status::Code::kInvalidArgument);
+}
+
+// RequestAll (-schema-status-cluster): one request, every responder's answer.
+TEST_F(RequestReplyTest, RequestAllCollectsTheAnswerOfEveryResponder) {
+  std::vector<std::unique_ptr<Responder>> responders;
+  for (const char* name : {"a", "b", "c"}) {
+    auto r = Responder::Start(conn_, "svc.all", [name](const std::string& request) {
+      return std::string(name) + ":" + request;
+    });
+    ASSERT_TRUE(IsOk(r));
+    responders.push_back(std::move(r).value());
+  }
+  ASSERT_TRUE(IsOk(conn_->Flush(milliseconds(2000))));  // the subscriptions reached the server
+  auto replies = RequestAll(*conn_, "svc.all", "x", milliseconds(500));
+  ASSERT_TRUE(IsOk(replies));
+  std::vector<std::string> got = *replies;
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"a:x", "b:x", "c:x"}));
+  auto none = RequestAll(*conn_, "svc.nobody", "x", milliseconds(100));
+  ASSERT_TRUE(IsOk(none));
+  EXPECT_TRUE(none->empty());
 }
 
 }  // namespace

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "common/status.h"
+#include "config/config.h"
+
+namespace harmony::nats {
+class Connection;
+class Responder;
+}  // namespace harmony::nats
+
+namespace harmony::node {
+
+// HarmonyLite's -schema-status and -schema-status-cluster: whether the nodes replicate the same
+// schema.
+
+// The replicated tables (include_tables / ignore_tables applied) and a hash of their schema: the
+// CREATE statements of those tables and of their indexes, in name order, as SQLite stores them
+// (XXH3-64, 16 hex digits; HarmonyLite's was a SHA-256 of its own reading, so the values of the
+// two programs differ). Nodes with the same hash replicate the same tables with the same columns.
+struct SchemaStatus {
+  std::string hash;
+  std::vector<std::string> tables;
+};
+// Reads it from config.db_path without writing anything. Errors: SQLite's, naming the file.
+Result<SchemaStatus> ReadSchemaStatus(const config::Config& config);
+
+// -schema-status: prints node id, hash and tables to `out`.
+Status PrintLocalSchemaStatus(const config::Config& config, uint64_t node_id, std::FILE* out);
+
+// The core NATS subject on which running nodes answer with their schema status:
+// "<stream_prefix>-schema-status".
+std::string SchemaStatusSubject(const config::Config& config);
+
+// Run by every node: answers requests on SchemaStatusSubject with "node <id> <hash> <tables>",
+// read afresh for each request (so a migration shows at once). Errors: Responder::Start's.
+Result<std::unique_ptr<nats::Responder>> StartSchemaStatusResponder(
+    std::shared_ptr<nats::Connection> connection, const config::Config& config, uint64_t node_id);
+
+// -schema-status-cluster: asks every running node (reached through [nats] urls, or the embedded
+// broker of the node beside this database) for its schema status, prints one line per node and
+// whether all hashes agree. Errors: connecting; kUnavailable when no node answered.
+Status PrintClusterSchemaStatus(const config::Config& config, uint64_t node_id, std::FILE* out);
+
+}  // namespace harmony::node
