@@ -159,6 +159,8 @@ size_t Connection::MaxPayload() const {
   return max > 0 ? static_cast<size_t>(max) : 0;
 }
 
+void Connection::Close() { natsConnection_Close(impl_->nc.get()); }
+
 Status Connection::Flush(std::chrono::milliseconds timeout) {
   return FromNats(natsConnection_FlushTimeout(impl_->nc.get(), timeout.count()), "flush");
 }

@@ -64,6 +64,10 @@ class Connection {
   size_t MaxPayload() const;
   // Round-trips a PING so that everything published before has reached the server.
   Status Flush(std::chrono::milliseconds timeout);
+  // Closes the connection now, without flushing: every call blocked on it (a request waiting for
+  // its timeout) returns at once with an error, and later calls fail. Thread-safe; for bounding
+  // a shutdown. The object stays valid until destroyed.
+  void Close();
   // Graceful shutdown: stops subscriptions after their queued messages were handled, flushes
   // publishes, then closes. Waits up to `timeout`. The connection is unusable afterwards.
   Status Drain(std::chrono::milliseconds timeout);

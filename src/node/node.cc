@@ -34,6 +34,7 @@
 #include "node/publish_loop.h"
 #include "node/schema_status.h"
 #include "node/service_notify.h"
+#include "node/shutdown_deadline.h"
 #include "node/signals.h"
 #include "node/snapshot_saver.h"
 #include "node/snapshots.h"
@@ -427,6 +428,13 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags,
   } else {
     spdlog::info("unrecoverable error, shutting down");  // the error itself is the exit line
   }
+  // Best-effort steps that wait on the broker (the node-id claim's release when the KV bucket's
+  // server is gone: 5 s per request) must not hold up the exit: after 1 s the connection closes
+  // and they fail at once (their failures are warnings; the claim then expires by its TTL).
+  ShutdownDeadline deadline(std::chrono::seconds(1), [connection = bus->connection()] {
+    spdlog::warn("shutdown still waits for the broker after 1 s: closing the connection");
+    connection->Close();
+  });
   // Stop producers before what they feed, and everything before the broker goes away.
   monitoring.reset();
   responder.reset();  // before the saver it calls
@@ -444,6 +452,7 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags,
   // starts reconnecting, and closing it then waits out a reconnect_wait (2 s by default).
   lease.reset();
   snapshots.reset();
+  deadline.Cancel();  // before its connection goes
   bus.reset();
   server.reset();
   spdlog::info("stopped");
