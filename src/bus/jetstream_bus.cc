@@ -80,6 +80,9 @@ Result<std::unique_ptr<JetStreamBus>> JetStreamBus::Connect(const ConnectOptions
   options.connect_retries = connect.connect_retries;
   options.reconnect_wait_seconds = connect.reconnect_wait_seconds;
   options.stop = connect.stop;
+  options.credentials = connect.credentials;
+  options.tls = connect.tls;
+  options.hints = connect.hints;
   HARMONY_ASSIGN_OR_RETURN(std::shared_ptr<nats::Connection> connection,
                            nats::Connection::Connect(options));
   HARMONY_ASSIGN_OR_RETURN(std::shared_ptr<nats::JetStream> jetstream,

@@ -10,6 +10,7 @@
 #include "bus/bus.h"
 #include "common/result.h"
 #include "common/status.h"
+#include "nats/security.h"
 
 namespace harmony::nats {
 class Connection;
@@ -19,7 +20,10 @@ class JetStream;
 namespace harmony::bus {
 
 struct ConnectOptions {
-  std::vector<std::string> urls;  // "nats://host:port"
+  std::vector<std::string> urls;  // "nats://host:port" (may hold credentials; logged redacted)
+  nats::Credentials credentials;  // how to authenticate, see nats/security.h
+  nats::TlsOptions tls;
+  nats::RefusalHints hints;  // what to check when the server refuses us
   // Failed initial connects are retried this many times, `reconnect_wait_seconds` apart; once
   // connected, the connection reconnects forever.
   int connect_retries = 5;

@@ -108,6 +108,24 @@ Status Validate(const Config& c) {
       CheckInt("nats.connect_retries", nats.connect_retries, internal::kConnectRetriesRule));
   HARMONY_RETURN_IF_ERROR(CheckInt("nats.reconnect_wait_seconds", nats.reconnect_wait_seconds,
                                    internal::kReconnectWaitRule));
+  if (nats.cert_file.empty() != nats.key_file.empty()) {
+    return Status::InvalidArgument(
+        "nats.cert_file and nats.key_file go together (the client certificate and its private "
+        "key, for mutual TLS): set both or neither");
+  }
+  // nats.c writes these into its CONNECT JSON without escaping: the server would reject it.
+  for (const auto& [key, value] :
+       {std::pair<const char*, const std::string*>{"nats.user_name", &nats.user_name},
+        {"nats.user_password", &nats.user_password},
+        {"nats.token", &nats.token}}) {
+    if (value->find_first_of("\"\\") != std::string::npos) {
+      return Status::InvalidArgument(std::string(key) +
+                                     ": must not contain '\"' or '\\' (nats.c sends it unescaped)");
+    }
+  }
+  if (!nats.user_password.empty() && nats.user_name.empty()) {
+    return Status::InvalidArgument("nats.user_password is set without nats.user_name");
+  }
 
   const SnapshotConfig& snap = c.snapshot;
   HARMONY_RETURN_IF_ERROR(
@@ -134,6 +152,26 @@ Status Validate(const Config& c) {
       CheckString("health_check.bind", c.health_check.bind, internal::kListenRule));
   HARMONY_RETURN_IF_ERROR(
       CheckString("health_check.path", c.health_check.path, internal::kHttpPathRule));
+  return Status::Ok();
+}
+
+Status CheckNatsFiles(const NatsConfig& nats) {
+  const std::pair<const char*, const std::string*> files[] = {
+      {"seed_file", &nats.seed_file}, {"creds_file", &nats.creds_file},
+      {"ca_file", &nats.ca_file},     {"cert_file", &nats.cert_file},
+      {"key_file", &nats.key_file},   {"server_config", &nats.server_config}};
+  for (const auto& [key, path] : files) {
+    if (path->empty()) continue;
+    std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path->c_str(), "rb"));
+    int error = file ? 0 : errno;
+    struct stat st;
+    if (file && fstat(fileno(file.get()), &st) == 0 && S_ISDIR(st.st_mode)) error = EISDIR;
+    if (error == 0) continue;
+    std::string msg =
+        std::string("[nats] ") + key + ": cannot read " + *path + ": " + std::strerror(error);
+    if (error == ENOENT) return Status::NotFound(std::move(msg));
+    return Status::IoError(std::move(msg));
+  }
   return Status::Ok();
 }
 

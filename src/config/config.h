@@ -1,7 +1,7 @@
 // config: turns a TOML configuration file into plain structs and checks them. It accepts every
 // key of a HarmonyLite config.toml, so an existing HarmonyLite deployment can switch binaries
-// without editing its file; keys Harmony does not use (snapshot, prometheus, NATS credentials,
-// ...) are reported as warnings instead of failing the start. Errors name the file, line, column
+// without editing its file; keys Harmony does not use (prometheus, health_check, ...) are
+// reported as warnings instead of failing the start. Errors name the file, line, column
 // and key, in one line fit for a terminal. This module only reads and validates: deriving a
 // node id, applying command-line overrides and handing each component its own small Options
 // struct happen in the layers above. It is the only place toml++ is included.
@@ -42,6 +42,19 @@ struct NatsConfig {
   std::string bind_address = "127.0.0.1:-1";
   int connect_retries = 5;
   int reconnect_wait_seconds = 2;
+  // Credentials (docs/operations.md, "Security"); empty = unused. Secrets are never logged.
+  std::string user_name;  // with user_password
+  std::string user_password;
+  std::string token;
+  std::string seed_file;   // a user NKEY seed file
+  std::string creds_file;  // a .creds file (user JWT and seed)
+  // TLS: ca_file, cert_file or tls_server_name turns it on. cert_file and key_file go together.
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  std::string tls_server_name;  // the name the server's certificate must carry, if not the host
+  // A nats-server config file for the embedded broker (urls empty); see EmbeddedServerOptions.
+  std::string server_config;
 
   friend bool operator==(const NatsConfig&, const NatsConfig&) = default;
 };
@@ -138,8 +151,16 @@ Result<Loaded> LoadFile(const std::string& path);
 Result<Loaded> LoadString(std::string_view toml, std::string source_name);
 
 // Checks every field's range and format, for use after command-line overrides change a loaded
-// Config. Messages name the key ("replication_log.shards: expected ..., got 0") but not a file,
-// since an override may not come from one.
+// Config. Also pairs: nats.cert_file without nats.key_file (or the reverse), user_password
+// without user_name. Messages name the key ("replication_log.shards: expected ..., got 0") but
+// not a file, since an override may not come from one.
 Status Validate(const Config& config);
+
+// Checks that every file named in [nats] (seed_file, creds_file, ca_file, cert_file, key_file,
+// server_config) can be opened for reading, so that a typo fails the start with one line naming
+// the key and the path ("[nats] ca_file: cannot read /etc/x/ca.pem: No such file or directory")
+// instead of a TLS or authorization error later. Never reads or quotes a file's content.
+// Called at start (not at load: the files may only exist on the machine that runs the node).
+Status CheckNatsFiles(const NatsConfig& nats);
 
 }  // namespace harmony::config

@@ -113,6 +113,24 @@ class Decoder {
     return Status::Ok();
   }
 
+  // A string that may be a secret: a value of the wrong type is described by its type only
+  // ("expected a string, got an integer"), never quoted.
+  Status ReadSecret(const toml::table& table, std::string_view prefix, std::string_view key,
+                    std::string* out) {
+    const toml::node* node = Find(table, prefix, key);
+    if (node == nullptr) return Status::Ok();
+    const auto* value = node->as_string();
+    if (value == nullptr) {
+      std::string got = node->is_integer()          ? "an integer"
+                        : node->is_floating_point() ? "a float"
+                        : node->is_boolean()        ? "a boolean"
+                                                    : Got(*node);  // a table, an array, a date
+      return Mismatch(*node, JoinPath(prefix, key), "a string (quoted)", got);
+    }
+    *out = value->get();
+    return Status::Ok();
+  }
+
   // nats.urls: an array of strings, or one string holding a comma-separated list (the form the
   // -cluster-peers flag and nats.c's own URL option take). "" means no servers.
   Status ReadUrls(const toml::table& table, std::string_view prefix, std::string_view key,
@@ -294,6 +312,20 @@ Status DecodeNats(Decoder& d, const toml::table& t, NatsConfig* c) {
       d.ReadInt(t, p, "connect_retries", internal::kConnectRetriesRule, &c->connect_retries));
   HARMONY_RETURN_IF_ERROR(d.ReadInt(t, p, "reconnect_wait_seconds", internal::kReconnectWaitRule,
                                     &c->reconnect_wait_seconds));
+  const std::pair<std::string_view, std::string*> security_keys[] = {
+      {"user_name", &c->user_name},
+      {"user_password", &c->user_password},
+      {"token", &c->token},
+      {"seed_file", &c->seed_file},
+      {"creds_file", &c->creds_file},
+      {"ca_file", &c->ca_file},
+      {"cert_file", &c->cert_file},
+      {"key_file", &c->key_file},
+      {"tls_server_name", &c->tls_server_name},
+      {"server_config", &c->server_config}};
+  for (const auto& [key, out] : security_keys) {
+    HARMONY_RETURN_IF_ERROR(d.ReadSecret(t, p, key, out));
+  }
   d.WarnUnknown(t, p);
   return Status::Ok();
 }

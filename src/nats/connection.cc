@@ -11,19 +11,10 @@
 namespace harmony::nats {
 namespace {
 
-std::string Join(const std::vector<std::string>& urls) {
-  std::string out;
-  for (const auto& url : urls) {
-    if (!out.empty()) out += ",";
-    out += url;
-  }
-  return out;
-}
-
 std::string UrlOf(natsConnection* nc) {
   char buf[256] = {0};
   if (natsConnection_GetConnectedUrl(nc, buf, sizeof(buf)) != NATS_OK) return "";
-  return buf;
+  return RedactUrl(buf);
 }
 
 // The connection callbacks get no closure: nats.c may run them on its own thread after
@@ -56,6 +47,32 @@ void OnAsyncError(natsConnection* /*nc*/, natsSubscription* sub, natsStatus err,
   }
 }
 
+// A server requiring a client certificate closes the connection right after the handshake,
+// which nats.c reports as a protocol error ("Expected 'PONG', got ''").
+bool IsMissingClientCertificate(natsStatus s, const TlsOptions& tls) {
+  return s == NATS_PROTOCOL_ERROR && tls.enabled() && tls.cert_file.empty();
+}
+
+// The server (or the TLS handshake) refused us: a retry with the same options fails the same way.
+bool IsRefusal(natsStatus s, const TlsOptions& tls) {
+  return s == NATS_CONNECTION_AUTH_FAILED || s == NATS_SSL_ERROR ||
+         s == NATS_SECURE_CONNECTION_WANTED || s == NATS_SECURE_CONNECTION_REQUIRED ||
+         IsMissingClientCertificate(s, tls);
+}
+
+// `refused` with the hint that explains it, if any.
+Status WithHint(Status refused, natsStatus s, const ConnectionOptions& options) {
+  std::string hint;
+  if (s == NATS_CONNECTION_AUTH_FAILED) {
+    hint = options.hints.credentials;
+  } else if (IsMissingClientCertificate(s, options.tls)) {
+    hint = "the server closed the TLS connection: does it require a client certificate?";
+    if (!options.hints.client_certificate.empty()) hint += " " + options.hints.client_certificate;
+  }
+  if (hint.empty()) return refused;
+  return Status::InvalidArgument(refused.message() + " (" + hint + ")");
+}
+
 Result<OptionsPtr> BuildOptions(const ConnectionOptions& options) {
   natsOptions* raw = nullptr;
   natsStatus s = natsOptions_Create(&raw);
@@ -83,6 +100,7 @@ Result<OptionsPtr> BuildOptions(const ConnectionOptions& options) {
   if (s == NATS_OK) s = natsOptions_SetReconnectedCB(opts.get(), OnReconnected, nullptr);
   if (s == NATS_OK) s = natsOptions_SetErrorHandler(opts.get(), OnAsyncError, nullptr);
   if (s != NATS_OK) return FromNats(s, "set NATS options");
+  HARMONY_RETURN_IF_ERROR(ApplySecurity(opts.get(), options.credentials, options.tls));
   return opts;
 }
 
@@ -96,9 +114,11 @@ Result<std::shared_ptr<Connection>> Connection::Connect(const ConnectionOptions&
     return Status::InvalidArgument(
         "connect to NATS: connect_retries and reconnect_wait_seconds must be >= 0");
   }
-  HARMONY_ASSIGN_OR_RETURN(OptionsPtr opts, BuildOptions(options));
+  const std::string urls = RedactUrls(options.urls);
+  auto built = BuildOptions(options);
+  if (!built.ok()) return built.status().WithContext("connect to NATS at " + urls);
+  OptionsPtr opts = std::move(built).value();
 
-  const std::string urls = Join(options.urls);
   Status last;
   // Retried by hand rather than with natsOptions_SetRetryOnFailedConnect: that option reuses
   // MaxReconnect, which must stay infinite for reconnects after the first success.
@@ -122,6 +142,8 @@ Result<std::shared_ptr<Connection>> Connection::Connect(const ConnectionOptions&
       return connection;
     }
     last = FromNats(s, "connect to NATS at " + urls);
+    // The server answered: retrying the same credentials cannot help.
+    if (IsRefusal(s, options.tls)) return WithHint(std::move(last), s, options);
     if (attempt < options.connect_retries) {
       spdlog::info("nats: {}; retrying in {} s ({} of {})", last.message(),
                    options.reconnect_wait_seconds, attempt + 1, options.connect_retries);

@@ -17,12 +17,18 @@
 
 #include "common/result.h"
 #include "common/status.h"
+#include "nats/security.h"
 
 namespace harmony::nats {
 
 struct ConnectionOptions {
-  std::vector<std::string> urls;  // "nats://host:port"; tried in random order
-  std::string name = "harmony";   // shown by the server's monitoring endpoints
+  // "nats://host:port" or "tls://host:port", tried in random order. May carry credentials
+  // ("nats://user:pass@host"); every URL that is logged or put in an error goes through RedactUrl.
+  std::vector<std::string> urls;
+  Credentials credentials;  // see security.h
+  TlsOptions tls;
+  RefusalHints hints;            // added to the error when the server refuses us
+  std::string name = "harmony";  // shown by the server's monitoring endpoints
   // Failed initial connects are retried this many times, `reconnect_wait_seconds` apart. Once
   // connected, the connection reconnects forever (until destroyed).
   int connect_retries = 5;
@@ -45,9 +51,12 @@ struct ConnectionOptions {
 // the last of them is gone.
 class Connection {
  public:
-  // Connects, retrying failed attempts as the options say. Errors: kInvalidArgument for bad
-  // options, kCancelled when options.stop was requested, otherwise the last attempt's error
-  // naming the URLs.
+  // Connects with up to `connect_retries` retries. Errors are one line naming the redacted URLs,
+  // "connect to NATS at nats://u:***@127.0.0.1:4222: <nats.c detail>". An unusable seed, CA or
+  // certificate file fails before any attempt. A server that refuses the credentials, the TLS
+  // handshake or our missing client certificate is not retried (retrying cannot help), and the
+  // error ends with the matching RefusalHints text in parentheses. kInvalidArgument for bad
+  // options; kCancelled when options.stop was requested.
   static Result<std::shared_ptr<Connection>> Connect(const ConnectionOptions& options);
 
   Connection(const Connection&) = delete;
@@ -56,7 +65,7 @@ class Connection {
   ~Connection();
 
   bool IsConnected() const;
-  // URL of the server currently connected to; empty while disconnected.
+  // URL of the server currently connected to, redacted (RedactUrl); empty while disconnected.
   std::string ConnectedUrl() const;
   // Largest message (headers and payload) the server accepts, from the INFO of the server last
   // connected to (nats-server's max_payload, 1 MiB by default). A reconnect to a server with a

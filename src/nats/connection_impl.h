@@ -7,6 +7,7 @@
 
 #include "nats/connection.h"
 #include "nats/handles.h"
+#include "nats/security.h"
 
 namespace harmony::nats {
 
@@ -24,5 +25,9 @@ struct Connection::Impl {
   // Declared last so it is destroyed first, before the anchored closure state.
   ConnectionPtr nc;
 };
+
+// Sets credentials and TLS on `opts` (security_options.cc). Errors name the file that could not
+// be used, never a secret.
+Status ApplySecurity(natsOptions* opts, const Credentials& credentials, const TlsOptions& tls);
 
 }  // namespace harmony::nats

@@ -15,6 +15,7 @@
 #include <iterator>
 #include <system_error>
 
+#include "nats/embedded_auth.h"
 #include "nats/embedded_server_process.h"
 
 namespace harmony::nats {
@@ -38,12 +39,15 @@ std::string Joined(const std::vector<std::string>& parts) {
   return out;
 }
 
-std::vector<std::string> BuildArgs(const EmbeddedServerOptions& o, int port) {
+// `config_file`: o.config_file, or the generated one requiring o.client_auth ("" for none).
+std::vector<std::string> BuildArgs(const EmbeddedServerOptions& o, int port,
+                                   const std::string& config_file) {
   // The ports file ("nats-server_<pid>.ports" in the store) tells Start() a port picked by the
   // kernel (port -1) and RunningServerUrl() the URL of a running server.
   std::vector<std::string> args = {"nats-server", "-js", "-a", o.host, "-p", std::to_string(port),
                                    "-sd", o.store_dir, "-n", o.server_name, "-l", o.log_file,
                                    "--ports_file_dir", o.store_dir};
+  if (!config_file.empty()) args.insert(args.end(), {"-c", config_file});
   if (!o.cluster_addr.empty()) {
     args.insert(args.end(),
                 {"--cluster", "nats://" + o.cluster_addr, "--cluster_name", o.cluster_name});
@@ -68,6 +72,11 @@ Result<EmbeddedServerOptions> Normalize(EmbeddedServerOptions o) {
   }
   if (!o.cluster_addr.empty() && o.cluster_name.empty()) {
     return Status::InvalidArgument("nats-server: cluster_addr given without cluster_name");
+  }
+  if (!o.config_file.empty() && !o.client_auth.empty()) {
+    return Status::InvalidArgument(
+        "nats-server: client_auth and config_file are exclusive (put the authorization block "
+        "into the config file)");
   }
   if (o.server_name.empty()) o.server_name = "harmony-" + std::to_string(o.port);
   if (o.log_file.empty()) o.log_file = o.store_dir + "/nats-server.log";
@@ -123,21 +132,35 @@ std::string UrlHost(const std::string& host) {
 
 }  // namespace
 
-EmbeddedServer::EmbeddedServer(EmbeddedServerOptions options, std::string binary_path, int log_fd)
+EmbeddedServer::EmbeddedServer(EmbeddedServerOptions options, std::string binary_path,
+                               std::string config_file, std::vector<std::string> env,
+                               int log_fd)
     : options_(std::move(options)),
       binary_path_(std::move(binary_path)),
+      config_file_(std::move(config_file)),
+      env_(std::move(env)),
       log_fd_(log_fd),
       port_(options_.port),
-      args_(BuildArgs(options_, options_.port)) {}
+      args_(BuildArgs(options_, options_.port, config_file_)) {}
 
 Result<std::unique_ptr<EmbeddedServer>> EmbeddedServer::Start(EmbeddedServerOptions options) {
   HARMONY_ASSIGN_OR_RETURN(EmbeddedServerOptions o, Normalize(std::move(options)));
   HARMONY_ASSIGN_OR_RETURN(std::string path, process::ResolveBinary(o.binary));
+  std::string config_file = o.config_file;
+  std::vector<std::string> env;
+  if (!o.client_auth.empty()) {
+    HARMONY_ASSIGN_OR_RETURN(internal::AuthConfig auth,
+                             internal::WriteAuthConfig(o.store_dir, o.client_auth));
+    config_file = std::move(auth.path);
+    env = std::move(auth.env);
+  }
   int log_fd = ::open(o.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
   if (log_fd < 0) {
     return Status::IoError("nats-server: open log " + o.log_file + ": " + strerror(errno));
   }
-  std::unique_ptr<EmbeddedServer> server(new EmbeddedServer(std::move(o), std::move(path), log_fd));
+  std::unique_ptr<EmbeddedServer> server(
+      new EmbeddedServer(std::move(o), std::move(path), std::move(config_file), std::move(env),
+                         log_fd));
   // Every fork happens on the supervisor thread: PR_SET_PDEATHSIG fires when the forking
   // *thread* exits, and the supervisor lives exactly as long as the child should.
   server->supervisor_ = std::thread(&EmbeddedServer::Supervise, server.get());
@@ -159,7 +182,7 @@ Status EmbeddedServer::AwaitReady() {
       // Written once the client listener is up; until then (or while unreadable) keep waiting.
       if (const int learned = PortFromPortsFile(PortsFile(options_.store_dir, pid_))) {
         port_.store(learned);
-        args_ = BuildArgs(options_, learned);  // a restart listens where clients reconnect to
+        args_ = BuildArgs(options_, learned, config_file_);  // a restart listens where clients reconnect to
       }
     }
     if (pid_ > 0 && port_.load() != -1) {
@@ -192,7 +215,7 @@ void EmbeddedServer::Supervise() {
       std::lock_guard<std::mutex> lock(mu_);
       args = args_;
     }
-    Result<pid_t> spawned = process::Spawn(binary_path_, args, log_fd_);
+    Result<pid_t> spawned = process::Spawn(binary_path_, args, log_fd_, env_);
     const auto started_at = std::chrono::steady_clock::now();
     pid_t pid = 0;
     {

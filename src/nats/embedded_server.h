@@ -14,6 +14,7 @@
 
 #include "common/result.h"
 #include "common/status.h"
+#include "nats/security.h"
 
 namespace harmony::nats {
 
@@ -35,6 +36,17 @@ struct EmbeddedServerOptions {
   // A stop requested here while Start() waits for the server ends the wait (kCancelled; the
   // child is stopped). Default: never stops.
   std::stop_token stop;
+  // A nats-server config file, passed as -c, for what the fields above do not set:
+  // authorization, tls, accounts, cluster authorization/tls/routes, limits. The fields above are
+  // passed as flags too and win over the file (nats-server lets flags override it): the client
+  // listen address and port, the store dir, the server name, the log file and, when
+  // cluster_addr is set, the cluster listen address, name and routes. So the readiness check
+  // (which looks for our server name on host:port) keeps working whatever the file says.
+  std::string config_file;
+  // Clients must authenticate with this user/password or token. Exclusive with config_file:
+  // a generated config file (internal::WriteAuthConfig, 0600 in store_dir) refers to the
+  // secrets, which reach the child through its environment, never its command line.
+  Credentials client_auth;
 };
 
 // A supervised `nats-server -js` child process.
@@ -64,13 +76,16 @@ class EmbeddedServer {
   const EmbeddedServerOptions& options() const { return options_; }
 
  private:
-  EmbeddedServer(EmbeddedServerOptions options, std::string binary_path, int log_fd);
+  EmbeddedServer(EmbeddedServerOptions options, std::string binary_path,
+                 std::string config_file, std::vector<std::string> env, int log_fd);
   void Supervise();
   Status AwaitReady();
 
   const EmbeddedServerOptions options_;  // defaults filled in
   const std::string binary_path_;
-  const int log_fd_;        // O_APPEND, shared by every child as stdout/stderr
+  const std::string config_file_;        // passed as -c ("" for none)
+  const std::vector<std::string> env_;   // added to the child's environment (secrets)
+  const int log_fd_;                     // O_APPEND, shared by every child as stdout/stderr
   std::atomic<int> port_;  // options_.port, or the learned one when that is -1
 
   mutable std::mutex mu_;

@@ -18,6 +18,7 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <string_view>
 
 namespace harmony::nats::process {
 namespace {
@@ -47,8 +48,8 @@ bool IsExecutable(const std::string& path) {
 }
 
 // Runs in the forked child: only async-signal-safe calls until exec.
-[[noreturn]] void ExecChild(const char* path, char* const* argv, int log_fd, int err_fd,
-                            int devnull_fd, pid_t parent) {
+[[noreturn]] void ExecChild(const char* path, char* const* argv, char* const* envp, int log_fd,
+                            int err_fd, int devnull_fd, pid_t parent) {
   // Dies with the thread that forked us (the supervisor), i.e. with our parent process.
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (::getppid() != parent) ::_exit(126);  // the parent died before prctl took effect
@@ -77,7 +78,7 @@ bool IsExecutable(const std::string& path) {
   if (::syscall(SYS_close_range, 4U, ~0U, 0U) != 0) {
     for (int fd = 4; fd < 4096; ++fd) ::close(fd);
   }
-  ::execv(path, argv);
+  ::execve(path, argv, envp);
   int err = errno;
   ssize_t ignored = ::write(err_fd, &err, sizeof(err));
   (void)ignored;
@@ -107,12 +108,25 @@ Result<std::string> ResolveBinary(const std::string& binary) {
   return Status::NotFound("'" + binary + "' not found on PATH" + hint);
 }
 
-Result<pid_t> Spawn(const std::string& path, const std::vector<std::string>& args, int log_fd) {
+Result<pid_t> Spawn(const std::string& path, const std::vector<std::string>& args, int log_fd,
+                    const std::vector<std::string>& env) {
   // Everything the child needs is prepared here: after fork it may not allocate.
   std::vector<char*> argv;
   argv.reserve(args.size() + 1);
   for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (char** var = environ; *var != nullptr; ++var) {
+    const std::string_view entry(*var);
+    const bool replaced = std::any_of(env.begin(), env.end(), [&](const std::string& added) {
+      const size_t eq = added.find('=');
+      return entry.size() > eq &&
+             entry.substr(0, eq + 1) == std::string_view(added).substr(0, eq + 1);
+    });
+    if (!replaced) envp.push_back(*var);
+  }
+  for (const auto& var : env) envp.push_back(const_cast<char*>(var.c_str()));
+  envp.push_back(nullptr);
 
   Fd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (devnull.get() < 0) return Status::IoError(Errno("open /dev/null", errno));
@@ -125,7 +139,8 @@ Result<pid_t> Spawn(const std::string& path, const std::vector<std::string>& arg
   const pid_t pid = ::fork();
   if (pid < 0) return Status::IoError(Errno("fork", errno));
   if (pid == 0)
-    ExecChild(path.c_str(), argv.data(), log_fd, err_write.get(), devnull.get(), parent);
+    ExecChild(path.c_str(), argv.data(), envp.data(), log_fd, err_write.get(), devnull.get(),
+              parent);
 
   err_write.Reset();
   int child_errno = 0;

@@ -17,8 +17,12 @@ Result<std::string> ResolveBinary(const std::string& binary);
 
 // Forks and execs `path` with `args` (args[0] included), stdin from /dev/null, stdout and stderr
 // to `log_fd`, every other descriptor closed, signals unblocked, in a new process group, with
-// PR_SET_PDEATHSIG(SIGTERM) bound to the calling thread. Fails if exec fails.
-Result<pid_t> Spawn(const std::string& path, const std::vector<std::string>& args, int log_fd);
+// PR_SET_PDEATHSIG(SIGTERM) bound to the calling thread. The child's environment is ours with
+// `env` ("NAME=value" entries) added, replacing variables of the same name; unlike arguments,
+// the environment is not readable by other users (/proc/<pid>/environ is 0400), so secrets go
+// there. Fails if exec fails.
+Result<pid_t> Spawn(const std::string& path, const std::vector<std::string>& args, int log_fd,
+                    const std::vector<std::string>& env = {});
 
 // "exited with status 1", "killed by signal 9 (Killed)".
 std::string DescribeExit(int wait_status);

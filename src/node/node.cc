@@ -26,7 +26,7 @@
 #include "node/apply_loop.h"
 #include "node/background_error.h"
 #include "node/bootstrap.h"
-#include "node/bus_options.h"
+#include "node/broker_options.h"
 #include "node/database_checks.h"
 #include "node/database_lock.h"
 #include "node/file_modes.h"
@@ -159,46 +159,20 @@ Result<std::unique_ptr<nats::EmbeddedServer>> StartEmbedded(const config::Config
   opts.server_name = "harmony-" + std::to_string(node_id);
   opts.cluster_addr = flags.cluster_addr;
   opts.cluster_peers = flags.cluster_peers;
+  HARMONY_RETURN_IF_ERROR(SecureEmbeddedServer(config.nats, &opts));
   std::error_code ec;
   fs::create_directories(opts.store_dir, ec);
   if (ec) return Status::IoError("create " + opts.store_dir + ": " + ec.message());
   opts.log_file = opts.store_dir + "/nats-server.log";
-  spdlog::info("starting embedded nats-server on {}:{} (store {})", opts.host, opts.port,
-               opts.store_dir);
+  spdlog::info("starting embedded nats-server on {}:{} (store {}{})", opts.host, opts.port,
+               opts.store_dir,
+               !opts.config_file.empty()   ? ", config " + opts.config_file
+               : !opts.client_auth.empty() ? ", clients must authenticate"
+                                           : "");
   return nats::EmbeddedServer::Start(opts);
 }
 
 }  // namespace
-
-bus::ConnectOptions ConnectOptionsOf(const config::Config& config, std::string name) {
-  bus::ConnectOptions connect;
-  connect.urls = config.nats.urls;
-  connect.connect_retries = config.nats.connect_retries;
-  connect.reconnect_wait_seconds = config.nats.reconnect_wait_seconds;
-  connect.name = std::move(name);
-  return connect;
-}
-
-bus::StreamOptions StreamOptionsOf(const config::Config& config) {
-  bus::StreamOptions streams;
-  streams.stream_prefix = config.nats.stream_prefix;
-  streams.subject_prefix = config.nats.subject_prefix;
-  streams.shards = config.replication_log.shards;
-  streams.max_entries = config.replication_log.max_entries;
-  streams.replicas = config.replication_log.replicas;
-  streams.compress = config.replication_log.compress;
-  streams.update_existing = config.replication_log.update_existing;
-  return streams;
-}
-
-Result<bus::ConnectOptions> ToolConnectOptions(const config::Config& config,
-                                               const std::string& tool) {
-  const uint64_t node_id = config.node_id ? config.node_id : DeriveNodeId(config.db_path);
-  bus::ConnectOptions connect =
-      ConnectOptionsOf(config, "harmony-" + std::to_string(node_id) + "-" + tool);
-  HARMONY_ASSIGN_OR_RETURN(connect.urls, BrokerUrlsForTools(config));
-  return connect;
-}
 
 std::string EmbeddedStoreDir(const std::string& db_path) {
   return fs::absolute(db_path).string() + "-harmony-nats";
@@ -250,7 +224,8 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags,
   if (!capture.ok()) return capture.status().WithContext("install change capture");
 
   std::unique_ptr<nats::EmbeddedServer> server;
-  bus::ConnectOptions connect = ConnectOptionsOf(config, "harmony-" + std::to_string(node_id));
+  HARMONY_ASSIGN_OR_RETURN(bus::ConnectOptions connect,
+                           ConnectOptionsOf(config, "harmony-" + std::to_string(node_id)));
   connect.stop = startup.token();
   if (connect.urls.empty()) {
     HARMONY_ASSIGN_OR_RETURN(server, StartEmbedded(config, flags, node_id, startup.token()));

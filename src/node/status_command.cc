@@ -10,7 +10,7 @@
 #include "bus/jetstream_bus.h"
 #include "capture/change_log.h"
 #include "nats/kv_store.h"
-#include "node/bus_options.h"
+#include "node/broker_options.h"
 #include "node/node.h"
 #include "monitor/node_status.h"
 #include "node/status_report.h"

@@ -1,0 +1,72 @@
+#include "nats/embedded_auth.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+
+namespace harmony::nats::internal {
+
+std::string QuoteConfigString(const std::string& value) {
+  std::string out = "\"";
+  for (char c : value) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out + "\"";
+}
+
+Result<AuthConfig> WriteAuthConfig(const std::string& dir, const Credentials& auth) {
+  if (!auth.nkey_seed_file.empty() || !auth.creds_file.empty()) {
+    return Status::InvalidArgument(
+        "nats-server: an NKEY seed or credentials file cannot be required by the embedded broker "
+        "without a server config file");
+  }
+  AuthConfig config{dir + "/harmony-auth.conf", {}};
+  std::string text =
+      "# Written by harmony at every start: clients of this embedded nats-server must\n"
+      "# authenticate. The secrets are not in this file: nats-server reads them from the\n"
+      "# environment harmony starts it with.\nauthorization {\n";
+  if (!auth.token.empty()) {
+    text += "  token: $HARMONY_NATS_AUTH_TOKEN\n";
+    config.env.push_back("HARMONY_NATS_AUTH_TOKEN=" + QuoteConfigString(auth.token));
+  } else if (!auth.user.empty()) {
+    text += "  user: $HARMONY_NATS_AUTH_USER\n  password: $HARMONY_NATS_AUTH_PASSWORD\n";
+    config.env.push_back("HARMONY_NATS_AUTH_USER=" + QuoteConfigString(auth.user));
+    config.env.push_back("HARMONY_NATS_AUTH_PASSWORD=" + QuoteConfigString(auth.password));
+  } else {
+    return Status::InvalidArgument("nats-server: client_auth has neither a user nor a token");
+  }
+  text += "}\n";
+
+  const int fd = ::open(config.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IoError("write " + config.path + ": " + std::strerror(errno));
+  bool ok = ::fchmod(fd, 0600) == 0;  // in case an older file had another mode
+  ok = ok && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const int err = errno;
+  ::close(fd);
+  if (!ok) return Status::IoError("write " + config.path + ": " + std::strerror(err));
+  return config;
+}
+
+}  // namespace harmony::nats::internal

@@ -1,0 +1,29 @@
+// Internal to src/nats: the nats-server config file that makes an embedded broker require
+// client credentials (EmbeddedServerOptions::client_auth).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "nats/security.h"
+
+namespace harmony::nats::internal {
+
+struct AuthConfig {
+  std::string path;              // the file to pass with -c
+  std::vector<std::string> env;  // "NAME=value" for the child: the secrets themselves
+};
+
+// Writes "<dir>/harmony-auth.conf" (mode 0600, replaced if present) with an `authorization`
+// block requiring `auth`'s user/password or token. The file holds no secret: it refers to
+// environment variables ($HARMONY_NATS_AUTH_*), which nats-server resolves from its environment
+// and which `env` sets, quoted as nats-server config strings. InvalidArgument if `auth` has
+// neither a user nor a token, or has an NKEY seed or credentials file (which the embedded broker
+// cannot require without server_config); IoError naming the path if it cannot be written.
+Result<AuthConfig> WriteAuthConfig(const std::string& dir, const Credentials& auth);
+
+// `value` as a double-quoted nats-server config string ("a\"b" for a"b).
+std::string QuoteConfigString(const std::string& value);
+
+}  // namespace harmony::nats::internal
