@@ -23,7 +23,8 @@ struct AuthConfig {
 // cannot require without server_config); IoError naming the path if it cannot be written.
 Result<AuthConfig> WriteAuthConfig(const std::string& dir, const Credentials& auth);
 
-// `value` as a double-quoted nats-server config string ("a\"b" for a"b).
+// `value` as a double-quoted nats-server config string ("a\"b" for a"b). Control characters are
+// passed as they are.
 std::string QuoteConfigString(const std::string& value);
 
 }  // namespace harmony::nats::internal

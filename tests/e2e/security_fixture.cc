@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "sqlite/database.h"
+#include "tests/e2e/cluster_fixture.h"
 
 namespace harmony::test {
 namespace {
@@ -26,18 +27,6 @@ bool RunQuiet(const std::string& command, const std::string& dir) {
   if (std::system(line.c_str()) == 0) return true;
   ADD_FAILURE() << "failed: " << command << "\n" << ReadAll(dir + "/openssl.log");
   return false;
-}
-
-std::string QueryText(const std::string& db_path, const std::string& sql) {
-  sqlite::OpenOptions options;
-  options.wal = false;
-  auto db = sqlite::Database::Open(db_path, options);
-  if (!db.ok()) return db.status().ToString();
-  auto stmt = db->Prepare(sql);
-  if (!stmt.ok()) return stmt.status().ToString();
-  auto row = stmt->Step();
-  if (!row.ok() || !*row) return "";
-  return stmt->ColumnText(0);
 }
 
 }  // namespace
