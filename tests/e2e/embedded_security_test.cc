@@ -70,6 +70,35 @@ TEST_F(SecurityTest, ServerConfigConfiguresTheEmbeddedBroker) {
   EXPECT_TRUE(ConnectPlain(port, {.token = token}).ok());
 }
 
+// The secure cluster of docs/operations.md ("A secure three-node embedded cluster"), with two
+// nodes: clients need TLS and a password, routes their own password and mutual TLS, all from
+// server_config files; no -cluster-* flags.
+TEST_F(TlsTest, ServerConfigSecuresClientsAndRoutesOfAnEmbeddedCluster) {
+  const std::string client_password = Secret("pw-Client-a71c");
+  const std::string route_password = Secret("pw-Route-5e09");
+  const std::vector<int> client = FreePorts(2), route = FreePorts(2);
+  std::filesystem::create_directories(dir_.Sub("conf"));
+  for (int i : {0, 1}) {
+    const std::string conf = dir_.Sub("conf/nats-server" + std::to_string(i + 1) + ".conf");
+    std::ofstream(conf) << "authorization { user: app, password: \"" << client_password << "\" }\n"
+                        << ServerTls(", ca_file: \"" + pki_.ca + "\"") << "cluster {\n"
+                        << "  name: harmony\n  listen: 127.0.0.1:" << route[i] << "\n"
+                        << "  authorization { user: route, password: \"" << route_password
+                        << "\" }\n  " << ServerTls(", ca_file: \"" + pki_.ca + "\", verify: true")
+                        << "  routes: [ \"nats-route://route:" << route_password
+                        << "@127.0.0.1:" << route[1 - i] << "\" ]\n}\n";
+    LaunchNode(i + 1, "bind_address = \"127.0.0.1:" + std::to_string(client[i]) +
+                          "\"\nserver_config = \"" + conf +
+                          "\"\nuser_name = \"app\"\nuser_password = \"" + client_password +
+                          "\"\nca_file = \"" + pki_.ca + "\"\ntls_server_name = \"localhost\"\n");
+  }
+  AwaitReady(1);
+  AwaitReady(2);
+  ExpectReplicates(2, 1, "through a secure embedded cluster");
+  // Without TLS and credentials, a client gets nowhere.
+  EXPECT_FALSE(ConnectPlain(client[0]).ok());
+}
+
 TEST_F(SecurityTest, TlsForTheEmbeddedBrokerNeedsServerConfig) {
   const std::string ca = dir_.Sub("conf/ca.pem");
   std::filesystem::create_directories(dir_.Sub("conf"));

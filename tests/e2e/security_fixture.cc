@@ -35,7 +35,7 @@ bool MakeTestPki(const std::string& dir, TestPki* pki) {
   fs::create_directories(dir);
   const std::string key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
   std::ofstream(dir + "/server.ext") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
-                                     << "extendedKeyUsage=serverAuth\n";
+                                     << "extendedKeyUsage=serverAuth,clientAuth\n";  // routes too
   std::ofstream(dir + "/client.ext") << "extendedKeyUsage=clientAuth\n";
   const bool ok =
       RunQuiet("openssl req -x509 " + key +

@@ -13,7 +13,8 @@
 namespace harmony::test {
 
 // Certificates made for one test with the openssl CLI: a CA, a server certificate for
-// 127.0.0.1/localhost (subjectAltName) and a client certificate, all signed by the CA.
+// 127.0.0.1/localhost (subjectAltName; also usable as a client, for routes) and a client
+// certificate, all signed by the CA.
 struct TestPki {
   std::string ca, server_cert, server_key, client_cert, client_key;
 };
@@ -62,6 +63,18 @@ class SecurityTest : public ::testing::Test {
   std::unique_ptr<NatsServerProcess> server_;
   std::vector<std::unique_ptr<HarmonyProcess>> nodes_;
   std::vector<std::string> secrets_;
+};
+
+// SecurityTest with a fresh TestPki.
+class TlsTest : public SecurityTest {
+ protected:
+  void SetUp() override { ASSERT_TRUE(MakeTestPki(dir_.Sub("pki"), &pki_)); }
+  // A nats-server `tls` block with the server certificate, and `extra` settings.
+  std::string ServerTls(const std::string& extra = "") const {
+    return "tls { cert_file: \"" + pki_.server_cert + "\", key_file: \"" + pki_.server_key + "\"" +
+           extra + " }\n";
+  }
+  TestPki pki_;
 };
 
 }  // namespace harmony::test

@@ -101,16 +101,6 @@ TEST_F(SecurityTest, MissingSecurityFilesFailTheStartNamingKeyAndPath) {
   }
 }
 
-class TlsTest : public SecurityTest {
- protected:
-  void SetUp() override { ASSERT_TRUE(MakeTestPki(dir_.Sub("pki"), &pki_)); }
-  std::string ServerTls(const std::string& extra = "") const {
-    return "tls { cert_file: \"" + pki_.server_cert + "\", key_file: \"" + pki_.server_key + "\"" +
-           extra + " }\n";
-  }
-  TestPki pki_;
-};
-
 TEST_F(TlsTest, ServerCertificateFromAPrivateCaIsVerified) {
   StartServer(ServerTls());
   const std::string urls = "urls = [\"" + ServerUrl() + "\"]\n";
