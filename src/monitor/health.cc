@@ -88,60 +88,37 @@ std::string HealthBody(const HealthVerdict& verdict, const std::optional<NodeSta
 
 Result<std::unique_ptr<HealthServer>> HealthServer::Start(const HealthOptions& options,
                                                          StatusSource source) {
-  const size_t colon = options.bind.rfind(':');
-  int port = -1;
-  if (colon != std::string::npos) {
-    const std::string digits = options.bind.substr(colon + 1);
-    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-    if (ec != std::errc() || ptr != digits.data() + digits.size()) port = -1;
-  }
-  if (port < 0 || port > 65535) {
-    return Status::InvalidArgument("health_check.bind '" + options.bind + "' is not host:port");
-  }
   if (options.path.empty() || options.path.front() != '/') {
     return Status::InvalidArgument("health_check.path '" + options.path +
                                    "' must start with '/'");
   }
-  std::string host = options.bind.substr(0, colon);
-  if (host.empty()) host = "0.0.0.0";
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
   auto server = std::unique_ptr<HealthServer>(new HealthServer());
-  server->server_ = std::make_unique<httplib::Server>();
-  server->server_->Get(options.path, [options, source](const httplib::Request& req,
-                                                       httplib::Response& res) {
-    auto thresholds = ParseThresholds(req.params);
-    if (!thresholds.ok()) {
-      res.status = 400;
-      res.set_content(nlohmann::json({{"status", "bad request"},
-                                      {"reasons", {thresholds.status().message()}}})
-                          .dump(),
-                      "application/json");
-      return;
-    }
-    const std::optional<NodeStatus> status = source();
-    const HealthVerdict verdict = Judge(status, *thresholds, options.max_status_age, NowUnixMs());
-    res.status = verdict.healthy ? 200 : 503;
-    res.set_content(HealthBody(verdict, status, options.detailed), "application/json");
-  });
-  if (port == 0) {
-    port = server->server_->bind_to_any_port(host);
-    if (port <= 0) {
-      return Status::Unavailable("health_check.bind " + options.bind + ": cannot listen");
-    }
-  } else if (!server->server_->bind_to_port(host, port)) {
-    return Status::Unavailable("health_check.bind " + options.bind +
-                               ": cannot listen (address in use?)");
-  }
-  server->port_ = port;
-  server->thread_ = std::thread([s = server->server_.get()] { s->listen_after_bind(); });
+  HARMONY_ASSIGN_OR_RETURN(
+      server->listener_,
+      HttpListener::Start("health_check.bind", options.bind, [&](httplib::Server& http) {
+        http.Get(options.path, [options, source](const httplib::Request& req,
+                                                 httplib::Response& res) {
+          auto thresholds = ParseThresholds(req.params);
+          if (!thresholds.ok()) {
+            res.status = 400;
+            res.set_content(nlohmann::json({{"status", "bad request"},
+                                            {"reasons", {thresholds.status().message()}}})
+                                .dump(),
+                            "application/json");
+            return;
+          }
+          const std::optional<NodeStatus> status = source();
+          const HealthVerdict verdict =
+              Judge(status, *thresholds, options.max_status_age, NowUnixMs());
+          res.status = verdict.healthy ? 200 : 503;
+          res.set_content(HealthBody(verdict, status, options.detailed), "application/json");
+        });
+      }));
   return server;
 }
 
-HealthServer::~HealthServer() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
-}
+HealthServer::~HealthServer() = default;
+
+int HealthServer::port() const { return listener_->port(); }
 
 }  // namespace harmony::monitor

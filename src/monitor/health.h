@@ -8,12 +8,9 @@
 #include <thread>
 
 #include "common/result.h"
+#include "monitor/http_listener.h"
 #include "monitor/metrics.h"
 #include "monitor/node_status.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace harmony::monitor {
 
@@ -53,7 +50,7 @@ std::string HealthBody(const HealthVerdict& verdict, const std::optional<NodeSta
                        bool detailed);
 
 // Serves GET <path>: 200 when healthy, 503 when not, 400 for bad thresholds; JSON body. One
-// cpp-httplib server on its own thread; stopped and joined when destroyed. Thread-safe.
+// HttpListener; stopped and joined when destroyed. Thread-safe.
 class HealthServer {
  public:
   // kInvalidArgument for a bad bind or path; kUnavailable when the address cannot be bound.
@@ -62,13 +59,11 @@ class HealthServer {
   ~HealthServer();
   HealthServer(const HealthServer&) = delete;
   HealthServer& operator=(const HealthServer&) = delete;
-  int port() const { return port_; }
+  int port() const;
 
  private:
   HealthServer() = default;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
+  std::unique_ptr<HttpListener> listener_;
 };
 
 }  // namespace harmony::monitor

@@ -1,7 +1,6 @@
 #include "monitor/metrics.h"
 
-#include <prometheus/collectable.h>
-#include <prometheus/exposer.h>
+#include <httplib.h>
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 
@@ -138,37 +137,19 @@ std::vector<MetricFamily> Collect(const MetricsOptions& options, const NodeStatu
 
 }  // namespace
 
-struct MetricsServer::Collector : prometheus::Collectable {
-  Collector(MetricsOptions o, StatusSource s) : options(std::move(o)), source(std::move(s)) {}
-  std::vector<MetricFamily> Collect() const override {
-    std::optional<NodeStatus> status = source();
-    if (!status) return {};
-    return monitor::Collect(options, *status);
-  }
-  const MetricsOptions options;
-  const StatusSource source;
-};
-
 Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const MetricsOptions& options,
                                                            StatusSource source) {
-  const size_t colon = options.bind.rfind(':');
-  if (colon == std::string::npos || colon + 1 == options.bind.size()) {
-    return Status::InvalidArgument("prometheus.bind '" + options.bind + "' is not host:port");
-  }
-  // CivetWeb takes "port" or "host:port"; an empty host means every interface.
-  const std::string listen =
-      colon == 0 ? options.bind.substr(1) : options.bind;
   auto server = std::unique_ptr<MetricsServer>(new MetricsServer());
-  server->collector_ = std::make_shared<Collector>(options, std::move(source));
-  try {
-    server->exposer_ = std::make_unique<prometheus::Exposer>(listen, 2);
-  } catch (const std::exception& e) {
-    return Status::Unavailable("prometheus.bind " + options.bind + ": cannot listen (" +
-                               e.what() + ")");
-  }
-  server->exposer_->RegisterCollectable(server->collector_);
-  const std::vector<int> ports = server->exposer_->GetListeningPorts();
-  server->port_ = ports.empty() ? 0 : ports.front();
+  HARMONY_ASSIGN_OR_RETURN(
+      server->listener_,
+      HttpListener::Start("prometheus.bind", options.bind, [&](httplib::Server& http) {
+        http.Get("/metrics", [options, source](const httplib::Request&, httplib::Response& res) {
+          const std::optional<NodeStatus> status = source();
+          res.set_content(status ? RenderMetrics(options, *status) : std::string(),
+                          "text/plain; version=0.0.4");
+        });
+      }));
+  server->port_ = server->listener_->port();
   return server;
 }
 

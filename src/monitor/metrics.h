@@ -6,11 +6,8 @@
 #include <string>
 
 #include "common/result.h"
+#include "monitor/http_listener.h"
 #include "monitor/node_status.h"
-
-namespace prometheus {
-class Exposer;
-}
 
 namespace harmony::monitor {
 
@@ -27,10 +24,11 @@ struct MetricsOptions {
   std::string subsystem;
 };
 
-// Serves GET /metrics in Prometheus' text format through prometheus-cpp's pull exposer
-// (CivetWeb). Every scrape renders the newest NodeStatus; nothing is kept between scrapes.
-// The metrics and their meaning: docs/operations.md, "Monitoring". Thread-safe; stops serving
-// when destroyed.
+// Serves GET /metrics in Prometheus' text format (prometheus-cpp's metric families and text
+// serializer) on an HttpListener: prometheus-cpp's own CivetWeb exposer takes about 2 s to stop,
+// which would break a node's 2 s stop bound (issue #11, item 7). Every scrape renders the
+// newest NodeStatus; nothing is kept between scrapes. The metrics and their meaning:
+// docs/operations.md, "Monitoring". Thread-safe; stops serving when destroyed.
 class MetricsServer {
  public:
   // Errors: kInvalidArgument for a bind that is not host:port; kUnavailable when the address
@@ -43,12 +41,9 @@ class MetricsServer {
   // The port it listens on (the chosen one when bound to port 0).
   int port() const { return port_; }
 
-  struct Collector;  // the prometheus::Collectable; defined in metrics.cc
-
  private:
   MetricsServer() = default;
-  std::shared_ptr<Collector> collector_;
-  std::unique_ptr<prometheus::Exposer> exposer_;  // after collector_: stops first
+  std::unique_ptr<HttpListener> listener_;
   int port_ = 0;
 };
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -39,14 +40,34 @@ std::string Joined(const std::vector<std::string>& parts) {
   return out;
 }
 
+// True when the nats-server config file at `path` sets the JetStream store directory itself
+// (`store_dir`, or its alias `storedir`, as in HarmonyLite's examples/nats-server-N.conf):
+// nats-server then refuses -sd as a duplicate, so the file's directory is used.
+bool ConfigSetsStoreDir(const std::string& path) {
+  if (path.empty()) return false;
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* key : {"store_dir", "storedir"}) {
+    for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
+      const size_t line = text.rfind('\n', at);
+      const size_t hash = text.find('#', line == std::string::npos ? 0 : line);
+      if (hash == std::string::npos || hash > at) return true;  // not in a comment
+    }
+  }
+  return false;
+}
+
 // `config_file`: o.config_file, or the generated one requiring o.client_auth ("" for none).
 std::vector<std::string> BuildArgs(const EmbeddedServerOptions& o, int port,
                                    const std::string& config_file) {
   // The ports file ("nats-server_<pid>.ports" in the store) tells Start() a port picked by the
   // kernel (port -1) and RunningServerUrl() the URL of a running server.
   std::vector<std::string> args = {"nats-server", "-js", "-a", o.host, "-p", std::to_string(port),
-                                   "-sd", o.store_dir, "-n", o.server_name, "-l", o.log_file,
+                                   "-n", o.server_name, "-l", o.log_file,
                                    "--ports_file_dir", o.store_dir};
+  if (!ConfigSetsStoreDir(config_file)) args.insert(args.end(), {"-sd", o.store_dir});
   if (!config_file.empty()) args.insert(args.end(), {"-c", config_file});
   if (!o.cluster_addr.empty()) {
     args.insert(args.end(),

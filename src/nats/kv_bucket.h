@@ -22,6 +22,12 @@ struct KvEntryDeleter {
 using KvStorePtr = std::unique_ptr<kvStore, KvStoreDeleter>;
 using KvEntryPtr = std::unique_ptr<kvEntry, KvEntryDeleter>;
 
+// How long one KV request (get, put, create, update) waits for its answer. Short: nats.c does
+// not abort a request in flight when the connection is closed, so a node stopping while its
+// broker is gone waits this long at most for the one its lease or status thread has in flight
+// (issue #11, item 7: stop within 2 s). Failed requests are retried by their callers.
+inline constexpr std::chrono::milliseconds kKvRequestTimeout{1000};
+
 // The entry's value as bytes ("" when empty).
 std::string ValueOf(kvEntry* e);
 

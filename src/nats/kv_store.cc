@@ -25,7 +25,8 @@ Result<std::unique_ptr<KvStore>> KvStore::Open(std::shared_ptr<Connection> conne
                                                const std::string& bucket,
                                                std::chrono::seconds ttl, int replicas) {
   const std::string context = "open bucket '" + bucket + "'";
-  HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<JetStream> js, JetStream::Create(connection));
+  HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<JetStream> js,
+                           JetStream::Create(connection, {.api_timeout = kKvRequestTimeout}));
   auto impl = std::make_unique<Impl>();
   HARMONY_ASSIGN_OR_RETURN(impl->kv, BindBucket(*js, bucket, ttl, replicas, context));
   return std::unique_ptr<KvStore>(

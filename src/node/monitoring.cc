@@ -7,7 +7,23 @@
 
 namespace harmony::node {
 
+void Monitoring::BeginStop() {
+  if (reporter_) reporter_->RequestStop();
+  if (!teardown_.joinable()) {
+    teardown_ = std::thread([this] {
+      health_.reset();
+      metrics_.reset();
+    });
+  }
+}
+
+void Monitoring::StopReporter() {
+  if (reporter_) reporter_->Stop();
+}
+
 Monitoring::~Monitoring() {
+  // The servers first: their handlers read the reporter.
+  if (teardown_.joinable()) teardown_.join();
   health_.reset();
   metrics_.reset();
   reporter_.reset();

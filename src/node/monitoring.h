@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <thread>
 
 #include "common/result.h"
 #include "config/config.h"
@@ -24,6 +25,13 @@ class Monitoring {
   // (kUnavailable naming the key and address).
   static Result<std::unique_ptr<Monitoring>> Start(const config::Config& config,
                                                    StatusOptions status, bus::JetStreamBus* bus);
+  // Shutdown, in three steps: BeginStop asks the reporter to stop without waiting for a report
+  // in flight, and winds the HTTP servers down on a thread of their own (in parallel with the
+  // rest of the shutdown); StopReporter
+  // joins the reporter (call before the bus goes: the reporter uses it); the destructor joins
+  // the rest.
+  void BeginStop();
+  void StopReporter();
   ~Monitoring();
   Monitoring(const Monitoring&) = delete;
   Monitoring& operator=(const Monitoring&) = delete;
@@ -34,6 +42,7 @@ class Monitoring {
   // After the reporter: stopped first, so no request reads a reporter that is gone.
   std::unique_ptr<monitor::MetricsServer> metrics_;
   std::unique_ptr<monitor::HealthServer> health_;
+  std::thread teardown_;  // BeginStop's: destroys metrics_ and health_
 };
 
 }  // namespace harmony::node

@@ -404,14 +404,14 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags,
     spdlog::info("unrecoverable error, shutting down");  // the error itself is the exit line
   }
   // Best-effort steps that wait on the broker (the node-id claim's release when the KV bucket's
-  // server is gone: 5 s per request) must not hold up the exit: after 1 s the connection closes
+  // server is gone: 5 s per request) must not hold up the exit: after 500 ms the connection closes
   // and they fail at once (their failures are warnings; the claim then expires by its TTL).
-  ShutdownDeadline deadline(std::chrono::seconds(1), [connection = bus->connection()] {
-    spdlog::warn("shutdown still waits for the broker after 1 s: closing the connection");
+  ShutdownDeadline deadline(std::chrono::milliseconds(500), [connection = bus->connection()] {
+    spdlog::warn("shutdown still waits for the broker after 500 ms: closing the connection");
     connection->Close();
   });
   // Stop producers before what they feed, and everything before the broker goes away.
-  monitoring.reset();
+  monitoring->BeginStop();  // joined below: a report in flight must not hold up the rest
   responder.reset();  // before the saver it calls
   schema_responder.reset();
   saver.reset();
@@ -427,9 +427,11 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags,
   // starts reconnecting, and closing it then waits out a reconnect_wait (2 s by default).
   lease.reset();
   snapshots.reset();
+  monitoring->StopReporter();  // waits for a report in flight: bounded by the deadline's close
   deadline.Cancel();  // before its connection goes
   bus.reset();
   server.reset();
+  monitoring.reset();  // its HTTP servers, last: nothing else waits for them
   spdlog::info("stopped");
   return error;
 }

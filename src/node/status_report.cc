@@ -153,12 +153,16 @@ StatusReporter::StatusReporter(StatusOptions options, bus::JetStreamBus* bus,
 
 StatusReporter::~StatusReporter() { Stop(); }
 
-void StatusReporter::Stop() {
+void StatusReporter::RequestStop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
   }
   cv_.notify_all();
+}
+
+void StatusReporter::Stop() {
+  RequestStop();
   if (thread_.joinable()) thread_.join();
 }
 

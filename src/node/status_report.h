@@ -80,6 +80,9 @@ class StatusReporter {
   StatusReporter(const StatusReporter&) = delete;
   StatusReporter& operator=(const StatusReporter&) = delete;
   ~StatusReporter();
+  // Asks the thread to stop after the report in flight, without waiting (a report blocked on a
+  // broker that is gone ends when the connection closes). Stop() then joins.
+  void RequestStop();
   void Stop();
   // The newest status collected (nullopt before the first); for metrics and health. Thread-safe.
   std::optional<NodeStatus> Latest() const;

@@ -75,6 +75,15 @@ TEST(HarmonyLiteExamplesTest, ExampleConfigsAndRunClusterFlagsFormAReplicatingCl
           config, std::regex(std::string("bind = \"") + bind + "[0-9]*\""),
           "bind = \"127.0.0.1:" + std::to_string(FreePort()) + "\"");
     }
+    // server_config = "examples/nats-server-N.conf": its store and monitor port moved too.
+    std::string server = ReadFixture("nats-server-" + n + ".conf");
+    ASSERT_FALSE(server.empty()) << "fixture nats-server-" << n << ".conf missing";
+    server = std::regex_replace(server, std::regex("/tmp/nats-"), dir.path() + "/nats-");
+    server = std::regex_replace(server, std::regex("monitor_port = [0-9]+"),
+                                "monitor_port = " + std::to_string(FreePort()));
+    std::ofstream(dir.Sub("nats-server-" + n + ".conf")) << server;
+    config = std::regex_replace(config, std::regex("examples/nats-server-"),
+                                dir.path() + "/nats-server-");
     ASSERT_EQ(config.find("/tmp/harmonylite"), std::string::npos) << config;
     ASSERT_EQ(config.find("0.0.0.0"), std::string::npos) << config;
     const std::string config_path = dir.Sub("node-" + n + "-config.toml");
