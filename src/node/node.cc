@@ -411,7 +411,10 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags,
     connection->Close();
   });
   // Stop producers before what they feed, and everything before the broker goes away.
-  monitoring->BeginStop();  // joined below: a report in flight must not hold up the rest
+  // The reporter reads the loops' and the saver's counters: joined before any of them goes (a
+  // report in flight on a broker that is gone ends at the deadline's close).
+  monitoring->BeginStop();
+  monitoring->StopReporter();
   responder.reset();  // before the saver it calls
   schema_responder.reset();
   saver.reset();
@@ -427,7 +430,6 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags,
   // starts reconnecting, and closing it then waits out a reconnect_wait (2 s by default).
   lease.reset();
   snapshots.reset();
-  monitoring->StopReporter();  // waits for a report in flight: bounded by the deadline's close
   deadline.Cancel();  // before its connection goes
   bus.reset();
   server.reset();
