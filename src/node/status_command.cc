@@ -171,11 +171,11 @@ Status WaitCommand(const config::Config& config, std::chrono::milliseconds timeo
           .push_back(short_of.empty() ? std::to_string(id)
                                       : fmt::format("node {} ({})", id, short_of));
     }
-    const bool enough = wanted == 0 ? behind.empty() : done.size() >= wanted;
+    // "all" needs at least one: no live peer means the changes have reached nobody yet.
+    const bool enough = wanted == 0 ? behind.empty() && !done.empty() : done.size() >= wanted;
     if (enough) {
       std::fprintf(out, "changes up to %llu replicated to %zu node(s)%s%s\n",
-                   static_cast<unsigned long long>(target), done.size(),
-                   done.empty() ? " (no other live node replicates)" : ": ",
+                   static_cast<unsigned long long>(target), done.size(), ": ",
                    fmt::format("{}", fmt::join(done, ", ")).c_str());
       return Status::Ok();
     }
