@@ -13,13 +13,13 @@ namespace harmony::bench {
 
 Result<std::unique_ptr<BenchCluster>> BenchCluster::Create(ClusterOptions options,
                                                            const std::string& schema) {
-  nats::EmbeddedServerOptions nats_options;
+  nats_server::EmbeddedServerOptions nats_options;
   nats_options.binary = options.nats_binary;
   nats_options.port = test::FreePort();
   nats_options.store_dir = options.dir + "/nats";
   nats_options.server_name = "bench";
-  HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<nats::EmbeddedServer> nats,
-                           nats::EmbeddedServer::Start(nats_options));
+  HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<nats_server::EmbeddedServer> nats,
+                           nats_server::EmbeddedServer::Start(nats_options));
   const std::string url = nats->ClientUrl();
   std::unique_ptr<BenchCluster> cluster(new BenchCluster(std::move(options), std::move(nats)));
   const ClusterOptions& o = cluster->options_;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "nats/embedded_server.h"
+#include "nats_server/embedded_server.h"
 #include "tests/support/harmony_process.h"
 
 namespace harmony::bench {
@@ -51,11 +51,11 @@ class BenchCluster {
     std::string db_path, config_path, log_path;
     std::unique_ptr<test::HarmonyProcess> process;
   };
-  BenchCluster(ClusterOptions options, std::unique_ptr<nats::EmbeddedServer> nats)
+  BenchCluster(ClusterOptions options, std::unique_ptr<nats_server::EmbeddedServer> nats)
       : options_(std::move(options)), nats_(std::move(nats)) {}
 
   ClusterOptions options_;
-  std::unique_ptr<nats::EmbeddedServer> nats_;
+  std::unique_ptr<nats_server::EmbeddedServer> nats_;
   std::vector<Node> nodes_;
 };
 

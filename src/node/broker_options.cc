@@ -46,7 +46,7 @@ Result<bus::ConnectOptions> ConnectOptionsOf(const config::Config& config, std::
   return connect;
 }
 
-Status SecureEmbeddedServer(const config::NatsConfig& nats, nats::EmbeddedServerOptions* options) {
+Status SecureEmbeddedServer(const config::NatsConfig& nats, nats_server::EmbeddedServerOptions* options) {
   if (!nats.server_config.empty()) {
     options->config_file = nats.server_config;
     return Status::Ok();

@@ -8,7 +8,7 @@
 #include "bus/jetstream_bus.h"
 #include "common/result.h"
 #include "config/config.h"
-#include "nats/embedded_server.h"
+#include "nats_server/embedded_server.h"
 
 namespace harmony::node {
 
@@ -33,6 +33,6 @@ Result<bus::ConnectOptions> ToolConnectOptions(const config::Config& config,
 // without one, user_name/user_password or token become the credentials its clients must present.
 // InvalidArgument when [nats] asks for TLS, an NKEY seed or a creds file without a server_config
 // to set the broker up for them (the node's own client would be refused otherwise).
-Status SecureEmbeddedServer(const config::NatsConfig& nats, nats::EmbeddedServerOptions* options);
+Status SecureEmbeddedServer(const config::NatsConfig& nats, nats_server::EmbeddedServerOptions* options);
 
 }  // namespace harmony::node

@@ -20,7 +20,7 @@
 #include "capture/schema_apply.h"
 #include "capture/schema_sync.h"
 #include "capture/triggers.h"
-#include "nats/embedded_server.h"
+#include "nats_server/embedded_server.h"
 #include "nats/kv_lease.h"
 #include "nats/request_reply.h"
 #include "node/apply_loop.h"
@@ -147,11 +147,11 @@ Result<CaptureState> PrepareCapture(const config::Config& config) {
   return CaptureState{sync.schema_version, epoch, std::move(reported), sync.fingerprint};
 }
 
-Result<std::unique_ptr<nats::EmbeddedServer>> StartEmbedded(const config::Config& config,
+Result<std::unique_ptr<nats_server::EmbeddedServer>> StartEmbedded(const config::Config& config,
                                                             const ClusterFlags& flags,
                                                             uint64_t node_id,
                                                             std::stop_token stop) {
-  nats::EmbeddedServerOptions opts;
+  nats_server::EmbeddedServerOptions opts;
   opts.stop = std::move(stop);
   HARMONY_RETURN_IF_ERROR(ParseHostPort(config.nats.bind_address, &opts.host, &opts.port)
                               .WithContext("[nats] bind_address"));
@@ -169,7 +169,7 @@ Result<std::unique_ptr<nats::EmbeddedServer>> StartEmbedded(const config::Config
                !opts.config_file.empty()   ? ", config " + opts.config_file
                : !opts.client_auth.empty() ? ", clients must authenticate"
                                            : "");
-  return nats::EmbeddedServer::Start(opts);
+  return nats_server::EmbeddedServer::Start(opts);
 }
 
 }  // namespace
@@ -223,7 +223,7 @@ static Status RunOnce(const config::Config& config, const ClusterFlags& flags,
   auto capture = PrepareCapture(config);
   if (!capture.ok()) return capture.status().WithContext("install change capture");
 
-  std::unique_ptr<nats::EmbeddedServer> server;
+  std::unique_ptr<nats_server::EmbeddedServer> server;
   HARMONY_ASSIGN_OR_RETURN(bus::ConnectOptions connect,
                            ConnectOptionsOf(config, "harmony-" + std::to_string(node_id)));
   connect.stop = startup.token();
@@ -448,7 +448,7 @@ Result<std::vector<std::string>> BrokerUrlsForTools(const config::Config& config
   if (port == -1) {
     // A port the kernel picked: the running server's ports file in its store says which.
     HARMONY_ASSIGN_OR_RETURN(std::string url,
-                             nats::RunningServerUrl(EmbeddedStoreDir(config.db_path)));
+                             nats_server::RunningServerUrl(EmbeddedStoreDir(config.db_path)));
     return std::vector<std::string>{url};
   }
   if (host == "0.0.0.0") host = "127.0.0.1";

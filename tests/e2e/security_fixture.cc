@@ -67,7 +67,7 @@ void SecurityTest::StartServer(const std::string& conf) {
   fs::create_directories(dir_.Sub("server"));
   const std::string conf_path = dir_.Sub("server/nats.conf");
   std::ofstream(conf_path) << conf;
-  nats::EmbeddedServerOptions options = TestServerOptions();
+  nats_server::EmbeddedServerOptions options = TestServerOptions();
   options.store_dir = dir_.Sub("server/store");
   options.config_file = conf_path;
   auto server = NatsServerProcess::Start(options);

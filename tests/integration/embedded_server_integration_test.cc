@@ -6,7 +6,7 @@
 
 #include "bus/jetstream_bus.h"
 #include "nats/connection.h"
-#include "nats/embedded_server.h"
+#include "nats_server/embedded_server.h"
 #include "tests/support/await.h"
 #include "tests/support/free_port.h"
 #include "tests/support/status_matchers.h"
@@ -16,6 +16,9 @@ namespace harmony::nats {
 namespace {
 
 using harmony::test::IsOk;
+using nats_server::EmbeddedServer;
+using nats_server::EmbeddedServerOptions;
+using nats_server::RunningServerUrl;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 

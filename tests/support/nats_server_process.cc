@@ -4,16 +4,16 @@
 
 namespace harmony::test {
 
-nats::EmbeddedServerOptions TestServerOptions() {
-  nats::EmbeddedServerOptions options;
+nats_server::EmbeddedServerOptions TestServerOptions() {
+  nats_server::EmbeddedServerOptions options;
   options.port = 0;
   options.ready_timeout = std::chrono::milliseconds(5000);
   return options;
 }
 
 NatsServerProcess::NatsServerProcess(std::optional<TempDir> dir,
-                                     nats::EmbeddedServerOptions options,
-                                     std::unique_ptr<nats::EmbeddedServer> server)
+                                     nats_server::EmbeddedServerOptions options,
+                                     std::unique_ptr<nats_server::EmbeddedServer> server)
     : dir_(std::move(dir)), options_(std::move(options)), server_(std::move(server)) {}
 
 NatsServerProcess::~NatsServerProcess() { Stop(); }
@@ -23,13 +23,13 @@ Result<std::unique_ptr<NatsServerProcess>> NatsServerProcess::Start() {
 }
 
 Result<std::unique_ptr<NatsServerProcess>> NatsServerProcess::Start(const std::string& store_dir) {
-  nats::EmbeddedServerOptions options = TestServerOptions();
+  nats_server::EmbeddedServerOptions options = TestServerOptions();
   options.store_dir = store_dir;
   return Start(std::move(options));
 }
 
 Result<std::unique_ptr<NatsServerProcess>> NatsServerProcess::Start(
-    nats::EmbeddedServerOptions options) {
+    nats_server::EmbeddedServerOptions options) {
   std::optional<TempDir> dir;
   if (options.store_dir.empty()) {
     dir.emplace("harmony-nats");
@@ -41,7 +41,7 @@ Result<std::unique_ptr<NatsServerProcess>> NatsServerProcess::Start(
   for (int attempt = 0; attempt < (pick_port ? 5 : 1); ++attempt) {
     if (pick_port) options.port = FreePort();
     if (pick_name) options.server_name = "test-" + std::to_string(options.port);
-    auto server = nats::EmbeddedServer::Start(options);
+    auto server = nats_server::EmbeddedServer::Start(options);
     if (server.ok()) {
       options = server.value()->options();  // with the log file etc. filled in
       return std::unique_ptr<NatsServerProcess>(
@@ -57,7 +57,7 @@ void NatsServerProcess::Stop() { server_.reset(); }
 
 Status NatsServerProcess::Restart() {
   Stop();
-  HARMONY_ASSIGN_OR_RETURN(server_, nats::EmbeddedServer::Start(options_));
+  HARMONY_ASSIGN_OR_RETURN(server_, nats_server::EmbeddedServer::Start(options_));
   return Status::Ok();
 }
 

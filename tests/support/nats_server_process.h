@@ -8,16 +8,16 @@
 
 #include "common/result.h"
 #include "common/status.h"
-#include "nats/embedded_server.h"
+#include "nats_server/embedded_server.h"
 #include "tests/support/temp_dir.h"
 
 namespace harmony::test {
 
 // Default options for NatsServerProcess::Start: port 0 (pick a free one), no store dir (use an
 // own TempDir), 5 s ready timeout, no cluster.
-nats::EmbeddedServerOptions TestServerOptions();
+nats_server::EmbeddedServerOptions TestServerOptions();
 
-// A real `nats-server -js` for a test, on 127.0.0.1, wrapping nats::EmbeddedServer.
+// A real `nats-server -js` for a test, on 127.0.0.1, wrapping nats_server::EmbeddedServer.
 //
 // Start() fills in what the options leave open: port <= 0 picks a free port (retrying on
 // "address already in use"), an empty store_dir gets a fresh TempDir owned by this object, an
@@ -25,7 +25,7 @@ nats::EmbeddedServerOptions TestServerOptions();
 // for outage tests. Not thread-safe.
 class NatsServerProcess {
  public:
-  static Result<std::unique_ptr<NatsServerProcess>> Start(nats::EmbeddedServerOptions options);
+  static Result<std::unique_ptr<NatsServerProcess>> Start(nats_server::EmbeddedServerOptions options);
   // Free port and own store dir.
   static Result<std::unique_ptr<NatsServerProcess>> Start();
   // Free port, JetStream data in `store_dir` (created if missing).
@@ -46,16 +46,16 @@ class NatsServerProcess {
   std::string url() const;  // "nats://127.0.0.1:<port>", valid while stopped too
   const std::string& store_dir() const { return options_.store_dir; }
   const std::string& log_file() const { return options_.log_file; }
-  const nats::EmbeddedServerOptions& options() const { return options_; }
-  nats::EmbeddedServer* server() { return server_.get(); }  // null when stopped
+  const nats_server::EmbeddedServerOptions& options() const { return options_; }
+  nats_server::EmbeddedServer* server() { return server_.get(); }  // null when stopped
 
  private:
-  NatsServerProcess(std::optional<TempDir> dir, nats::EmbeddedServerOptions options,
-                    std::unique_ptr<nats::EmbeddedServer> server);
+  NatsServerProcess(std::optional<TempDir> dir, nats_server::EmbeddedServerOptions options,
+                    std::unique_ptr<nats_server::EmbeddedServer> server);
 
   std::optional<TempDir> dir_;  // first: outlives the server using it
-  nats::EmbeddedServerOptions options_;
-  std::unique_ptr<nats::EmbeddedServer> server_;
+  nats_server::EmbeddedServerOptions options_;
+  std::unique_ptr<nats_server::EmbeddedServer> server_;
 };
 
 }  // namespace harmony::test

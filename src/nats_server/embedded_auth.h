@@ -1,4 +1,4 @@
-// Internal to src/nats: the nats-server config file that makes an embedded broker require
+// Internal to src/nats_server: the nats-server config file that makes an embedded broker require
 // client credentials (EmbeddedServerOptions::client_auth).
 #pragma once
 
@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "common/result.h"
-#include "nats/security.h"
+#include "nats_server/embedded_server.h"
 
-namespace harmony::nats::internal {
+namespace harmony::nats_server::internal {
 
 struct AuthConfig {
   std::string path;              // the file to pass with -c
@@ -19,12 +19,11 @@ struct AuthConfig {
 // block requiring `auth`'s user/password or token. The file holds no secret: it refers to
 // environment variables ($HARMONY_NATS_AUTH_*), which nats-server resolves from its environment
 // and which `env` sets, quoted as nats-server config strings. InvalidArgument if `auth` has
-// neither a user nor a token, or has an NKEY seed or credentials file (which the embedded broker
-// cannot require without server_config); IoError naming the path if it cannot be written.
-Result<AuthConfig> WriteAuthConfig(const std::string& dir, const Credentials& auth);
+// neither a user nor a token; IoError naming the path if it cannot be written.
+Result<AuthConfig> WriteAuthConfig(const std::string& dir, const ClientAuth& auth);
 
 // `value` as a double-quoted nats-server config string ("a\"b" for a"b). Control characters are
 // passed as they are.
 std::string QuoteConfigString(const std::string& value);
 
-}  // namespace harmony::nats::internal
+}  // namespace harmony::nats_server::internal

@@ -10,7 +10,7 @@
 #include "common/result.h"
 #include "common/status.h"
 
-namespace harmony::nats::process {
+namespace harmony::nats_server::process {
 
 // The absolute path of `binary` (searched on PATH unless it contains '/').
 Result<std::string> ResolveBinary(const std::string& binary);
@@ -35,4 +35,4 @@ bool ProbeNatsServer(const std::string& host, int port, const std::string& serve
 // The last `max_lines` lines written to `path` at or after byte `offset`, or a note why not.
 std::string TailOfFile(const std::string& path, long offset, int max_lines);
 
-}  // namespace harmony::nats::process
+}  // namespace harmony::nats_server::process

@@ -1,4 +1,4 @@
-#include "nats/embedded_auth.h"
+#include "nats_server/embedded_auth.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,7 +8,7 @@
 #include <cstring>
 #include <string>
 
-namespace harmony::nats::internal {
+namespace harmony::nats_server::internal {
 
 std::string QuoteConfigString(const std::string& value) {
   std::string out = "\"";
@@ -19,12 +19,7 @@ std::string QuoteConfigString(const std::string& value) {
   return out + "\"";
 }
 
-Result<AuthConfig> WriteAuthConfig(const std::string& dir, const Credentials& auth) {
-  if (!auth.nkey_seed_file.empty() || !auth.creds_file.empty()) {
-    return Status::InvalidArgument(
-        "nats-server: an NKEY seed or credentials file cannot be required by the embedded broker "
-        "without a server config file");
-  }
+Result<AuthConfig> WriteAuthConfig(const std::string& dir, const ClientAuth& auth) {
   AuthConfig config{dir + "/harmony-auth.conf", {}};
   std::string text =
       "# Written by harmony at every start: clients of this embedded nats-server must\n"
@@ -52,4 +47,4 @@ Result<AuthConfig> WriteAuthConfig(const std::string& dir, const Credentials& au
   return config;
 }
 
-}  // namespace harmony::nats::internal
+}  // namespace harmony::nats_server::internal

@@ -14,9 +14,21 @@
 
 #include "common/result.h"
 #include "common/status.h"
-#include "nats/security.h"
 
-namespace harmony::nats {
+// The nats-server process supervisor: starts, watches and stops a `nats-server` child. It speaks
+// no NATS protocol beyond reading the server's INFO line, so it does not use nats.c (src/nats is
+// the only place nats.h is included); src/node maps the [nats] config keys onto these options.
+namespace harmony::nats_server {
+
+// The credentials the embedded broker requires of its clients (a user and password, or a
+// token). Empty fields are unused.
+struct ClientAuth {
+  std::string user;
+  std::string password;
+  std::string token;
+
+  bool empty() const { return user.empty() && password.empty() && token.empty(); }
+};
 
 struct EmbeddedServerOptions {
   std::string binary = "nats-server";  // a path, or a name looked up on PATH
@@ -46,7 +58,7 @@ struct EmbeddedServerOptions {
   // Clients must authenticate with this user/password or token. Exclusive with config_file:
   // a generated config file (internal::WriteAuthConfig, 0600 in store_dir) refers to the
   // secrets, which reach the child through its environment, never its command line.
-  Credentials client_auth;
+  ClientAuth client_auth;
 };
 
 // A supervised `nats-server -js` child process.
@@ -108,4 +120,4 @@ class EmbeddedServer {
 // running server left one.
 Result<std::string> RunningServerUrl(const std::string& store_dir);
 
-}  // namespace harmony::nats
+}  // namespace harmony::nats_server

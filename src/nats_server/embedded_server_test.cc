@@ -1,6 +1,6 @@
 // EmbeddedServer failures that need no broker traffic: a missing binary, and a client port that
 // another process already holds (this one spawns nats-server; skipped if it is not installed).
-#include "nats/embedded_server.h"
+#include "nats_server/embedded_server.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -11,9 +11,9 @@
 #include <filesystem>
 #include <string>
 
-#include "nats/embedded_server_process.h"
+#include "nats_server/embedded_server_process.h"
 
-namespace harmony::nats {
+namespace harmony::nats_server {
 namespace {
 
 class ScratchDir {
@@ -110,4 +110,4 @@ TEST(EmbeddedServerProcessTest, DescribeExit) {
 }
 
 }  // namespace
-}  // namespace harmony::nats
+}  // namespace harmony::nats_server

@@ -1,4 +1,4 @@
-#include "nats/embedded_server.h"
+#include "nats_server/embedded_server.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,10 +16,10 @@
 #include <iterator>
 #include <system_error>
 
-#include "nats/embedded_auth.h"
-#include "nats/embedded_server_process.h"
+#include "nats_server/embedded_auth.h"
+#include "nats_server/embedded_server_process.h"
 
-namespace harmony::nats {
+namespace harmony::nats_server {
 namespace {
 
 using std::chrono::milliseconds;
@@ -342,4 +342,4 @@ int EmbeddedServer::restarts() const {
   return restarts_;
 }
 
-}  // namespace harmony::nats
+}  // namespace harmony::nats_server

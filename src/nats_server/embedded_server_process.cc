@@ -1,4 +1,4 @@
-#include "nats/embedded_server_process.h"
+#include "nats_server/embedded_server_process.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +20,7 @@
 #include <sstream>
 #include <string_view>
 
-namespace harmony::nats::process {
+namespace harmony::nats_server::process {
 namespace {
 
 // Closes a descriptor on scope exit.
@@ -237,4 +237,4 @@ std::string TailOfFile(const std::string& path, long offset, int max_lines) {
   return text;
 }
 
-}  // namespace harmony::nats::process
+}  // namespace harmony::nats_server::process
