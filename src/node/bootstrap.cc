@@ -4,7 +4,6 @@
 
 #include <filesystem>
 #include <map>
-#include <thread>
 
 #include "bus/jetstream_bus.h"
 #include "capture/change_log.h"
@@ -75,7 +74,9 @@ Result<StreamView> ViewStreams(const config::Config& config, bus::JetStreamBus& 
   return view;
 }
 
-// Publishes every change captured so far (with a publish loop of its own) and waits for the acks.
+// Publishes every change captured so far and waits for the acks, through PublishLoop::Sync on
+// this thread (the node's own loop starts only after the restore). Transient failures (the broker)
+// are retried with back-off for up to 2 minutes; a database error ends it at once.
 Status PublishPending(const config::Config& config, uint64_t node_id, int64_t schema_version,
                       bus::JetStreamBus& bus, const std::stop_token& stop) {
   if (!config.publish) return Status::Ok();
@@ -91,22 +92,22 @@ Status PublishPending(const config::Config& config, uint64_t node_id, int64_t sc
   spdlog::info("publishing {} local change(s) before the restore replaces their rows",
                newest - published);
   std::unique_ptr<bus::Publisher> publisher = bus.NewPublisher();
-  BackgroundError errors;  // before the loop, which records into it
-  PublishLoopOptions options = PublishLoopOptionsFor(config, node_id, schema_version);
-  options.background_error = &errors;
-  PublishLoop loop(options, publisher.get());
-  HARMONY_RETURN_IF_ERROR(loop.Start());
+  PublishLoop loop(PublishLoopOptionsFor(config, node_id, schema_version), publisher.get());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
-  while (loop.stats().published_seq.load() < newest) {
-    if (errors.failed()) return errors.Get();
-    if (stop.stop_requested()) return Status::Cancelled("stopped while publishing local changes");
-    if (std::chrono::steady_clock::now() > deadline) {
+  std::chrono::milliseconds backoff(100);
+  while (true) {
+    Status synced = loop.Sync();
+    if (synced.ok()) return Status::Ok();
+    if (IsUnrecoverable(synced)) return synced.WithContext("publish local changes");
+    if (std::chrono::steady_clock::now() + backoff > deadline) {
       return Status::Unavailable("local changes up to " + std::to_string(newest) +
-                                 " could not be published within 2 minutes");
+                                 " could not be published within 2 minutes: " + synced.message());
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    spdlog::warn("{}; retrying", synced.message());
+    if (!WaitUnlessStopped(stop, backoff)) break;
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
   }
-  return Status::Ok();
+  return Status::Cancelled("stopped while publishing local changes");
 }
 
 // Whether no shard stream has ever carried a message.

@@ -24,7 +24,8 @@ constexpr std::chrono::milliseconds kRoundAtLeastEvery{1000};
 
 }  // namespace
 
-Status PublishLoop::Start() {
+Status PublishLoop::Open() {
+  if (opened_) return Status::Ok();
   sqlite::OpenOptions open;
   HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(options_.db_path, open));
   db_ = std::make_unique<sqlite::Database>(std::move(db));
@@ -52,6 +53,14 @@ Status PublishLoop::Start() {
   HARMONY_ASSIGN_OR_RETURN(watcher_, ChangeWatcher::Open(options_.db_path));
   wal_index_ = WalIndex::Open(options_.db_path);
   last_cleanup_ = std::chrono::steady_clock::now();
+  opened_ = true;
+  return Status::Ok();
+}
+
+Status PublishLoop::Start() {
+  if (thread_.joinable()) return Status::Rejected("publish loop already started");
+  HARMONY_RETURN_IF_ERROR(Open());
+  stop_ = false;
   thread_ = std::thread([this] { Run(); });
   return Status::Ok();
 }
@@ -60,6 +69,32 @@ void PublishLoop::Stop() {
   stop_ = true;
   if (watcher_) watcher_->Wake();
   if (thread_.joinable()) thread_.join();
+}
+
+Status PublishLoop::Sync() {
+  if (thread_.joinable()) {
+    return Status::Rejected("publish loop: Sync() while its thread runs (Stop() it first)");
+  }
+  HARMONY_RETURN_IF_ERROR(Open());
+  HARMONY_ASSIGN_OR_RETURN(const uint64_t target, scanner_->NewestSeq());
+  // A round publishes up to the newest change at its start (more may come meanwhile: those are
+  // not waited for); one that sent nothing ends the sync, whatever the reason (a schema change is
+  // followed by one more round, which the loop below gives it).
+  while (published_ < target || retry_up_to_ != 0) {
+    bool published_any = false;
+    Status s = Round(&published_any);
+    if (!s.ok()) {
+      stats_.failures.fetch_add(1, std::memory_order_relaxed);
+      return s;
+    }
+    stats_.rounds.fetch_add(1, std::memory_order_relaxed);
+    if (!published_any) break;
+  }
+  if (published_ < target) {
+    return Status::Internal("publish sync: changes up to " + std::to_string(target) +
+                            " committed, published only up to " + std::to_string(published_));
+  }
+  return Status::Ok();
 }
 
 bool PublishLoop::Sleep(std::chrono::milliseconds d) {

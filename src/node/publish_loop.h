@@ -81,8 +81,27 @@ class PublishLoop {
         reported_skipped_(options_.reported_skipped) {}
   ~PublishLoop() { Stop(); }
 
+  // Opens the loop's database connection, reads where publishing stands (the published change-log
+  // seq) and syncs capture with the schema when options.schema_version is -1. Start() and Sync()
+  // call it when it has not run yet. Errors: SQLite's, naming the file; ChangeWatcher's (inotify).
+  Status Open();
+
+  // Starts the loop's thread (after Open(), which it runs if needed). Errors: Open()'s.
   Status Start();
+
+  // Joins the thread. Idempotent; the loop can Sync() again afterwards.
   void Stop();
+
+  // Publishes, on the calling thread, every change committed to the change log before the call
+  // and returns once JetStream has acknowledged them all and the published seq is stored: the
+  // seam through which restore (and tests) drain the change log without a second loop or polling,
+  // in the spirit of litestream's Replica.Sync. Runs the same rounds as the thread, so a failed
+  // round is retried by the next Sync() with the same range and message ids. One attempt: the
+  // caller decides whether to retry an error (kUnavailable and the like: the broker's; anything
+  // IsUnrecoverable: the database's). kRejected while the thread runs (Start() without Stop()):
+  // the loop's state has one owner at a time. Not thread-safe against Start()/Stop().
+  Status Sync();
+
   const PublishStats& stats() const { return stats_; }
 
  private:
@@ -123,6 +142,7 @@ class PublishLoop {
   std::chrono::steady_clock::time_point last_cleanup_;
   std::chrono::steady_clock::time_point last_checkpoint_;
   PublishStats stats_;
+  bool opened_ = false;  // Open() succeeded
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
