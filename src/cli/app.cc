@@ -1,8 +1,8 @@
 #include "cli/app.h"
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -11,10 +11,11 @@
 #include "cli/logging.h"
 #include "config/config.h"
 #include "node/dead_letter_command.h"
-#include "node/status_command.h"
+#include "node/maintenance.h"
 #include "node/node.h"
 #include "node/schema_status.h"
 #include "node/signals.h"
+#include "node/status_command.h"
 
 #ifndef HARMONY_VERSION
 #define HARMONY_VERSION "0.0.0"
@@ -29,7 +30,8 @@ std::vector<std::string> NormaliseArgs(int argc, char** argv) {
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a.size() > 2 && a[0] == '-' && a[1] != '-' && !std::isdigit(static_cast<unsigned char>(a[1]))) {
+    if (a.size() > 2 && a[0] == '-' && a[1] != '-' &&
+        !std::isdigit(static_cast<unsigned char>(a[1]))) {
       a = "-" + a;
     }
     args.push_back(std::move(a));
@@ -63,7 +65,8 @@ int RunApp(int argc, char** argv) {
   // Before any thread exists, so every thread inherits the blocked stop signals.
   node::StopSignals stop_signals;
 
-  CLI::App app{"Harmony: leaderless multi-writer SQLite replication over NATS JetStream", "harmony"};
+  CLI::App app{"Harmony: leaderless multi-writer SQLite replication over NATS JetStream",
+               "harmony"};
   app.set_help_flag("-h,--help", "Print this help and exit");
   std::string config_path = "config.toml";
   int64_t node_id = -1;
@@ -100,14 +103,16 @@ int RunApp(int argc, char** argv) {
   dead_letters->add_option("action", dead_letter_action, "list (default), retry or discard");
   dead_letters->add_option("ids", dead_letter_ids, "Dead-letter ids (all pending when omitted)");
 
-  CLI::App* status = app.add_subcommand(
-      "status", "Print every live node's applied positions, lag, and pending, held and "
-                "dead-lettered changes");
+  CLI::App* status =
+      app.add_subcommand("status",
+                         "Print every live node's applied positions, lag, and pending, held and "
+                         "dead-lettered changes");
   bool status_json = false;
   status->add_flag("--json", status_json, "Print one JSON array instead of a table");
   CLI::App* wait = app.add_subcommand(
-      "wait", "Wait until every change committed here before this call has been applied on the "
-              "other live nodes; exit 1 on timeout");
+      "wait",
+      "Wait until every change committed here before this call has been applied on the "
+      "other live nodes; exit 1 on timeout");
   double wait_timeout_s = 30;
   std::string wait_nodes = "all";
   wait->add_option("--timeout", wait_timeout_s, "Seconds to wait at most (default 30)")
@@ -147,9 +152,10 @@ int RunApp(int argc, char** argv) {
   };
   for (const std::string& w : loaded->warnings) spdlog::warn("{}", w);
   if (!pprof.empty()) {
-    spdlog::warn("-pprof {} ignored: it serves Go's profiler in HarmonyLite; harmony is not a Go "
-                 "program (profile it with perf)",
-                 pprof);
+    spdlog::warn(
+        "-pprof {} ignored: it serves Go's profiler in HarmonyLite; harmony is not a Go "
+        "program (profile it with perf)",
+        pprof);
   }
   if (!leaf_servers.empty()) {
     return fail(
@@ -176,11 +182,11 @@ int RunApp(int argc, char** argv) {
     return 0;
   }
   if (*status || *wait) {
-    Status s = *status ? node::StatusCommand(cfg, status_json, stdout)
-                       : node::WaitCommand(cfg,
-                                           std::chrono::milliseconds(
-                                               static_cast<int64_t>(wait_timeout_s * 1000)),
-                                           wait_nodes, stdout);
+    Status s =
+        *status ? node::StatusCommand(cfg, status_json, stdout)
+                : node::WaitCommand(
+                      cfg, std::chrono::milliseconds(static_cast<int64_t>(wait_timeout_s * 1000)),
+                      wait_nodes, stdout);
     if (!s.ok()) return Fail(s.message());
     return 0;
   }

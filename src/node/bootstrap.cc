@@ -27,7 +27,7 @@ constexpr std::chrono::minutes kSnapshotWait{5};
 // Compares the stream each shard's stored position counts with the stream there now (by
 // JetStream creation time). A re-created stream restarts at sequence 1: the old position would
 // have this node skip the new stream's first messages for good, so that shard starts over.
-Status CheckStreamIds(const config::Config& config, sqlite::Database& db,
+Status CheckStreamIds(const RestoreOptions& options, sqlite::Database& db,
                       const std::map<uint32_t, int64_t>& created) {
   HARMONY_ASSIGN_OR_RETURN(auto stored, state::LoadStreamIds(db));
   for (const auto& [shard, now] : created) {
@@ -48,18 +48,17 @@ Status CheckStreamIds(const config::Config& config, sqlite::Database& db,
         "stream created at {} ns, the one there now was created at {} ns): what the old stream "
         "held and this node had not applied is gone; this node applies the new stream from its "
         "first message (docs/operations.md, \"A re-created stream\")",
-        shard, config.nats.stream_prefix + "-" + std::to_string(shard), it->second,
-        now);
+        shard, options.stream_prefix + "-" + std::to_string(shard), it->second, now);
     HARMONY_RETURN_IF_ERROR(state::StartShardOver(db, shard, published, now));
   }
   return Status::Ok();
 }
 
-Result<StreamView> ViewStreams(const config::Config& config, bus::JetStreamBus& bus) {
+Result<StreamView> ViewStreams(const RestoreOptions& options, bus::JetStreamBus& bus) {
   StreamView view;
-  HARMONY_ASSIGN_OR_RETURN(view.new_node, IsNewDatabase(config.db_path));
+  HARMONY_ASSIGN_OR_RETURN(view.new_node, IsNewDatabase(options.db_path));
   std::map<uint32_t, int64_t> created;
-  for (uint32_t shard = 1; shard <= config.replication_log.shards; ++shard) {
+  for (uint32_t shard = 1; shard <= options.shards; ++shard) {
     HARMONY_ASSIGN_OR_RETURN(bus::StreamState state, bus.State(shard));
     view.first_seq[shard] = state.first_seq;
     view.last_seq[shard] = state.last_seq;
@@ -67,8 +66,8 @@ Result<StreamView> ViewStreams(const config::Config& config, bus::JetStreamBus& 
   }
   sqlite::OpenOptions open;
   open.wal = false;
-  HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(config.db_path, open));
-  if (!view.new_node) HARMONY_RETURN_IF_ERROR(CheckStreamIds(config, db, created));
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(options.db_path, open));
+  if (!view.new_node) HARMONY_RETURN_IF_ERROR(CheckStreamIds(options, db, created));
   HARMONY_ASSIGN_OR_RETURN(state::Positions positions, state::LoadPositions(db));
   view.applied = positions.StreamSeqs();
   return view;
@@ -77,11 +76,11 @@ Result<StreamView> ViewStreams(const config::Config& config, bus::JetStreamBus& 
 // Publishes every change captured so far and waits for the acks, through PublishLoop::Sync on
 // this thread (the node's own loop starts only after the restore). Transient failures (the broker)
 // are retried with back-off for up to 2 minutes; a database error ends it at once.
-Status PublishPending(const config::Config& config, uint64_t node_id, int64_t schema_version,
-                      bus::JetStreamBus& bus, const std::stop_token& stop) {
-  if (!config.publish) return Status::Ok();
+Status PublishPending(const RestoreOptions& options, int64_t schema_version, bus::JetStreamBus& bus,
+                      const std::stop_token& stop) {
+  if (!options.publish) return Status::Ok();
   sqlite::OpenOptions open;
-  HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(config.db_path, open));
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(options.db_path, open));
   // A database restored a moment ago carries no capture objects, hence nothing to publish.
   HARMONY_ASSIGN_OR_RETURN(bool installed, capture::CaptureInstalled(db));
   if (!installed) return Status::Ok();
@@ -92,7 +91,9 @@ Status PublishPending(const config::Config& config, uint64_t node_id, int64_t sc
   spdlog::info("publishing {} local change(s) before the restore replaces their rows",
                newest - published);
   std::unique_ptr<bus::Publisher> publisher = bus.NewPublisher();
-  PublishLoop loop(PublishLoopOptionsFor(config, node_id, schema_version), publisher.get());
+  PublishLoopOptions loop_options = options.publish_loop;
+  loop_options.schema_version = schema_version;
+  PublishLoop loop(std::move(loop_options), publisher.get());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
   std::chrono::milliseconds backoff(100);
   while (true) {
@@ -123,9 +124,9 @@ bool NoMessageYet(const StreamView& view) {
 // a newer one. Logs only when the answer changes.
 class SnapshotAsker {
  public:
-  SnapshotAsker(const config::Config& config, uint64_t node_id, bus::JetStreamBus& bus)
-      : subject_(SnapshotRequestSubject(config)),
-        request_("node " + std::to_string(node_id) + " asks for a snapshot"),
+  SnapshotAsker(const RestoreOptions& options, bus::JetStreamBus& bus)
+      : subject_(options.snapshot.request_subject),
+        request_("node " + std::to_string(options.node_id) + " asks for a snapshot"),
         bus_(bus) {}
 
   // Asks unless a node answered less than kAskEvery ago (each answer starts a save). Unanswered
@@ -163,33 +164,12 @@ class SnapshotAsker {
 
 }  // namespace
 
-capture::CatalogOptions CatalogOptionsOf(const config::Config& config) {
-  return {.include_tables = config.include_tables, .ignore_tables = config.ignore_tables};
-}
-
-PublishLoopOptions PublishLoopOptionsFor(const config::Config& config, uint64_t node_id,
-                                         int64_t schema_version) {
-  PublishLoopOptions o;
-  o.db_path = config.db_path;
-  o.scan.shards = config.replication_log.shards;
-  o.scan.max_changes_per_batch = config.scan_max_changes;
-  o.scan.node_id = node_id;
-  o.compress = config.replication_log.compress;
-  o.polling_interval = std::chrono::milliseconds(config.polling_interval_ms);
-  o.cleanup_interval = std::chrono::milliseconds(config.cleanup_interval_ms);
-  o.catalog = CatalogOptionsOf(config);
-  o.schema_capture =
-      config.replicate_ddl ? capture::SchemaCapture::kPublish : capture::SchemaCapture::kRecord;
-  o.schema_version = schema_version;
-  return o;
-}
-
-Result<bool> PrepareDatabaseFile(const config::Config& config) {
-  const std::string& path = config.db_path;
+Result<bool> PrepareDatabaseFile(const RestoreOptions& options) {
+  const std::string& path = options.db_path;
   std::error_code ec;
   if (!fs::exists(path, ec)) {
     const fs::path dir = fs::absolute(path, ec).parent_path();
-    if (!config.snapshot.enabled || !config.replicate || !fs::is_directory(dir, ec)) {
+    if (!options.snapshots || !fs::is_directory(dir, ec)) {
       return Status::NotFound("database " + path +
                               " does not exist (db_path must name the application's SQLite file; "
                               "a new node's file is created only in an existing directory, with "
@@ -198,9 +178,10 @@ Result<bool> PrepareDatabaseFile(const config::Config& config) {
     sqlite::OpenOptions open;
     open.create = true;
     HARMONY_RETURN_IF_ERROR(sqlite::Database::Open(path, open).status());
-    spdlog::info("database {} did not exist: created it empty, to be filled from the newest "
-                 "snapshot and the stream",
-                 path);
+    spdlog::info(
+        "database {} did not exist: created it empty, to be filled from the newest "
+        "snapshot and the stream",
+        path);
     return true;
   }
   if (!fs::is_regular_file(path, ec)) {
@@ -220,32 +201,32 @@ Status RefuseUnfilledDatabase(const std::string& path) {
       "was removed");
 }
 
-Result<bool> RestoreIfNeeded(const config::Config& config, uint64_t node_id,
-                             int64_t schema_version, bus::JetStreamBus& bus,
-                             snapshot::SnapshotStore* store, const std::stop_token& stop) {
-  if (!config.replicate) return false;
-  HARMONY_ASSIGN_OR_RETURN(StreamView view, ViewStreams(config, bus));
+Result<bool> RestoreIfNeeded(const RestoreOptions& options, int64_t schema_version,
+                             bus::JetStreamBus& bus, snapshot::SnapshotStore* store,
+                             const std::stop_token& stop) {
+  if (!options.replicate) return false;
+  HARMONY_ASSIGN_OR_RETURN(StreamView view, ViewStreams(options, bus));
   const std::string gap = ReplayGap(view);
   if (gap.empty() && !view.new_node) return false;
   if (store == nullptr) {
     if (gap.empty()) return false;
-    return Status::Unavailable(gap + "; snapshots are disabled ([snapshot] enabled = false), so "
+    return Status::Unavailable(gap +
+                               "; snapshots are disabled ([snapshot] enabled = false), so "
                                "this node cannot catch up: enable them, or raise "
                                "[replication_log] max_entries and rebuild this node");
   }
   const auto deadline = std::chrono::steady_clock::now() + kSnapshotWait;
-  SnapshotAsker asker(config, node_id, bus);
+  SnapshotAsker asker(options, bus);
   std::string waiting_for;
   while (true) {
-    Status s = RestoreSnapshot(config, view, *store, [&] {
-      return view.new_node ? Status::Ok()
-                           : PublishPending(config, node_id, schema_version, bus, stop);
+    Status s = RestoreSnapshot(options.db_path, view, *store, [&] {
+      return view.new_node ? Status::Ok() : PublishPending(options, schema_version, bus, stop);
     });
     if (s.ok()) {
       // Writers kept going while the snapshot was checked, downloaded and installed: the streams
       // may have dropped messages just after its positions meanwhile (issue #9, item 7). Replay
       // only from positions the streams still cover; otherwise restore a newer snapshot.
-      HARMONY_ASSIGN_OR_RETURN(view, ViewStreams(config, bus));
+      HARMONY_ASSIGN_OR_RETURN(view, ViewStreams(options, bus));
       const std::string after = ReplayGap(view);
       if (after.empty()) return true;
       s = Status::Unavailable("after restoring, " + after);
@@ -255,14 +236,15 @@ Result<bool> RestoreIfNeeded(const config::Config& config, uint64_t node_id,
       // never sent (capture backfills nothing at its first install): if one answers, it saves a
       // snapshot, and the wait below takes it. With nobody to answer there is nothing to get.
       if (!asker.Ask()) {
-        spdlog::info("new node, {}, the streams are empty and no node answered: nothing to "
-                     "restore",
-                     s.message());
+        spdlog::info(
+            "new node, {}, the streams are empty and no node answered: nothing to "
+            "restore",
+            s.message());
         return false;
       }
     }
-    const bool retry = s.code() == Status::Code::kUnavailable ||
-                       s.code() == Status::Code::kNotFound;
+    const bool retry =
+        s.code() == Status::Code::kUnavailable || s.code() == Status::Code::kNotFound;
     // A new node has nothing to serve until it holds the cluster's state: it keeps trying (and
     // says why) rather than claim ready with no tables (issue #10, item 2).
     if (!retry || (!view.new_node && std::chrono::steady_clock::now() > deadline)) {
@@ -283,7 +265,7 @@ Result<bool> RestoreIfNeeded(const config::Config& config, uint64_t node_id,
     if (!WaitUnlessStopped(stop, std::chrono::seconds(2))) {
       return Status::Cancelled("stopped while waiting for a snapshot");
     }
-    HARMONY_ASSIGN_OR_RETURN(view, ViewStreams(config, bus));
+    HARMONY_ASSIGN_OR_RETURN(view, ViewStreams(options, bus));
   }
 }
 

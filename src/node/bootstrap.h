@@ -4,8 +4,8 @@
 #include <stop_token>
 
 #include "common/result.h"
-#include "config/config.h"
 #include "node/publish_loop.h"
+#include "node/snapshots.h"
 #include "snapshot/store.h"
 
 namespace harmony::bus {
@@ -14,17 +14,26 @@ class JetStreamBus;
 
 namespace harmony::node {
 
-// Which tables to capture, from include_tables / ignore_tables.
-capture::CatalogOptions CatalogOptionsOf(const config::Config& config);
+// What start-up needs to bring the database up to date before the loops start; mapped once from
+// the config (node_options.h).
+struct RestoreOptions {
+  std::string db_path;
+  uint64_t node_id = 0;
+  uint32_t shards = 1;
+  std::string stream_prefix;  // names the shard streams in warnings ("<prefix>-<shard>")
+  bool publish = true;        // local changes may be pending: published before a restore
+  bool replicate = true;      // false: nothing is ever restored
+  bool snapshots = true;      // [snapshot] enabled (and replicate)
+  SnapshotOptions snapshot;
+  // The publish loop's settings, for publishing pending local changes before a restore
+  // (PublishLoop::Sync); schema_version is filled in then.
+  PublishLoopOptions publish_loop;
+};
 
-// The publish loop's settings for this config.
-PublishLoopOptions PublishLoopOptionsFor(const config::Config& config, uint64_t node_id,
-                                         int64_t schema_version);
-
-// A missing database file is created empty when snapshots can fill it (a new node joining);
-// otherwise it is an error naming the path, as is a path that is not a regular file. Returns
-// true when it created the file.
-Result<bool> PrepareDatabaseFile(const config::Config& config);
+// A missing database file is created empty when snapshots can fill it (options.snapshots: a new
+// node joining); otherwise it is an error naming the path, as is a path that is not a regular
+// file. Returns true when it created the file.
+Result<bool> PrepareDatabaseFile(const RestoreOptions& options);
 
 // For a database file PrepareDatabaseFile created that nothing could fill (RestoreIfNeeded found
 // no snapshot, no change and no node to ask): removes it and returns the kNotFound error to stop
@@ -41,8 +50,8 @@ Status RefuseUnfilledDatabase(const std::string& path);
 // Errors: the restore's (a gap that cannot be closed: replaying past it would diverge; the
 // database is then untouched); kCancelled when a stop was requested on `stop` while waiting
 // (`bus` should have been connected with the same token: its requests then end at once too).
-Result<bool> RestoreIfNeeded(const config::Config& config, uint64_t node_id,
-                             int64_t schema_version, bus::JetStreamBus& bus,
-                             snapshot::SnapshotStore* store, const std::stop_token& stop);
+Result<bool> RestoreIfNeeded(const RestoreOptions& options, int64_t schema_version,
+                             bus::JetStreamBus& bus, snapshot::SnapshotStore* store,
+                             const std::stop_token& stop);
 
 }  // namespace harmony::node

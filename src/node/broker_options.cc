@@ -1,12 +1,38 @@
 #include "node/broker_options.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 
-#include "node/node.h"
+#include "node/node_options.h"
 
 namespace harmony::node {
 namespace {
+
+namespace fs = std::filesystem;
+
+// Splits "host:port"; an empty host means every interface, "[v6]" loses its brackets, and port
+// -1 asks for any free port (nats-server's convention, HarmonyLite's default ":-1").
+Status ParseHostPort(const std::string& address, std::string* host, int* port) {
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos) {
+    return Status::InvalidArgument("bind_address '" + address + "' is not host:port");
+  }
+  *host = address.substr(0, colon);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  if (host->empty()) *host = "0.0.0.0";
+  try {
+    *port = std::stoi(address.substr(colon + 1));
+  } catch (...) {
+    return Status::InvalidArgument("bind_address '" + address + "' has no valid port");
+  }
+  if ((*port <= 0 || *port > 65535) && *port != -1) {
+    return Status::InvalidArgument("bind_address '" + address + "' port out of range");
+  }
+  return Status::Ok();
+}
 
 // What to check when the server says "Authorization Violation", in the config's own words.
 std::string CredentialsHint(const config::NatsConfig& nats) {
@@ -46,7 +72,8 @@ Result<bus::ConnectOptions> ConnectOptionsOf(const config::Config& config, std::
   return connect;
 }
 
-Status SecureEmbeddedServer(const config::NatsConfig& nats, nats_server::EmbeddedServerOptions* options) {
+Status SecureEmbeddedServer(const config::NatsConfig& nats,
+                            nats_server::EmbeddedServerOptions* options) {
   if (!nats.server_config.empty()) {
     options->config_file = nats.server_config;
     return Status::Ok();
@@ -82,7 +109,7 @@ bus::StreamOptions StreamOptionsOf(const config::Config& config) {
 
 Result<bus::ConnectOptions> ToolConnectOptions(const config::Config& config,
                                                const std::string& tool) {
-  const uint64_t node_id = config.node_id ? config.node_id : DeriveNodeId(config.db_path);
+  const uint64_t node_id = NodeIdOf(config);
   HARMONY_ASSIGN_OR_RETURN(
       bus::ConnectOptions connect,
       ConnectOptionsOf(config, "harmony-" + std::to_string(node_id) + "-" + tool));
@@ -90,6 +117,44 @@ Result<bus::ConnectOptions> ToolConnectOptions(const config::Config& config,
     HARMONY_ASSIGN_OR_RETURN(connect.urls, BrokerUrlsForTools(config));
   }
   return connect;
+}
+
+Result<nats_server::EmbeddedServerOptions> EmbeddedServerOptionsOf(const config::Config& config,
+                                                                   const ClusterFlags& flags,
+                                                                   uint64_t node_id) {
+  nats_server::EmbeddedServerOptions opts;
+  HARMONY_RETURN_IF_ERROR(ParseHostPort(config.nats.bind_address, &opts.host, &opts.port)
+                              .WithContext("[nats] bind_address"));
+  opts.store_dir = EmbeddedStoreDir(config.db_path);
+  opts.server_name = "harmony-" + std::to_string(node_id);
+  opts.cluster_addr = flags.cluster_addr;
+  opts.cluster_peers = flags.cluster_peers;
+  opts.log_file = opts.store_dir + "/nats-server.log";
+  HARMONY_RETURN_IF_ERROR(SecureEmbeddedServer(config.nats, &opts));
+  return opts;
+}
+
+std::string EmbeddedStoreDir(const std::string& db_path) {
+  return fs::absolute(db_path).string() + "-harmony-nats";
+}
+
+Result<std::vector<std::string>> BrokerUrlsForTools(const config::Config& config) {
+  if (!config.nats.urls.empty()) return config.nats.urls;
+  // The embedded broker of the node running beside this database.
+  std::string host;
+  int port = 0;
+  HARMONY_RETURN_IF_ERROR(
+      ParseHostPort(config.nats.bind_address, &host, &port).WithContext("[nats] bind_address"));
+  if (port == -1) {
+    // A port the kernel picked: the running server's ports file in its store says which.
+    HARMONY_ASSIGN_OR_RETURN(std::string url,
+                             nats_server::RunningServerUrl(EmbeddedStoreDir(config.db_path)));
+    return std::vector<std::string>{url};
+  }
+  if (host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return std::vector<std::string>{"nats://" + host + ":" + std::to_string(port)};
 }
 
 }  // namespace harmony::node

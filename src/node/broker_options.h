@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "bus/jetstream_bus.h"
 #include "common/result.h"
@@ -11,6 +12,12 @@
 #include "nats_server/embedded_server.h"
 
 namespace harmony::node {
+
+// Command-line settings for the embedded broker that are not config keys (HarmonyLite's flags).
+struct ClusterFlags {
+  std::string cluster_addr;                // -cluster-addr: this embedded server's route listener
+  std::vector<std::string> cluster_peers;  // -cluster-peers: route URLs of the other servers
+};
 
 // bus::ConnectOptions from [nats]: urls, retries, credentials (user_name/user_password, token,
 // seed_file, creds_file), TLS (ca_file, cert_file/key_file, tls_server_name) and the hints added
@@ -33,6 +40,24 @@ Result<bus::ConnectOptions> ToolConnectOptions(const config::Config& config,
 // without one, user_name/user_password or token become the credentials its clients must present.
 // InvalidArgument when [nats] asks for TLS, an NKEY seed or a creds file without a server_config
 // to set the broker up for them (the node's own client would be refused otherwise).
-Status SecureEmbeddedServer(const config::NatsConfig& nats, nats_server::EmbeddedServerOptions* options);
+Status SecureEmbeddedServer(const config::NatsConfig& nats,
+                            nats_server::EmbeddedServerOptions* options);
+
+// The embedded broker's options ([nats] urls empty): bind_address (":-1" and "[::1]:4222" work),
+// the store "<db_path>-harmony-nats", server name "harmony-<node_id>", the cluster flags and
+// SecureEmbeddedServer's. Errors: InvalidArgument naming [nats] bind_address, and
+// SecureEmbeddedServer's. Creates nothing.
+Result<nats_server::EmbeddedServerOptions> EmbeddedServerOptionsOf(const config::Config& config,
+                                                                   const ClusterFlags& flags,
+                                                                   uint64_t node_id);
+
+// Where the embedded broker keeps its JetStream data: "<db_path>-harmony-nats" (absolute).
+std::string EmbeddedStoreDir(const std::string& db_path);
+
+// The brokers a command-line tool (-save-snapshot, -schema-status-cluster) connects to: [nats]
+// urls, or else the embedded broker of the node running beside the database (bind_address; with
+// port -1 the URL in its store's ports file). Errors: a bad bind_address; kNotFound when port -1
+// and no node runs beside the database.
+Result<std::vector<std::string>> BrokerUrlsForTools(const config::Config& config);
 
 }  // namespace harmony::node

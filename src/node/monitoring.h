@@ -5,25 +5,29 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "common/result.h"
-#include "config/config.h"
+#include "monitor/health.h"
+#include "monitor/metrics.h"
 #include "node/status_report.h"
-
-namespace harmony::monitor {
-class MetricsServer;
-class HealthServer;
-}  // namespace harmony::monitor
 
 namespace harmony::node {
 
+// [prometheus] and [health_check], mapped once from the config (node_options.h): each server is
+// started only when its options are set.
+struct MonitoringOptions {
+  std::optional<monitor::MetricsOptions> metrics;  // [prometheus] enable
+  std::optional<monitor::HealthOptions> health;    // [health_check] enable
+};
+
 class Monitoring {
  public:
-  // Starts the status reporter, and the metrics and health servers when [prometheus] enable /
-  // [health_check] enable. Errors: the bucket's (kUnavailable), and a bind that fails
-  // (kUnavailable naming the key and address).
-  static Result<std::unique_ptr<Monitoring>> Start(const config::Config& config,
+  // Starts the status reporter, and the metrics and health servers that `options` sets. `bus`
+  // must outlive the Monitoring (until StopReporter). Errors: the bucket's (kUnavailable), and a
+  // bind that fails (kUnavailable naming the key and address).
+  static Result<std::unique_ptr<Monitoring>> Start(const MonitoringOptions& options,
                                                    StatusOptions status, bus::JetStreamBus* bus);
   // Shutdown, in three steps: BeginStop asks the reporter to stop without waiting for a report
   // in flight, and winds the HTTP servers down on a thread of their own (in parallel with the

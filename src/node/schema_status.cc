@@ -9,8 +9,8 @@
 #include "capture/catalog.h"
 #include "nats/connection.h"
 #include "nats/request_reply.h"
-#include "node/bootstrap.h"
-#include "node/node.h"
+#include "node/broker_options.h"
+#include "node/node_options.h"
 #include "sqlite/database.h"
 
 namespace harmony::node {
@@ -33,12 +33,11 @@ std::string Joined(const std::vector<std::string>& items) {
 
 }  // namespace
 
-Result<SchemaStatus> ReadSchemaStatus(const config::Config& config) {
+Result<SchemaStatus> ReadSchemaStatus(const SchemaStatusOptions& options) {
   sqlite::OpenOptions open;
   open.wal = false;  // read only: leave the journal mode as it is
-  HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(config.db_path, open));
-  HARMONY_ASSIGN_OR_RETURN(capture::Catalog catalog,
-                           capture::ReadCatalog(db, CatalogOptionsOf(config)));
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(options.db_path, open));
+  HARMONY_ASSIGN_OR_RETURN(capture::Catalog catalog, capture::ReadCatalog(db, options.catalog));
   SchemaStatus status;
   for (const auto& table : catalog.tables) status.tables.push_back(table.name);
   std::sort(status.tables.begin(), status.tables.end());
@@ -64,26 +63,28 @@ Result<SchemaStatus> ReadSchemaStatus(const config::Config& config) {
 }
 
 Status PrintLocalSchemaStatus(const config::Config& config, uint64_t node_id, std::FILE* out) {
-  auto status = ReadSchemaStatus(config);
+  auto status = ReadSchemaStatus(SchemaStatusOptionsOf(config));
   if (!status.ok()) return status.status().WithContext("schema status of " + config.db_path);
   std::fprintf(out,
-               "Schema status of node %" PRIu64 "\n  database: %s\n  schema hash: %s\n"
+               "Schema status of node %" PRIu64
+               "\n  database: %s\n  schema hash: %s\n"
                "  replicated tables (%zu): %s\n",
                node_id, config.db_path.c_str(), status->hash.c_str(), status->tables.size(),
                Joined(status->tables).c_str());
   return Status::Ok();
 }
 
-std::string SchemaStatusSubject(const config::Config& config) {
-  return config.nats.stream_prefix + "-schema-status";
+std::string SchemaStatusSubject(const std::string& stream_prefix) {
+  return stream_prefix + "-schema-status";
 }
 
 Result<std::unique_ptr<nats::Responder>> StartSchemaStatusResponder(
-    std::shared_ptr<nats::Connection> connection, const config::Config& config, uint64_t node_id) {
+    std::shared_ptr<nats::Connection> connection, SchemaStatusOptions options, uint64_t node_id) {
+  const std::string subject = options.subject;
   return nats::Responder::Start(
-      std::move(connection), SchemaStatusSubject(config),
-      [config, node_id](const std::string&) -> std::string {
-        auto status = ReadSchemaStatus(config);
+      std::move(connection), subject,
+      [options = std::move(options), node_id](const std::string&) -> std::string {
+        auto status = ReadSchemaStatus(options);
         const std::string me = "node " + std::to_string(node_id) + " ";
         if (!status.ok()) return me + "error " + status.status().message();
         return me + status->hash + " " + Joined(status->tables);
@@ -97,7 +98,7 @@ Status PrintClusterSchemaStatus(const config::Config& config, uint64_t node_id, 
   options.connect_retries = 0;
   HARMONY_ASSIGN_OR_RETURN(std::shared_ptr<nats::Connection> connection,
                            nats::Connection::Connect(options));
-  const std::string subject = SchemaStatusSubject(config);
+  const std::string subject = SchemaStatusSubject(config.nats.stream_prefix);
   HARMONY_ASSIGN_OR_RETURN(std::vector<std::string> replies,
                            nats::RequestAll(*connection, subject, "schema status", kClusterWait));
   if (replies.empty()) {

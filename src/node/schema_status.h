@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "capture/catalog.h"
 #include "common/result.h"
 #include "common/status.h"
 #include "config/config.h"
@@ -28,20 +29,27 @@ struct SchemaStatus {
   std::string hash;
   std::vector<std::string> tables;
 };
-// Reads it from config.db_path without writing anything. Errors: SQLite's, naming the file.
-Result<SchemaStatus> ReadSchemaStatus(const config::Config& config);
+// Which database and tables a schema status covers, and where nodes answer for it.
+struct SchemaStatusOptions {
+  std::string db_path;
+  capture::CatalogOptions catalog;  // include_tables / ignore_tables
+  std::string subject;              // SchemaStatusSubject(stream_prefix)
+};
+
+// Reads it from options.db_path without writing anything. Errors: SQLite's, naming the file.
+Result<SchemaStatus> ReadSchemaStatus(const SchemaStatusOptions& options);
 
 // -schema-status: prints node id, hash and tables to `out`.
 Status PrintLocalSchemaStatus(const config::Config& config, uint64_t node_id, std::FILE* out);
 
 // The core NATS subject on which running nodes answer with their schema status:
 // "<stream_prefix>-schema-status".
-std::string SchemaStatusSubject(const config::Config& config);
+std::string SchemaStatusSubject(const std::string& stream_prefix);
 
 // Run by every node: answers requests on SchemaStatusSubject with "node <id> <hash> <tables>",
 // read afresh for each request (so a migration shows at once). Errors: Responder::Start's.
 Result<std::unique_ptr<nats::Responder>> StartSchemaStatusResponder(
-    std::shared_ptr<nats::Connection> connection, const config::Config& config, uint64_t node_id);
+    std::shared_ptr<nats::Connection> connection, SchemaStatusOptions options, uint64_t node_id);
 
 // -schema-status-cluster: asks every running node (reached through [nats] urls, or the embedded
 // broker of the node beside this database) for its schema status, prints one line per node and

@@ -5,9 +5,9 @@
 #include <string>
 #include <utility>
 
-#include "state/positions.h"
 #include "nats/kv_lease.h"
 #include "node/snapshots.h"
+#include "state/positions.h"
 
 namespace harmony::node {
 namespace {
@@ -38,13 +38,13 @@ void SnapshotSaver::RequestNow() {
 }
 
 Result<std::string> SnapshotSaver::Due() {
-  const auto interval = std::chrono::milliseconds(config_.snapshot.interval_ms);
+  const auto interval = options_.interval;
   if (interval.count() > 0 && std::chrono::steady_clock::now() - last_save_ >= interval) {
     return std::string("interval elapsed");
   }
   HARMONY_ASSIGN_OR_RETURN(auto bounds, bounds_());
   HARMONY_ASSIGN_OR_RETURN(std::optional<snapshot::Manifest> latest, store_->Latest());
-  const uint64_t max_entries = static_cast<uint64_t>(config_.replication_log.max_entries);
+  const uint64_t max_entries = options_.max_entries;
   for (const auto& [shard, range] : bounds) {
     const auto [first, last] = range;
     const uint64_t pos = latest && latest->positions.count(shard) ? latest->positions.at(shard) : 0;
@@ -70,7 +70,7 @@ void SnapshotSaver::SaveWithLease(const std::string& why) {
   if (!*acquired) return;  // another node is saving one
   spdlog::info("saving a snapshot: {}", why);
   const auto began = std::chrono::steady_clock::now();
-  auto saved = SaveSnapshot(config_, node_id_, *store_);
+  auto saved = SaveSnapshot(options_.db_path, node_id_, *store_);
   if (!saved.ok()) {
     spdlog::error("saving a snapshot failed: {}", saved.status().message());
     stats_.failures.fetch_add(1, std::memory_order_relaxed);

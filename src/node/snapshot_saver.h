@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "common/result.h"
-#include "config/config.h"
+#include "node/snapshots.h"
 #include "snapshot/store.h"
 
 namespace harmony::nats {
@@ -36,9 +36,11 @@ struct SnapshotSaverStats {
 
 class SnapshotSaver {
  public:
-  SnapshotSaver(config::Config config, uint64_t node_id, snapshot::SnapshotStore* store,
+  // `store` and `lease` are not owned and must outlive the saver. `options`: db_path, interval,
+  // max_entries.
+  SnapshotSaver(SnapshotOptions options, uint64_t node_id, snapshot::SnapshotStore* store,
                 nats::KvLease* lease, StreamBounds bounds)
-      : config_(std::move(config)),
+      : options_(std::move(options)),
         node_id_(node_id),
         store_(store),
         lease_(lease),
@@ -66,7 +68,7 @@ class SnapshotSaver {
   Result<std::string> Due();
   void SaveWithLease(const std::string& why);
 
-  const config::Config config_;
+  const SnapshotOptions options_;
   const uint64_t node_id_;
   snapshot::SnapshotStore* store_;  // not owned
   nats::KvLease* lease_;            // not owned

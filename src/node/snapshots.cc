@@ -92,22 +92,20 @@ std::string FirstDifference(const std::string& local, const std::string& snapsho
 }  // namespace
 
 Result<std::unique_ptr<snapshot::SnapshotStore>> OpenSnapshotStore(
-    const config::Config& config, std::shared_ptr<nats::Connection> connection) {
-  if (config.snapshot.store == "file") return snapshot::NewFileStore(config.snapshot.file_dir);
-  return snapshot::NewNatsStore(std::move(connection), config.snapshot.nats_bucket,
-                                config.snapshot.nats_replicas);
+    const SnapshotOptions& options, std::shared_ptr<nats::Connection> connection) {
+  if (options.store == "file") return snapshot::NewFileStore(options.file_dir);
+  return snapshot::NewNatsStore(std::move(connection), options.nats_bucket, options.nats_replicas);
 }
 
-Result<snapshot::Manifest> SaveSnapshot(const config::Config& config, uint64_t node_id,
+Result<snapshot::Manifest> SaveSnapshot(const std::string& db_path, uint64_t node_id,
                                         snapshot::SnapshotStore& store) {
   const auto start = Clock::now();
-  WorkDir work(config.db_path);
+  WorkDir work(db_path);
   const std::string stored = work.Sub("snapshot.db.zst");
-  HARMONY_ASSIGN_OR_RETURN(
-      snapshot::Manifest m,
-      snapshot::CreateSnapshot(config.db_path, work.Sub("tmp"), stored, node_id));
-  spdlog::info("snapshot {}: {:.1f} MiB database, {:.1f} MiB compressed, {}; storing in {}",
-               m.name, m.db_bytes / kMiB, m.compressed_bytes / kMiB, Positions(m.positions),
+  HARMONY_ASSIGN_OR_RETURN(snapshot::Manifest m,
+                           snapshot::CreateSnapshot(db_path, work.Sub("tmp"), stored, node_id));
+  spdlog::info("snapshot {}: {:.1f} MiB database, {:.1f} MiB compressed, {}; storing in {}", m.name,
+               m.db_bytes / kMiB, m.compressed_bytes / kMiB, Positions(m.positions),
                store.Describe());
   HARMONY_RETURN_IF_ERROR(store.Put(m, stored, ProgressLog("storing snapshot " + m.name))
                               .WithContext("store snapshot " + m.name));
@@ -116,8 +114,8 @@ Result<snapshot::Manifest> SaveSnapshot(const config::Config& config, uint64_t n
   return m;
 }
 
-std::string SnapshotRequestSubject(const config::Config& config) {
-  return config.nats.stream_prefix + "-snapshot-request";
+std::string SnapshotRequestSubject(const std::string& stream_prefix) {
+  return stream_prefix + "-snapshot-request";
 }
 
 std::string ReplayGap(const StreamView& view) {
@@ -129,7 +127,7 @@ std::string ReplayGap(const StreamView& view) {
   return "";
 }
 
-Status RestoreSnapshot(const config::Config& config, const StreamView& view,
+Status RestoreSnapshot(const std::string& db_path, const StreamView& view,
                        snapshot::SnapshotStore& store,
                        const std::function<Status()>& publish_pending) {
   const auto start = Clock::now();
@@ -148,12 +146,12 @@ Status RestoreSnapshot(const config::Config& config, const StreamView& view,
     // Replacing a database whose schema differs would change the application's tables under it.
     sqlite::OpenOptions open;
     open.wal = false;
-    HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(config.db_path, open));
+    HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(db_path, open));
     HARMONY_ASSIGN_OR_RETURN(std::string local, snapshot::UserSchema(db));
     if (local != m.schema) {
       return Status::InvalidArgument(
-          "the newest snapshot, " + m.name + ", has another schema than " + config.db_path +
-          " (" + FirstDifference(local, m.schema) + "); refusing to replace this database: " +
+          "the newest snapshot, " + m.name + ", has another schema than " + db_path + " (" +
+          FirstDifference(local, m.schema) + "); refusing to replace this database: " +
           "give it the cluster's schema, or move it away to join as a new node");
     }
   }
@@ -163,17 +161,17 @@ Status RestoreSnapshot(const config::Config& config, const StreamView& view,
   spdlog::info("restoring snapshot {} from {} ({:.1f} MiB compressed, made by node {} at {}, {})",
                m.name, store.Describe(), m.compressed_bytes / kMiB, m.node_id, m.created_at,
                Positions(m.positions));
-  WorkDir work(config.db_path);
+  WorkDir work(db_path);
   const std::string stored = work.Sub("snapshot.db.zst");
   const std::string db = work.Sub("snapshot.db");
   HARMONY_RETURN_IF_ERROR(store.Get(m, stored, ProgressLog("downloading snapshot " + m.name))
                               .WithContext("download snapshot " + m.name));
   HARMONY_RETURN_IF_ERROR(snapshot::ExtractSnapshot(m, stored, db));
-  HARMONY_RETURN_IF_ERROR(snapshot::InstallSnapshot(db, config.db_path)
-                              .WithContext("install snapshot " + m.name));
-  HARMONY_RETURN_IF_ERROR(apply::Applier::SetPositions(config.db_path, m.positions));
+  HARMONY_RETURN_IF_ERROR(
+      snapshot::InstallSnapshot(db, db_path).WithContext("install snapshot " + m.name));
+  HARMONY_RETURN_IF_ERROR(apply::Applier::SetPositions(db_path, m.positions));
   spdlog::info("restored snapshot {} into {} in {:.1f} s; replaying the stream after it", m.name,
-               config.db_path, std::chrono::duration<double>(Clock::now() - start).count());
+               db_path, std::chrono::duration<double>(Clock::now() - start).count());
   return Status::Ok();
 }
 

@@ -9,10 +9,10 @@
 
 #include "bus/jetstream_bus.h"
 #include "capture/change_log.h"
+#include "monitor/node_status.h"
 #include "nats/kv_store.h"
 #include "node/broker_options.h"
-#include "node/node.h"
-#include "monitor/node_status.h"
+#include "node/node_options.h"
 #include "node/status_report.h"
 #include "sqlite/database.h"
 
@@ -32,8 +32,8 @@ Result<Cluster> ConnectCluster(const config::Config& config, const std::string& 
   connect.connect_retries = 0;
   Cluster c;
   HARMONY_ASSIGN_OR_RETURN(c.bus, bus::JetStreamBus::Connect(connect, StreamOptionsOf(config)));
-  HARMONY_ASSIGN_OR_RETURN(c.kv, nats::KvStore::Open(c.bus->connection(), kStatusBucket,
-                                                     kStatusTtl, config.replication_log.replicas));
+  HARMONY_ASSIGN_OR_RETURN(c.kv, nats::KvStore::Open(c.bus->connection(), kStatusBucket, kStatusTtl,
+                                                     config.replication_log.replicas));
   return c;
 }
 
@@ -87,16 +87,17 @@ Status StatusCommand(const config::Config& config, bool json, std::FILE* out) {
   }
   for (const auto& [id, s] : live) {
     std::fprintf(out, "node %llu  %s pid %lld  harmony %s  reported %s%s\n",
-                 static_cast<unsigned long long>(id), s.host.c_str(),
-                 static_cast<long long>(s.pid), s.version.c_str(),
-                 Age(s.reported_unix_ms).c_str(), s.connected ? "" : "  NOT CONNECTED");
-    std::fprintf(out, "  publish=%s replicate=%s  unpublished changes %llu  held %lld  "
+                 static_cast<unsigned long long>(id), s.host.c_str(), static_cast<long long>(s.pid),
+                 s.version.c_str(), Age(s.reported_unix_ms).c_str(),
+                 s.connected ? "" : "  NOT CONNECTED");
+    std::fprintf(out,
+                 "  publish=%s replicate=%s  unpublished changes %llu  held %lld  "
                  "dead letters %lld\n",
                  s.publish ? "true" : "false", s.replicate ? "true" : "false",
                  static_cast<unsigned long long>(s.pending_changes),
                  static_cast<long long>(s.held_batches), static_cast<long long>(s.dead_letters));
-    std::fprintf(out, "  %5s %12s %12s %10s %10s\n", "shard", "applied", "stream last",
-                 "lag msgs", "lag s");
+    std::fprintf(out, "  %5s %12s %12s %10s %10s\n", "shard", "applied", "stream last", "lag msgs",
+                 "lag s");
     for (const ShardStatus& sh : s.shards) {
       std::fprintf(out, "  %5u %12llu %12llu %10llu %10.1f\n", sh.shard,
                    static_cast<unsigned long long>(sh.applied_seq),
@@ -117,13 +118,13 @@ Status WaitCommand(const config::Config& config, std::chrono::milliseconds timeo
       if (used != nodes.size() || n < 1) throw std::invalid_argument(nodes);
       wanted = static_cast<size_t>(n);
     } catch (...) {
-      return Status::InvalidArgument("--nodes: expected a positive number or 'all', got '" +
-                                     nodes + "'");
+      return Status::InvalidArgument("--nodes: expected a positive number or 'all', got '" + nodes +
+                                     "'");
     }
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   const std::string waited = fmt::format("after {:.1f} s", timeout.count() / 1000.0);
-  const uint64_t self = config.node_id ? config.node_id : DeriveNodeId(config.db_path);
+  const uint64_t self = NodeIdOf(config);
 
   // 1. What was committed before the call, and its being published by the node beside it.
   sqlite::OpenOptions open;
@@ -181,9 +182,8 @@ Status WaitCommand(const config::Config& config, std::chrono::milliseconds timeo
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       return Status::Unavailable(fmt::format(
-          "timed out {}: changes up to {} reached {} node(s) of the {} wanted; not yet: {}",
-          waited, target, done.size(),
-          wanted == 0 ? std::string("all") : std::to_string(wanted),
+          "timed out {}: changes up to {} reached {} node(s) of the {} wanted; not yet: {}", waited,
+          target, done.size(), wanted == 0 ? std::string("all") : std::to_string(wanted),
           behind.empty() ? std::string("no other live node that replicates")
                          : fmt::format("{}", fmt::join(behind, "; "))));
     }
