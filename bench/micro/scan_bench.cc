@@ -11,12 +11,12 @@
 #include <cstdint>
 #include <string>
 
-#include "tests/support/temp_dir.h"
 #include "bench/micro/workload.h"
 #include "capture/scanner.h"
 #include "capture/schema_sync.h"
 #include "change/codec.h"
 #include "sqlite/database.h"
+#include "tests/support/temp_dir.h"
 
 namespace harmony::bench {
 namespace {
@@ -48,7 +48,7 @@ Result<ScanSource> PrepareScanSource(size_t rows) {
     HARMONY_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous=NORMAL"));
     HARMONY_RETURN_IF_ERROR(InsertBenchRows(db, rows, kRowsPerAppTxn));
   }
-  // Opened like PublishLoop::Start opens its connection.
+  // Opened like replication::PublishLoop::Start opens its connection.
   HARMONY_ASSIGN_OR_RETURN(sqlite::Database reader, sqlite::Database::Open(path, {}));
   return ScanSource{std::move(dir), std::move(reader), schema_version};
 }

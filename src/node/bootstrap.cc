@@ -11,8 +11,8 @@
 #include "capture/schema_sync.h"
 #include "common/stop.h"
 #include "nats/request_reply.h"
-#include "node/background_error.h"
 #include "node/snapshots.h"
+#include "replication/background_error.h"
 #include "sqlite/database.h"
 #include "state/positions.h"
 
@@ -73,9 +73,10 @@ Result<StreamView> ViewStreams(const RestoreOptions& options, bus::JetStreamBus&
   return view;
 }
 
-// Publishes every change captured so far and waits for the acks, through PublishLoop::Sync on
-// this thread (the node's own loop starts only after the restore). Transient failures (the broker)
-// are retried with back-off for up to 2 minutes; a database error ends it at once.
+// Publishes every change captured so far and waits for the acks, through
+// replication::PublishLoop::Sync on this thread (the node's own loop starts only after the
+// restore). Transient failures (the broker) are retried with back-off for up to 2 minutes; a
+// database error ends it at once.
 Status PublishPending(const RestoreOptions& options, int64_t schema_version, bus::JetStreamBus& bus,
                       const std::stop_token& stop) {
   if (!options.publish) return Status::Ok();
@@ -91,15 +92,15 @@ Status PublishPending(const RestoreOptions& options, int64_t schema_version, bus
   spdlog::info("publishing {} local change(s) before the restore replaces their rows",
                newest - published);
   std::unique_ptr<bus::Publisher> publisher = bus.NewPublisher();
-  PublishLoopOptions loop_options = options.publish_loop;
+  replication::PublishLoopOptions loop_options = options.publish_loop;
   loop_options.schema_version = schema_version;
-  PublishLoop loop(std::move(loop_options), publisher.get());
+  replication::PublishLoop loop(std::move(loop_options), publisher.get());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
   std::chrono::milliseconds backoff(100);
   while (true) {
     Status synced = loop.Sync();
     if (synced.ok()) return Status::Ok();
-    if (IsUnrecoverable(synced)) return synced.WithContext("publish local changes");
+    if (replication::IsUnrecoverable(synced)) return synced.WithContext("publish local changes");
     if (std::chrono::steady_clock::now() + backoff > deadline) {
       return Status::Unavailable("local changes up to " + std::to_string(newest) +
                                  " could not be published within 2 minutes: " + synced.message());

@@ -4,8 +4,8 @@
 #include <stop_token>
 
 #include "common/result.h"
-#include "node/publish_loop.h"
 #include "node/snapshots.h"
+#include "replication/publish_loop.h"
 #include "snapshot/store.h"
 
 namespace harmony::bus {
@@ -26,8 +26,8 @@ struct RestoreOptions {
   bool snapshots = true;      // [snapshot] enabled (and replicate)
   SnapshotOptions snapshot;
   // The publish loop's settings, for publishing pending local changes before a restore
-  // (PublishLoop::Sync); schema_version is filled in then.
-  PublishLoopOptions publish_loop;
+  // (replication::PublishLoop::Sync); schema_version is filled in then.
+  replication::PublishLoopOptions publish_loop;
 };
 
 // A missing database file is created empty when snapshots can fill it (options.snapshots: a new

@@ -6,7 +6,7 @@
 #include "capture/change_log.h"
 #include "capture/schema_sync.h"
 #include "capture/triggers.h"
-#include "node/publish_loop.h"
+#include "replication/publish_loop.h"
 #include "sqlite/database.h"
 
 namespace harmony::node {
@@ -30,7 +30,7 @@ Result<CaptureState> PrepareCapture(const CaptureOptions& options) {
                                                              : capture::BackfillMode::kNow;
   HARMONY_ASSIGN_OR_RETURN(capture::SyncResult sync,
                            capture::SyncCapture(db, options.catalog, backfill, schema));
-  LogSchemaChange(sync, schema);
+  replication::LogSchemaChange(sync, schema);
   if (sync.promoted) {
     spdlog::info(
         "publish = true after publish = false: capture installed again without sending "

@@ -10,20 +10,20 @@
 #include "nats/kv_lease.h"
 #include "nats/request_reply.h"
 #include "nats_server/embedded_server.h"
-#include "node/apply_loop.h"
 #include "node/bootstrap.h"
-#include "node/database_checks.h"
 #include "node/database_lock.h"
 #include "node/file_modes.h"
 #include "node/monitoring.h"
 #include "node/node_id_claim.h"
-#include "node/publish_loop.h"
 #include "node/schema_status.h"
 #include "node/service_notify.h"
 #include "node/signals.h"
 #include "node/snapshot_saver.h"
 #include "node/snapshots.h"
 #include "node/startup_stop.h"
+#include "replication/apply_loop.h"
+#include "replication/database_checks.h"
+#include "replication/publish_loop.h"
 
 namespace harmony::node {
 namespace {
@@ -60,7 +60,8 @@ Status Node::Open(StartupStop& startup, bool* stopped) {
   db_lock_ = std::move(locked).value();
   spdlog::info("harmony {} on {} (publish={}, replicate={}, shards={})", HARMONY_VERSION,
                options_.db_path, options_.publish, options_.replicate, options_.streams.shards);
-  HARMONY_ASSIGN_OR_RETURN(bool checked, CheckDatabaseAtStart(options_.db_path, startup.token()));
+  HARMONY_ASSIGN_OR_RETURN(bool checked,
+                           replication::CheckDatabaseAtStart(options_.db_path, startup.token()));
   if (!checked) {
     *stopped = true;
     return Status::Ok();
@@ -154,16 +155,16 @@ Status Node::StartApplying() {
   apply.own_progress = own_progress_.get();
   HARMONY_ASSIGN_OR_RETURN(applier_, apply::Applier::Open(apply, options_.pending_keys));
   subscriber_ = bus_->NewSubscriber();
-  ApplyLoopOptions loop = options_.apply_loop;
+  replication::ApplyLoopOptions loop = options_.apply_loop;
   loop.on_fatal = [this](const Status& s) { errors_.Record(s.WithContext("apply loop")); };
-  apply_loop_ = std::make_unique<ApplyLoop>(loop, applier_.get(), subscriber_.get());
+  apply_loop_ = std::make_unique<replication::ApplyLoop>(loop, applier_.get(), subscriber_.get());
   return apply_loop_->Start();
 }
 
 Status Node::StartPublishing(const std::map<uint32_t, uint64_t>& stream_ends) {
   if (!options_.publish) return Status::Ok();
   publisher_ = bus_->NewPublisher();
-  PublishLoopOptions loop = options_.publish_loop;
+  replication::PublishLoopOptions loop = options_.publish_loop;
   loop.schema_version = capture_.schema_version;
   loop.schema_fingerprint = capture_.schema_fingerprint;
   loop.reported_skipped = capture_.reported_skipped;
@@ -171,7 +172,7 @@ Status Node::StartPublishing(const std::map<uint32_t, uint64_t>& stream_ends) {
   loop.stream_ends = stream_ends;
   loop.backfill_after_catch_up = options_.replicate;
   loop.background_error = &errors_;
-  publish_loop_ = std::make_unique<PublishLoop>(std::move(loop), publisher_.get());
+  publish_loop_ = std::make_unique<replication::PublishLoop>(std::move(loop), publisher_.get());
   return publish_loop_->Start();
 }
 

@@ -9,11 +9,11 @@
 #include "common/result.h"
 #include "common/status.h"
 #include "config/config.h"
-#include "node/background_error.h"
 #include "node/broker_options.h"
 #include "node/capture_setup.h"
 #include "node/node_options.h"
 #include "node/shutdown_deadline.h"
+#include "replication/background_error.h"
 
 namespace harmony::apply {
 class Applier;
@@ -31,17 +31,19 @@ class Responder;
 namespace harmony::nats_server {
 class EmbeddedServer;
 }
+namespace harmony::replication {
+class ApplyLoop;
+class PublishLoop;
+}  // namespace harmony::replication
 namespace harmony::snapshot {
 class SnapshotStore;
 }
 
 namespace harmony::node {
 
-class ApplyLoop;
 class DatabaseLock;
 class Monitoring;
 class NodeIdClaim;
-class PublishLoop;
 class SnapshotSaver;
 class StartupStop;
 class StopSignals;
@@ -80,7 +82,7 @@ class Node {
 
   NodeOptions options_;
   std::unique_ptr<DatabaseLock> db_lock_;  // first: nobody else runs on this database
-  BackgroundError errors_;                 // the first unrecoverable error of any thread
+  replication::BackgroundError errors_;    // the first unrecoverable error of any thread
   CaptureState capture_;
   std::unique_ptr<nats_server::EmbeddedServer> server_;  // when [nats] urls is empty
   std::unique_ptr<bus::JetStreamBus> bus_;
@@ -94,9 +96,9 @@ class Node {
   std::unique_ptr<apply::OwnProgress> own_progress_;
   std::unique_ptr<apply::Applier> applier_;
   std::unique_ptr<bus::Subscriber> subscriber_;
-  std::unique_ptr<ApplyLoop> apply_loop_;
+  std::unique_ptr<replication::ApplyLoop> apply_loop_;
   std::unique_ptr<bus::Publisher> publisher_;
-  std::unique_ptr<PublishLoop> publish_loop_;
+  std::unique_ptr<replication::PublishLoop> publish_loop_;
   std::unique_ptr<nats::KvLease> snapshot_lease_;
   std::unique_ptr<SnapshotSaver> saver_;
   std::unique_ptr<nats::Responder> snapshot_responder_;  // requests from joining nodes

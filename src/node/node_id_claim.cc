@@ -71,7 +71,7 @@ std::string DescribeHolder(const std::string& holder) {
 }
 
 NodeIdClaim::NodeIdClaim(NodeIdClaimOptions options, std::unique_ptr<nats::KvLease> lease,
-                         std::string holder, BackgroundError* errors)
+                         std::string holder, replication::BackgroundError* errors)
     : options_(std::move(options)),
       key_(std::to_string(options_.node_id)),
       lease_(std::move(lease)),
@@ -95,7 +95,7 @@ NodeIdClaim::~NodeIdClaim() {
 
 Result<std::unique_ptr<NodeIdClaim>> NodeIdClaim::Acquire(
     std::shared_ptr<nats::Connection> connection, const NodeIdClaimOptions& options,
-    BackgroundError* errors) {
+    replication::BackgroundError* errors) {
   HARMONY_ASSIGN_OR_RETURN(
       std::unique_ptr<nats::KvLease> lease,
       nats::KvLease::Open(std::move(connection), options.bucket, options.ttl, options.replicas));

@@ -10,7 +10,7 @@
 
 #include "common/result.h"
 #include "common/status.h"
-#include "node/background_error.h"
+#include "replication/background_error.h"
 
 namespace harmony::nats {
 class Connection;
@@ -35,7 +35,7 @@ struct NodeIdClaimOptions {
 // renewed by a background thread by compare-and-set, and released on destruction.
 //
 // Not thread-safe: one thread (Run's) acquires and destroys it. Its own renewal thread touches
-// nothing but the lease and reports only through the BackgroundError.
+// nothing but the lease and reports only through the replication::BackgroundError.
 class NodeIdClaim {
  public:
   // Claims the node id. Free (never claimed, released, or expired): ours at once. Held by
@@ -47,7 +47,7 @@ class NodeIdClaim {
   // claim is later found taken over by another process.
   static Result<std::unique_ptr<NodeIdClaim>> Acquire(std::shared_ptr<nats::Connection> connection,
                                                       const NodeIdClaimOptions& options,
-                                                      BackgroundError* errors);
+                                                      replication::BackgroundError* errors);
   NodeIdClaim(const NodeIdClaim&) = delete;
   NodeIdClaim& operator=(const NodeIdClaim&) = delete;
   // Stops renewing and releases the claim, so a node restarted cleanly claims it at once.
@@ -57,14 +57,14 @@ class NodeIdClaim {
 
  private:
   NodeIdClaim(NodeIdClaimOptions options, std::unique_ptr<nats::KvLease> lease, std::string holder,
-              BackgroundError* errors);
+              replication::BackgroundError* errors);
   void RenewLoop();
 
   const NodeIdClaimOptions options_;
   const std::string key_;
   std::unique_ptr<nats::KvLease> lease_;
   const std::string holder_;
-  BackgroundError* errors_;  // not owned
+  replication::BackgroundError* errors_;  // not owned
 
   std::mutex mu_;
   // Guarded by mu_:

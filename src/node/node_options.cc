@@ -37,8 +37,9 @@ capture::CatalogOptions CatalogOptionsOf(const config::Config& config) {
   return {.include_tables = config.include_tables, .ignore_tables = config.ignore_tables};
 }
 
-PublishLoopOptions PublishLoopOptionsFor(const config::Config& config, uint64_t node_id) {
-  PublishLoopOptions o;
+replication::PublishLoopOptions PublishLoopOptionsFor(const config::Config& config,
+                                                      uint64_t node_id) {
+  replication::PublishLoopOptions o;
   o.db_path = config.db_path;
   o.scan.shards = config.replication_log.shards;
   o.scan.max_changes_per_batch = config.scan_max_changes;
@@ -80,7 +81,8 @@ apply::ApplyOptions ApplyOptionsOf(const config::Config& config, uint64_t node_i
       .is_replicated = [catalog = CatalogOptionsOf(config)](const std::string& table) {
         auto excluded = capture::ExclusionReason(table, catalog);
         return !excluded.ok() || excluded->empty();
-      }};
+      },
+      .apply_schema = {}};
   if (config.replicate_ddl) {
     capture::SchemaApplyOptions schema{.catalog = CatalogOptionsOf(config),
                                        .install_triggers = config.publish};

@@ -14,16 +14,16 @@
 #include "common/result.h"
 #include "config/config.h"
 #include "nats_server/embedded_server.h"
-#include "node/apply_loop.h"
 #include "node/bootstrap.h"
 #include "node/broker_options.h"
 #include "node/capture_setup.h"
 #include "node/monitoring.h"
 #include "node/node_id_claim.h"
-#include "node/publish_loop.h"
 #include "node/schema_status.h"
 #include "node/snapshots.h"
 #include "node/status_report.h"
+#include "replication/apply_loop.h"
+#include "replication/publish_loop.h"
 
 namespace harmony::node {
 
@@ -46,9 +46,9 @@ struct NodeOptions {
   // The node fills in epoch and own_progress.
   apply::ApplyOptions apply;
   apply::PendingKeysFn pending_keys;  // set when publish: rows with unpublished local changes
-  ApplyLoopOptions apply_loop;        // the node sets on_fatal
+  replication::ApplyLoopOptions apply_loop;  // the node sets on_fatal
   // The node fills in the schema state, stream_ends, own_progress and background_error.
-  PublishLoopOptions publish_loop;
+  replication::PublishLoopOptions publish_loop;
   SnapshotOptions snapshot;
   SchemaStatusOptions schema_status;
   StatusOptions status;  // the node fills in the counters' pointers
@@ -72,7 +72,8 @@ uint64_t DeriveNodeId(const std::string& db_path);
 capture::CatalogOptions CatalogOptionsOf(const config::Config& config);
 
 // The publish loop's settings for this config (schema state and the rest filled in by the node).
-PublishLoopOptions PublishLoopOptionsFor(const config::Config& config, uint64_t node_id);
+replication::PublishLoopOptions PublishLoopOptionsFor(const config::Config& config,
+                                                      uint64_t node_id);
 
 // [snapshot], db_path, the request subject and max_entries.
 SnapshotOptions SnapshotOptionsOf(const config::Config& config);

@@ -11,8 +11,8 @@ class StopSignals {
  public:
   StopSignals();
   // Returns the signal number, or 0 after `timeout` without one. With `wake_fd` >= 0, also
-  // returns 0 as soon as that descriptor is readable (BackgroundError::wake_fd), so one thread
-  // waits for a stop request and a fatal error at once.
+  // returns 0 as soon as that descriptor is readable (replication::BackgroundError::wake_fd), so
+  // one thread waits for a stop request and a fatal error at once.
   int Wait(std::chrono::milliseconds timeout, int wake_fd = -1);
 };
 

@@ -9,8 +9,8 @@
 #include "bus/jetstream_bus.h"
 #include "capture/change_log.h"
 #include "nats/kv_store.h"
-#include "node/publish_loop.h"
 #include "node/snapshot_saver.h"
+#include "replication/publish_loop.h"
 #include "sqlite/database.h"
 #include "state/dead_letters.h"
 #include "state/held_changes.h"
@@ -28,9 +28,8 @@ std::string HostName() {
 // Highest change-log seq captured so far (the log keeps its newest row; published rows are
 // removed but the mark says how far they went).
 Result<uint64_t> CapturedSeq(sqlite::Database& db, uint64_t published) {
-  HARMONY_ASSIGN_OR_RETURN(
-      sqlite::Statement max,
-      db.Prepare("SELECT coalesce(max(seq), 0) FROM __harmony_change_log"));
+  HARMONY_ASSIGN_OR_RETURN(sqlite::Statement max,
+                           db.Prepare("SELECT coalesce(max(seq), 0) FROM __harmony_change_log"));
   HARMONY_ASSIGN_OR_RETURN(bool row, max.Step());
   const uint64_t logged = row ? static_cast<uint64_t>(max.ColumnInt(0)) : 0;
   return std::max(logged, published);
@@ -58,8 +57,8 @@ Result<NodeStatus> CollectStatus(const StatusOptions& options, sqlite::Database&
   s.connected = bus.IsConnected();
   {
     // One read transaction, so the marks agree with each other.
-    HARMONY_ASSIGN_OR_RETURN(auto tx, sqlite::Transaction::Begin(
-                                          db, sqlite::Transaction::Mode::kDeferred));
+    HARMONY_ASSIGN_OR_RETURN(auto tx,
+                             sqlite::Transaction::Begin(db, sqlite::Transaction::Mode::kDeferred));
     HARMONY_ASSIGN_OR_RETURN(s.published_seq, capture::ReadPublishedSeq(db));
     HARMONY_ASSIGN_OR_RETURN(s.captured_seq, CapturedSeq(db, s.published_seq));
     s.pending_changes = options.publish ? s.captured_seq - s.published_seq : 0;
@@ -102,7 +101,7 @@ Result<NodeStatus> CollectStatus(const StatusOptions& options, sqlite::Database&
     }
   }
   constexpr auto relaxed = std::memory_order_relaxed;
-  if (const PublishStats* p = options.publish_stats) {
+  if (const replication::PublishStats* p = options.publish_stats) {
     s.changes_published = p->changes.load(relaxed);
     s.messages_published = p->messages.load(relaxed);
     s.publish_failures = p->failures.load(relaxed);
@@ -128,16 +127,15 @@ Result<NodeStatus> CollectStatus(const StatusOptions& options, sqlite::Database&
 }
 
 Result<std::unique_ptr<StatusReporter>> StatusReporter::Start(StatusOptions options,
-                                                             bus::JetStreamBus* bus) {
+                                                              bus::JetStreamBus* bus) {
   HARMONY_ASSIGN_OR_RETURN(
       std::unique_ptr<nats::KvStore> kv,
       nats::KvStore::Open(bus->connection(), kStatusBucket, kStatusTtl, options.replicas));
   sqlite::OpenOptions open;
   open.wal = false;  // the node set the journal mode already
   HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(options.db_path, open));
-  auto reporter = std::unique_ptr<StatusReporter>(
-      new StatusReporter(std::move(options), bus, std::move(kv),
-                         std::make_unique<sqlite::Database>(std::move(db))));
+  auto reporter = std::unique_ptr<StatusReporter>(new StatusReporter(
+      std::move(options), bus, std::move(kv), std::make_unique<sqlite::Database>(std::move(db))));
   reporter->thread_ = std::thread([r = reporter.get()] { r->Run(); });
   return reporter;
 }

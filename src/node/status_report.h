@@ -31,11 +31,15 @@ namespace harmony::sqlite {
 class Database;
 }
 
+namespace harmony::replication {
+struct PublishStats;
+}
+
 namespace harmony::node {
 
 using monitor::NodeStatus;
-using monitor::ShardStatus;
 using monitor::ParseNodeStatus;
+using monitor::ShardStatus;
 using monitor::ToJson;
 
 // The bucket every node reports into; its keys expire kStatusTtl after the last report, so a
@@ -45,7 +49,6 @@ inline constexpr std::chrono::seconds kStatusTtl{60};
 // A report older than this (by the reader's clock) is from a node taken as not running.
 inline constexpr std::chrono::seconds kStatusLiveFor{10};
 
-struct PublishStats;
 struct SnapshotSaverStats;
 
 struct StatusOptions {
@@ -58,7 +61,7 @@ struct StatusOptions {
   std::chrono::milliseconds interval{1000};
   // Counters of the loops, where they run (null otherwise). Atomics: read from the reporter's
   // thread. Must outlive the reporter.
-  const PublishStats* publish_stats = nullptr;
+  const replication::PublishStats* publish_stats = nullptr;
   const apply::ApplyStats* apply_stats = nullptr;
   const SnapshotSaverStats* snapshot_stats = nullptr;
 };
@@ -88,8 +91,8 @@ class StatusReporter {
   std::optional<NodeStatus> Latest() const;
 
  private:
-  StatusReporter(StatusOptions options, bus::JetStreamBus* bus,
-                 std::unique_ptr<nats::KvStore> kv, std::unique_ptr<sqlite::Database> db);
+  StatusReporter(StatusOptions options, bus::JetStreamBus* bus, std::unique_ptr<nats::KvStore> kv,
+                 std::unique_ptr<sqlite::Database> db);
   void Run();
   Status ReportOnce();
 
@@ -102,7 +105,7 @@ class StatusReporter {
   std::condition_variable cv_;
   bool stop_ = false;                 // guarded by mu_
   std::optional<NodeStatus> latest_;  // guarded by mu_
-  std::thread thread_;  // last: runs over everything above
+  std::thread thread_;                // last: runs over everything above
 };
 
 // The key of node `node_id`'s report.

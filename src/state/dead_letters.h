@@ -65,9 +65,9 @@ class DeadLetters {
 Result<bool> AnyPendingDeadLetter(sqlite::Database& db);
 // Marks the pending "change" entries of these rows (key_hash, change::ChangeRowHash) superseded.
 // Called for every row a later change touched: a remote one applied here (DeadLetters), or a
-// local one published after the entry was set aside (node::PublishLoop), which comes later in
-// the stream on every node, so applying the entry again would roll the row back there.
-// Errors: SQLite's.
+// local one published after the entry was set aside (replication::PublishLoop), which comes later
+// in the stream on every node, so applying the entry again would roll the row back there. Errors:
+// SQLite's.
 Status SupersedeDeadLetters(sqlite::Database& db, const std::vector<uint64_t>& key_hashes);
 
 // Every entry, oldest first (empty when the table does not exist).

@@ -1,18 +1,19 @@
 // PublishLoop::Sync against a real nats-server (issue #11, item 9): the seam through which restore
 // and tests drain the change log on their own thread, without a second loop or polling.
+#include "replication/publish_loop.h"
+
 #include <gtest/gtest.h>
 
 #include "capture/change_log.h"
 #include "capture/scanner.h"
 #include "capture/schema_sync.h"
-#include "node/background_error.h"
-#include "node/publish_loop.h"
+#include "replication/background_error.h"
 #include "sqlite/database.h"
 #include "tests/integration/bus_fixture.h"
 #include "tests/support/await.h"
 #include "tests/support/temp_dir.h"
 
-namespace harmony::node {
+namespace harmony::replication {
 namespace {
 
 using test::IsOk;
@@ -145,4 +146,4 @@ TEST_F(PublishLoopSyncTest, AFailedSyncIsRetriedWithTheSameRange) {
 }
 
 }  // namespace
-}  // namespace harmony::node
+}  // namespace harmony::replication

@@ -1,9 +1,9 @@
-#include "node/wal_index.h"
+#include "replication/wal_index.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 
-namespace harmony::node {
+namespace harmony::replication {
 namespace {
 
 // The first copy of the wal-index header: 48 bytes at offset 0 of the -shm file.
@@ -32,4 +32,4 @@ std::optional<WalIndex::Stamp> WalIndex::Read() const {
   return stamp;
 }
 
-}  // namespace harmony::node
+}  // namespace harmony::replication

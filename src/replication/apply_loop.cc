@@ -1,12 +1,12 @@
-#include "node/apply_loop.h"
+#include "replication/apply_loop.h"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
-#include "node/background_error.h"
+#include "replication/background_error.h"
 
-namespace harmony::node {
+namespace harmony::replication {
 
 bool IsFatalApplyError(const Status& s) {
   // kNotFound: the stream dropped messages this node never applied (see Applier::Apply), or the
@@ -105,4 +105,4 @@ void ApplyLoop::Run() {
   if (!flushed.ok()) spdlog::warn("store apply positions at stop: {}", flushed.message());
 }
 
-}  // namespace harmony::node
+}  // namespace harmony::replication

@@ -10,18 +10,18 @@
 
 #include "apply/own_progress.h"
 #include "bus/bus.h"
-#include "common/latency_histogram.h"
 #include "capture/catalog.h"
 #include "capture/scanner.h"
 #include "capture/schema_sync.h"
+#include "common/latency_histogram.h"
 #include "common/status.h"
-#include "node/background_error.h"
-#include "node/change_watcher.h"
-#include "node/database_checks.h"
-#include "node/wal_index.h"
+#include "replication/background_error.h"
+#include "replication/change_watcher.h"
+#include "replication/database_checks.h"
+#include "replication/wal_index.h"
 #include "sqlite/database.h"
 
-namespace harmony::node {
+namespace harmony::replication {
 
 struct PublishLoopOptions {
   std::string db_path;
@@ -129,7 +129,7 @@ class PublishLoop {
   std::set<std::string> reported_skipped_;  // tables whose skip was already logged
   // Says, once, why reads stay locked for long.
   std::unique_ptr<BusyReadAlarm> busy_alarm_;
-  int64_t schema_version_ = -1;  // what the installed triggers match
+  int64_t schema_version_ = -1;      // what the installed triggers match
   uint64_t schema_fingerprint_ = 0;  // capture::SchemaState::fingerprint they match (0: unknown)
   uint64_t published_ = 0;
   uint64_t retry_up_to_ = 0;  // non-zero: the range of a failed round, to be sent again as it was
@@ -147,4 +147,4 @@ class PublishLoop {
   std::thread thread_;
 };
 
-}  // namespace harmony::node
+}  // namespace harmony::replication

@@ -1,4 +1,4 @@
-#include "node/database_checks.h"
+#include "replication/database_checks.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include "tests/support/database_file.h"
 #include "tests/support/temp_dir.h"
 
-namespace harmony::node {
+namespace harmony::replication {
 namespace {
 
 using std::chrono::milliseconds;
@@ -79,4 +79,4 @@ TEST_F(CheckAtStartTest, CorruptDatabaseIsRefusedInOneLineNamingFileAndComplaint
 }
 
 }  // namespace
-}  // namespace harmony::node
+}  // namespace harmony::replication

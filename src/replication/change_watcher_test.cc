@@ -1,4 +1,4 @@
-#include "node/change_watcher.h"
+#include "replication/change_watcher.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include "sqlite/database.h"
 #include "tests/support/temp_dir.h"
 
-namespace harmony::node {
+namespace harmony::replication {
 namespace {
 
 TEST(ChangeWatcherTest, ACommitFromAnotherConnectionWakesTheWaiter) {
@@ -38,4 +38,4 @@ TEST(ChangeWatcherTest, WakeInterruptsAWait) {
 }
 
 }  // namespace
-}  // namespace harmony::node
+}  // namespace harmony::replication

@@ -13,7 +13,7 @@
 #include "bus/bus.h"
 #include "common/status.h"
 
-namespace harmony::node {
+namespace harmony::replication {
 
 struct ApplyLoopOptions {
   uint32_t shards = 1;
@@ -63,4 +63,4 @@ class ApplyLoop {
   bool stop_ = false;
 };
 
-}  // namespace harmony::node
+}  // namespace harmony::replication

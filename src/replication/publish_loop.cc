@@ -1,4 +1,4 @@
-#include "node/publish_loop.h"
+#include "replication/publish_loop.h"
 
 #include <spdlog/spdlog.h>
 
@@ -13,7 +13,7 @@
 #include "state/dead_letters.h"
 #include "state/positions.h"
 
-namespace harmony::node {
+namespace harmony::replication {
 namespace {
 
 constexpr int kSettleSteps = 7;
@@ -46,9 +46,10 @@ Status PublishLoop::Open() {
   HARMONY_ASSIGN_OR_RETURN(std::vector<std::string> deferred, capture::DeferredBackfills(*db_));
   backfill_pending_ = !deferred.empty();
   if (backfill_pending_ && options_.backfill_after_catch_up) {
-    spdlog::info("backfill of {} table(s) whose changes went uncaptured waits until this node has "
-                 "applied the changes already in the streams, so that no stale row is sent",
-                 deferred.size());
+    spdlog::info(
+        "backfill of {} table(s) whose changes went uncaptured waits until this node has "
+        "applied the changes already in the streams, so that no stale row is sent",
+        deferred.size());
   }
   HARMONY_ASSIGN_OR_RETURN(watcher_, ChangeWatcher::Open(options_.db_path));
   wal_index_ = WalIndex::Open(options_.db_path);
@@ -142,9 +143,10 @@ Status PublishLoop::Round(bool* published_any) {
     return Status::Ok();
   }
   if (scan.unsendable > 0) {
-    spdlog::warn("{} captured change(s) of rows identified by their content were not sent: their "
-                 "table was renamed or dropped before they were (docs/schema-changes.md)",
-                 scan.unsendable);
+    spdlog::warn(
+        "{} captured change(s) of rows identified by their content were not sent: their "
+        "table was renamed or dropped before they were (docs/schema-changes.md)",
+        scan.unsendable);
   }
   if (scan.last_seq <= published_) return Status::Ok();
   Status acks = publisher_->WaitForAcks(options_.ack_timeout);
@@ -237,9 +239,9 @@ Status PublishLoop::PublishBatch(uint32_t shard, const change::Batch& batch) {
     // Fragments must be stored in order: were one lost and its successor stored, the retry would
     // put it after the successor. Waiting for each ack keeps a failed round from reordering them.
     if (messages.size() > 1) {
-      HARMONY_RETURN_IF_ERROR(publisher_->WaitForAcks(options_.ack_timeout)
-                                  .WithContext("publish fragment " + std::to_string(i) + " of " +
-                                               id));
+      HARMONY_RETURN_IF_ERROR(
+          publisher_->WaitForAcks(options_.ack_timeout)
+              .WithContext("publish fragment " + std::to_string(i) + " of " + id));
       NoteAckedPositions();
     }
   }
@@ -248,17 +250,19 @@ Status PublishLoop::PublishBatch(uint32_t shard, const change::Batch& batch) {
 
 void LogSchemaChange(const capture::SyncResult& sync, capture::SchemaCapture mode) {
   for (const std::string& what : sync.schema_unsupported) {
-    spdlog::error("schema change not sent to the other nodes: {}; carry it out on every node by "
-                  "hand (docs/schema-changes.md, \"What is not supported\")",
-                  what);
+    spdlog::error(
+        "schema change not sent to the other nodes: {}; carry it out on every node by "
+        "hand (docs/schema-changes.md, \"What is not supported\")",
+        what);
   }
   if (!sync.schema_change) return;
   for (const change::SchemaStep& s : sync.schema_change->steps) {
     if (s.kind != change::SchemaStep::Kind::kRebuildTable) continue;
-    spdlog::warn("table \"{}\" was dropped and created again: taken for a rebuild, so the other "
-                 "nodes keep their rows (to empty a table everywhere, DELETE its rows; "
-                 "docs/schema-changes.md, \"Rebuilding a table\")",
-                 s.name);
+    spdlog::warn(
+        "table \"{}\" was dropped and created again: taken for a rebuild, so the other "
+        "nodes keep their rows (to empty a table everywhere, DELETE its rows; "
+        "docs/schema-changes.md, \"Rebuilding a table\")",
+        s.name);
   }
   std::string steps;
   for (const change::SchemaStep& s : sync.schema_change->steps) {
@@ -283,9 +287,9 @@ Status PublishLoop::FollowSchema() {
 }
 
 Status PublishLoop::SyncSchema() {
-  HARMONY_ASSIGN_OR_RETURN(capture::SyncResult sync,
-                           capture::SyncCapture(*db_, options_.catalog, /*backfill=*/true,
-                                                options_.schema_capture));
+  HARMONY_ASSIGN_OR_RETURN(
+      capture::SyncResult sync,
+      capture::SyncCapture(*db_, options_.catalog, /*backfill=*/true, options_.schema_capture));
   LogSchemaChange(sync, options_.schema_capture);
   scanner_->set_schema_version(sync.schema_version);
   schema_version_ = sync.schema_version;
@@ -299,9 +303,10 @@ Status PublishLoop::SyncSchema() {
   std::string changed;
   for (const capture::TrackedTable& t : sync.tracked) {
     if (t.install == capture::TrackedTable::Install::kUnchanged) continue;
-    const char* what = t.install == capture::TrackedTable::Install::kNew        ? "new"
-                       : t.install == capture::TrackedTable::Install::kReshaped ? "columns changed"
-                                                                                : "triggers restored";
+    const char* what = t.install == capture::TrackedTable::Install::kNew ? "new"
+                       : t.install == capture::TrackedTable::Install::kReshaped
+                           ? "columns changed"
+                           : "triggers restored";
     changed += (changed.empty() ? "" : ", ") + t.schema.name + " (" + what + ")";
   }
   if (!changed.empty() || sync.backfilled_rows || sync.recaptured_rows) {
@@ -380,4 +385,4 @@ void PublishLoop::Run() {
   }
 }
 
-}  // namespace harmony::node
+}  // namespace harmony::replication

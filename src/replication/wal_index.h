@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-namespace harmony::node {
+namespace harmony::replication {
 
 // A read-only view of the header of a WAL-mode database's wal-index (the "-shm" file), which
 // every SQLite connection updates in shared memory when it commits (see sqlite.org/walformat.html:
@@ -41,4 +41,4 @@ class WalIndex {
   int fd_ = -1;
 };
 
-}  // namespace harmony::node
+}  // namespace harmony::replication

@@ -1,11 +1,11 @@
-#include "node/wal_index.h"
+#include "replication/wal_index.h"
 
 #include <gtest/gtest.h>
 
 #include "sqlite/database.h"
 #include "tests/support/temp_dir.h"
 
-namespace harmony::node {
+namespace harmony::replication {
 namespace {
 
 sqlite::Database OpenDb(const std::string& path, bool wal) {
@@ -49,4 +49,4 @@ TEST(WalIndexTest, WithoutWalEveryCheckSaysChanged) {
 }
 
 }  // namespace
-}  // namespace harmony::node
+}  // namespace harmony::replication

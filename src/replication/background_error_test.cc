@@ -1,4 +1,4 @@
-#include "node/background_error.h"
+#include "replication/background_error.h"
 
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -10,7 +10,7 @@
 #include "tests/support/database_file.h"
 #include "tests/support/temp_dir.h"
 
-namespace harmony::node {
+namespace harmony::replication {
 namespace {
 
 bool Readable(int fd) {
@@ -121,4 +121,4 @@ TEST(ClassifyCodesTest, OnlyCorruptionAndIoErrorsStopTheNode) {
 }
 
 }  // namespace
-}  // namespace harmony::node
+}  // namespace harmony::replication

@@ -1,4 +1,4 @@
-#include "node/change_watcher.h"
+#include "replication/change_watcher.h"
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
-namespace harmony::node {
+namespace harmony::replication {
 
 Result<std::unique_ptr<ChangeWatcher>> ChangeWatcher::Open(const std::string& db_path) {
   std::filesystem::path path = std::filesystem::absolute(db_path);
@@ -28,8 +28,7 @@ Result<std::unique_ptr<ChangeWatcher>> ChangeWatcher::Open(const std::string& db
     close(ifd);
     return Status::IoError(std::string("eventfd: ") + std::strerror(err));
   }
-  return std::unique_ptr<ChangeWatcher>(
-      new ChangeWatcher(ifd, efd, path.filename().string()));
+  return std::unique_ptr<ChangeWatcher>(new ChangeWatcher(ifd, efd, path.filename().string()));
 }
 
 ChangeWatcher::~ChangeWatcher() {
@@ -81,4 +80,4 @@ bool ChangeWatcher::Wait(std::chrono::milliseconds timeout) {
   }
 }
 
-}  // namespace harmony::node
+}  // namespace harmony::replication

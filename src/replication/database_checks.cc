@@ -1,11 +1,11 @@
-#include "node/database_checks.h"
+#include "replication/database_checks.h"
 
 #include <spdlog/spdlog.h>
 
 #include "common/stop.h"
 #include "sqlite/database.h"
 
-namespace harmony::node {
+namespace harmony::replication {
 namespace {
 
 Status CheckOnce(const std::string& db_path) {
@@ -16,9 +16,10 @@ Status CheckOnce(const std::string& db_path) {
   if (!s.ok() && s.message().find("no such collation sequence") != std::string::npos) {
     // An index uses a collation only the application registers: SQLite cannot check the file
     // without it (and harmony does not replicate such tables; see capture::ReadCatalog).
-    spdlog::warn("database {}: PRAGMA quick_check cannot run here ({}); its integrity was not "
-                 "checked at start",
-                 db_path, s.message());
+    spdlog::warn(
+        "database {}: PRAGMA quick_check cannot run here ({}); its integrity was not "
+        "checked at start",
+        db_path, s.message());
     return Status::Ok();
   }
   return s;
@@ -65,4 +66,4 @@ Result<bool> CheckDatabaseAtStart(const std::string& db_path, const std::stop_to
   }
 }
 
-}  // namespace harmony::node
+}  // namespace harmony::replication

@@ -1,4 +1,4 @@
-#include "node/background_error.h"
+#include "replication/background_error.h"
 
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-namespace harmony::node {
+namespace harmony::replication {
 
 BackgroundError::BackgroundError() : wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
@@ -63,4 +63,4 @@ bool IsUnrecoverable(const Status& status) {
   return false;
 }
 
-}  // namespace harmony::node
+}  // namespace harmony::replication

@@ -9,7 +9,7 @@
 
 #include "common/result.h"
 
-namespace harmony::node {
+namespace harmony::replication {
 
 // Wakes the publish loop when the database or its -wal file is written by any process, using
 // inotify on the database's directory (the -wal file comes and goes, so a watch on it alone would
@@ -36,4 +36,4 @@ class ChangeWatcher {
   std::string db_name_;  // file name without directory
 };
 
-}  // namespace harmony::node
+}  // namespace harmony::replication

@@ -7,7 +7,7 @@
 #include "common/result.h"
 #include "common/status.h"
 
-namespace harmony::node {
+namespace harmony::replication {
 
 // Notices when harmony's own connection has been refused plain reads as busy for a long time and
 // says, once per episode, what almost always causes it. In WAL mode a writer never blocks a
@@ -44,4 +44,4 @@ class BusyReadAlarm {
 // stop is requested on `stop` meanwhile; true once the check passed.
 Result<bool> CheckDatabaseAtStart(const std::string& db_path, const std::stop_token& stop);
 
-}  // namespace harmony::node
+}  // namespace harmony::replication

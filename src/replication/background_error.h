@@ -6,7 +6,7 @@
 
 #include "common/status.h"
 
-namespace harmony::node {
+namespace harmony::replication {
 
 // The node's sticky background error, as leveldb's DBImpl::bg_error_: the first unrecoverable
 // error that any thread meets is kept, stops the node, and is what harmony exits with (one line,
@@ -67,4 +67,4 @@ class BackgroundError {
 // unreachable), kNotFound, kInternal, kInvalidArgument, kCancelled.
 bool IsUnrecoverable(const Status& status);
 
-}  // namespace harmony::node
+}  // namespace harmony::replication
