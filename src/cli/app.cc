@@ -9,13 +9,14 @@
 #include <vector>
 
 #include "cli/logging.h"
+#include "commands/dead_letter_command.h"
+#include "commands/maintenance.h"
+#include "commands/schema_status_command.h"
+#include "commands/status_command.h"
 #include "config/config.h"
-#include "node/dead_letter_command.h"
-#include "node/maintenance.h"
 #include "node/node.h"
-#include "node/schema_status.h"
+#include "node/node_options.h"
 #include "node/signals.h"
-#include "node/status_command.h"
 
 #ifndef HARMONY_VERSION
 #define HARMONY_VERSION "0.0.0"
@@ -170,28 +171,28 @@ int RunApp(int argc, char** argv) {
 
   if (cleanup && save_snapshot) return fail("-cleanup and -save-snapshot cannot be combined");
   if (*dead_letters) {
-    Status s = node::DeadLetterCommand(cfg, dead_letter_action, dead_letter_ids, stdout);
+    Status s = commands::DeadLetterCommand(cfg, dead_letter_action, dead_letter_ids, stdout);
     if (!s.ok()) return fail(s.message());
     return 0;
   }
   if (schema_status || schema_status_cluster) {
-    Status s = schema_status_cluster ? node::PrintClusterSchemaStatus(cfg, cfg.node_id, stdout)
-                                     : node::PrintLocalSchemaStatus(cfg, cfg.node_id, stdout);
+    Status s = schema_status_cluster ? commands::PrintClusterSchemaStatus(cfg, cfg.node_id, stdout)
+                                     : commands::PrintLocalSchemaStatus(cfg, cfg.node_id, stdout);
     std::fflush(stdout);
     if (!s.ok()) return fail(s.message());
     return 0;
   }
   if (*status || *wait) {
     Status s =
-        *status ? node::StatusCommand(cfg, status_json, stdout)
-                : node::WaitCommand(
+        *status ? commands::StatusCommand(cfg, status_json, stdout)
+                : commands::WaitCommand(
                       cfg, std::chrono::milliseconds(static_cast<int64_t>(wait_timeout_s * 1000)),
                       wait_nodes, stdout);
     if (!s.ok()) return Fail(s.message());
     return 0;
   }
-  Status s = cleanup         ? node::Cleanup(cfg)
-             : save_snapshot ? node::SaveSnapshotNow(cfg)
+  Status s = cleanup         ? commands::Cleanup(cfg)
+             : save_snapshot ? commands::SaveSnapshotNow(cfg)
                              : node::Run(cfg, {cluster_addr, SplitList(cluster_peers)});
   spdlog::default_logger()->flush();
   if (!s.ok()) return fail(s.message());

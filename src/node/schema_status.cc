@@ -16,22 +16,19 @@
 namespace harmony::node {
 namespace {
 
-// How long -schema-status-cluster collects answers: every running node answers at once.
-constexpr std::chrono::milliseconds kClusterWait{1500};
-
 std::string Hex64(uint64_t v) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
   return buf;
 }
 
-std::string Joined(const std::vector<std::string>& items) {
+}  // namespace
+
+std::string SchemaStatus::TableList() const {
   std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  for (const auto& table : tables) out += (out.empty() ? "" : ",") + table;
   return out;
 }
-
-}  // namespace
 
 Result<SchemaStatus> ReadSchemaStatus(const SchemaStatusOptions& options) {
   sqlite::OpenOptions open;
@@ -62,18 +59,6 @@ Result<SchemaStatus> ReadSchemaStatus(const SchemaStatusOptions& options) {
   return status;
 }
 
-Status PrintLocalSchemaStatus(const config::Config& config, uint64_t node_id, std::FILE* out) {
-  auto status = ReadSchemaStatus(SchemaStatusOptionsOf(config));
-  if (!status.ok()) return status.status().WithContext("schema status of " + config.db_path);
-  std::fprintf(out,
-               "Schema status of node %" PRIu64
-               "\n  database: %s\n  schema hash: %s\n"
-               "  replicated tables (%zu): %s\n",
-               node_id, config.db_path.c_str(), status->hash.c_str(), status->tables.size(),
-               Joined(status->tables).c_str());
-  return Status::Ok();
-}
-
 std::string SchemaStatusSubject(const std::string& stream_prefix) {
   return stream_prefix + "-schema-status";
 }
@@ -87,40 +72,8 @@ Result<std::unique_ptr<nats::Responder>> StartSchemaStatusResponder(
         auto status = ReadSchemaStatus(options);
         const std::string me = "node " + std::to_string(node_id) + " ";
         if (!status.ok()) return me + "error " + status.status().message();
-        return me + status->hash + " " + Joined(status->tables);
+        return me + status->hash + " " + status->TableList();
       });
-}
-
-Status PrintClusterSchemaStatus(const config::Config& config, uint64_t node_id, std::FILE* out) {
-  nats::ConnectionOptions options;
-  HARMONY_ASSIGN_OR_RETURN(options.urls, BrokerUrlsForTools(config));
-  options.name = "harmony-" + std::to_string(node_id) + "-schema-status";
-  options.connect_retries = 0;
-  HARMONY_ASSIGN_OR_RETURN(std::shared_ptr<nats::Connection> connection,
-                           nats::Connection::Connect(options));
-  const std::string subject = SchemaStatusSubject(config.nats.stream_prefix);
-  HARMONY_ASSIGN_OR_RETURN(std::vector<std::string> replies,
-                           nats::RequestAll(*connection, subject, "schema status", kClusterWait));
-  if (replies.empty()) {
-    return Status::Unavailable("no running node answered on '" + subject +
-                               "' (nodes answer while they run)");
-  }
-  std::sort(replies.begin(), replies.end());
-  std::vector<std::string> hashes;
-  std::fprintf(out, "Cluster schema status (%zu node(s) answered)\n", replies.size());
-  for (const std::string& reply : replies) {
-    std::istringstream fields(reply);
-    std::string word, id, hash;
-    fields >> word >> id >> hash;
-    hashes.push_back(hash);
-    std::fprintf(out, "  %s\n", reply.c_str());
-  }
-  const bool same = std::all_of(hashes.begin(), hashes.end(),
-                                [&](const std::string& h) { return h == hashes.front(); });
-  std::fprintf(out, "  status: %s\n",
-               same ? ("consistent, every node has schema " + hashes.front()).c_str()
-                    : "MISMATCH: the nodes replicate different schemas");
-  return Status::Ok();
 }
 
 }  // namespace harmony::node

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,7 +8,6 @@
 #include "capture/catalog.h"
 #include "common/result.h"
 #include "common/status.h"
-#include "config/config.h"
 
 namespace harmony::nats {
 class Connection;
@@ -28,6 +26,8 @@ namespace harmony::node {
 struct SchemaStatus {
   std::string hash;
   std::vector<std::string> tables;
+  // The tables joined with ",".
+  std::string TableList() const;
 };
 // Which database and tables a schema status covers, and where nodes answer for it.
 struct SchemaStatusOptions {
@@ -39,9 +39,6 @@ struct SchemaStatusOptions {
 // Reads it from options.db_path without writing anything. Errors: SQLite's, naming the file.
 Result<SchemaStatus> ReadSchemaStatus(const SchemaStatusOptions& options);
 
-// -schema-status: prints node id, hash and tables to `out`.
-Status PrintLocalSchemaStatus(const config::Config& config, uint64_t node_id, std::FILE* out);
-
 // The core NATS subject on which running nodes answer with their schema status:
 // "<stream_prefix>-schema-status".
 std::string SchemaStatusSubject(const std::string& stream_prefix);
@@ -50,10 +47,5 @@ std::string SchemaStatusSubject(const std::string& stream_prefix);
 // read afresh for each request (so a migration shows at once). Errors: Responder::Start's.
 Result<std::unique_ptr<nats::Responder>> StartSchemaStatusResponder(
     std::shared_ptr<nats::Connection> connection, SchemaStatusOptions options, uint64_t node_id);
-
-// -schema-status-cluster: asks every running node (reached through [nats] urls, or the embedded
-// broker of the node beside this database) for its schema status, prints one line per node and
-// whether all hashes agree. Errors: connecting; kUnavailable when no node answered.
-Status PrintClusterSchemaStatus(const config::Config& config, uint64_t node_id, std::FILE* out);
 
 }  // namespace harmony::node

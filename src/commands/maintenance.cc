@@ -1,4 +1,4 @@
-#include "node/maintenance.h"
+#include "commands/maintenance.h"
 
 #include <spdlog/spdlog.h>
 
@@ -15,7 +15,20 @@
 #include "node/snapshots.h"
 #include "sqlite/database.h"
 
-namespace harmony::node {
+namespace harmony::commands {
+
+using node::AdoptDatabaseMode;
+using node::DatabaseLock;
+using node::EmbeddedStoreDir;
+using node::kSnapshotLeaseBucket;
+using node::kSnapshotLeaseTtl;
+using node::NodeIdOf;
+using node::OpenSnapshotStore;
+using node::SaveSnapshot;
+using node::SnapshotOptions;
+using node::SnapshotOptionsOf;
+using node::StreamOptionsOf;
+using node::ToolConnectOptions;
 namespace {
 
 namespace fs = std::filesystem;
@@ -84,4 +97,4 @@ Status Cleanup(const config::Config& config) {
   return (*lock)->RemoveFile();
 }
 
-}  // namespace harmony::node
+}  // namespace harmony::commands

@@ -1,4 +1,4 @@
-#include "node/dead_letter_command.h"
+#include "commands/dead_letter_command.h"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 #include "sqlite/database.h"
 #include "state/dead_letters.h"
 
-namespace harmony::node {
+namespace harmony::commands {
 namespace {
 
 std::string OneLine(std::string text, size_t max) {
@@ -92,4 +92,4 @@ Status DeadLetterCommand(const config::Config& config, const std::string& action
   return Status::Ok();
 }
 
-}  // namespace harmony::node
+}  // namespace harmony::commands

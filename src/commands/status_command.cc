@@ -1,4 +1,4 @@
-#include "node/status_command.h"
+#include "commands/status_command.h"
 
 #include <fmt/format.h>
 
@@ -16,7 +16,19 @@
 #include "node/status_report.h"
 #include "sqlite/database.h"
 
-namespace harmony::node {
+namespace harmony::commands {
+
+using monitor::NodeStatus;
+using monitor::ParseNodeStatus;
+using monitor::ShardStatus;
+using monitor::ToJson;
+using node::kStatusBucket;
+using node::kStatusLiveFor;
+using node::kStatusTtl;
+using node::NodeIdOf;
+using node::StreamOptionsOf;
+using node::ToolConnectOptions;
+using node::UnixMillisNow;
 namespace {
 
 // How often wait looks again at the database and at the reports.
@@ -191,4 +203,4 @@ Status WaitCommand(const config::Config& config, std::chrono::milliseconds timeo
   }
 }
 
-}  // namespace harmony::node
+}  // namespace harmony::commands

@@ -4,7 +4,7 @@
 #include "common/status.h"
 #include "config/config.h"
 
-namespace harmony::node {
+namespace harmony::commands {
 
 // -save-snapshot: saves one snapshot of the database to the configured store and returns. Reaches
 // the broker through [nats] urls, or else the embedded broker of the node running beside the
@@ -17,4 +17,4 @@ Status SaveSnapshotNow(const config::Config& config);
 // runs on the database (it holds the database lock).
 Status Cleanup(const config::Config& config);
 
-}  // namespace harmony::node
+}  // namespace harmony::commands

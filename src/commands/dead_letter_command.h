@@ -8,7 +8,7 @@
 #include "common/status.h"
 #include "config/config.h"
 
-namespace harmony::node {
+namespace harmony::commands {
 
 // `harmony -config node.toml dead-letters [list | retry [ID...] | discard ID...]`: lists the
 // changes and messages this node set aside (__harmony_dead_letters), applies pending ones again
@@ -19,4 +19,4 @@ namespace harmony::node {
 Status DeadLetterCommand(const config::Config& config, const std::string& action,
                          const std::vector<int64_t>& ids, std::FILE* out);
 
-}  // namespace harmony::node
+}  // namespace harmony::commands
