@@ -41,6 +41,13 @@ Status KvStore::Put(const std::string& key, const std::string& value) {
   return s == NATS_OK ? Status::Ok() : FromNats(s, context);
 }
 
+Status KvStore::Delete(const std::string& key) {
+  const std::string context = "delete '" + key + "' from bucket '" + bucket_ + "'";
+  HARMONY_RETURN_IF_ERROR(js_->CheckConnected(context));
+  natsStatus s = kvStore_Delete(impl_->kv.get(), key.c_str());
+  return s == NATS_OK ? Status::Ok() : FromNats(s, context);
+}
+
 Result<std::optional<std::string>> KvStore::Get(const std::string& key) {
   const std::string context = "get '" + key + "' from bucket '" + bucket_ + "'";
   HARMONY_RETURN_IF_ERROR(js_->CheckConnected(context));

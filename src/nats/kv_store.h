@@ -33,6 +33,9 @@ class KvStore {
   // Sets `key` ([A-Za-z0-9_=./-]+, as JetStream KV allows) to `value`, restarting its TTL.
   // kUnavailable when not connected or the broker does not answer.
   Status Put(const std::string& key, const std::string& value);
+  // Deletes `key` (a delete marker: Get and ReadAll no longer see it). kUnavailable when not
+  // connected or the broker does not answer.
+  Status Delete(const std::string& key);
   // The key's value; nullopt when it was never set, was deleted or has expired.
   Result<std::optional<std::string>> Get(const std::string& key);
   // Every live key and its value. kUnavailable on broker trouble.

@@ -230,20 +230,21 @@ Status Node::Run(StopSignals& signals, StartupStop& startup) {
 }
 
 Node::~Node() {
-  // The reporter reads the loops' and the saver's counters: joined before any of them goes (a
-  // report in flight on a broker that is gone ends at the deadline's close).
-  if (monitoring_) {
-    monitoring_->BeginStop();
-    monitoring_->StopReporter();
-  }
-  // Best-effort steps that wait on the broker (the node-id claim's release when the KV bucket's
-  // server is gone: 5 s per request) must not hold up the exit: after 500 ms the connection closes
-  // and they fail at once (their failures are warnings; the claim then expires by its TTL).
+  // Best-effort steps that wait on the broker (withdrawing the status report, the node-id
+  // claim's release, when the KV bucket's server is gone: seconds per request) must not hold up
+  // the exit: after 500 ms the connection closes and they fail at once (their failures are
+  // warnings; the claim then expires by its TTL, the report by kStatusLiveFor).
   if (bus_) {
     deadline_.emplace(kShutdownGrace, [connection = bus_->connection()] {
       spdlog::warn("shutdown still waits for the broker after 500 ms: closing the connection");
       connection->Close();
     });
+  }
+  // The reporter reads the loops' and the saver's counters: joined before any of them goes (a
+  // report in flight on a broker that is gone ends at the deadline's close).
+  if (monitoring_) {
+    monitoring_->BeginStop();
+    monitoring_->StopReporter();
   }
   // The members now go in reverse order of declaration: monitoring, the responders before the
   // saver they call, the loops before what they feed, the claim while the broker is still there,

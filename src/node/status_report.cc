@@ -162,6 +162,10 @@ void StatusReporter::RequestStop() {
 void StatusReporter::Stop() {
   RequestStop();
   if (thread_.joinable()) thread_.join();
+  if (withdrawn_) return;
+  withdrawn_ = true;
+  Status s = kv_->Delete(StatusKey(options_.node_id));
+  if (!s.ok()) spdlog::debug("status report not withdrawn: {}", s.message());
 }
 
 std::optional<NodeStatus> StatusReporter::Latest() const {

@@ -84,7 +84,10 @@ class StatusReporter {
   StatusReporter& operator=(const StatusReporter&) = delete;
   ~StatusReporter();
   // Asks the thread to stop after the report in flight, without waiting (a report blocked on a
-  // broker that is gone ends when the connection closes). Stop() then joins.
+  // broker that is gone ends when the connection closes). Stop() then joins, and withdraws this
+  // node's report from the bucket (best effort: a failure is logged at debug level), so that
+  // `status` and `wait` stop counting a node that stopped cleanly at once, instead of after
+  // kStatusLiveFor. Stop() is idempotent.
   void RequestStop();
   void Stop();
   // The newest status collected (nullopt before the first); for metrics and health. Thread-safe.
@@ -98,6 +101,7 @@ class StatusReporter {
 
   const StatusOptions options_;
   bus::JetStreamBus* bus_;  // not owned
+  bool withdrawn_ = false;  // Stop() deleted the report (owner thread only)
   std::unique_ptr<nats::KvStore> kv_;
   std::unique_ptr<sqlite::Database> db_;
   const int64_t started_unix_ms_;

@@ -94,5 +94,20 @@ TEST_F(StatusWaitTest, WaitTimesOutNamingAStoppedPeerAndCountsTheOthers) {
   EXPECT_EQ(Query(2, "SELECT count(*) FROM items"), "1");
 }
 
+// A node stopped with SIGTERM withdraws its report as it stops: status no longer lists it and
+// wait no longer waits for it, at once rather than kStatusLiveFor (10 s) later.
+TEST_F(StatusWaitTest, ANodeStoppedCleanlyDropsOutOfStatusAndWaitAtOnce) {
+  ASSERT_TRUE(AllReported());
+  StopNode(2);
+  std::string out;
+  ASSERT_EQ(Tool({"status", "--json"}, &out), 0) << out;
+  EXPECT_EQ(out.find("\"node_id\":3"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"node_id\":2"), std::string::npos) << out;
+  Exec(0, "INSERT INTO items VALUES(1, 'after node 3 stopped', 1)");
+  ASSERT_EQ(Tool({"wait", "--timeout", "30"}, &out), 0) << out;
+  EXPECT_NE(out.find("replicated to 1 node(s): 2"), std::string::npos) << out;
+  EXPECT_EQ(Query(1, "SELECT count(*) FROM items"), "1");
+}
+
 }  // namespace
 }  // namespace harmony::test
