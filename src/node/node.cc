@@ -30,6 +30,7 @@
 #include "node/database_checks.h"
 #include "node/database_lock.h"
 #include "node/file_modes.h"
+#include "node/leaf_options.h"
 #include "node/node_id_claim.h"
 #include "node/publish_loop.h"
 #include "node/schema_status.h"
@@ -159,13 +160,14 @@ Result<std::unique_ptr<nats_server::EmbeddedServer>> StartEmbedded(const config:
   opts.server_name = "harmony-" + std::to_string(node_id);
   opts.cluster_addr = flags.cluster_addr;
   opts.cluster_peers = flags.cluster_peers;
+  opts.leaf = {.remotes = flags.leaf_servers, .hub_domain = flags.hub_domain};
   HARMONY_RETURN_IF_ERROR(SecureEmbeddedServer(config.nats, &opts));
   std::error_code ec;
   fs::create_directories(opts.store_dir, ec);
   if (ec) return Status::IoError("create " + opts.store_dir + ": " + ec.message());
   opts.log_file = opts.store_dir + "/nats-server.log";
-  spdlog::info("starting embedded nats-server on {}:{} (store {}{})", opts.host, opts.port,
-               opts.store_dir,
+  spdlog::info("starting embedded nats-server on {}:{} (store {}{}{})", opts.host, opts.port,
+               opts.store_dir, DescribeLeaf(flags),
                !opts.config_file.empty()   ? ", config " + opts.config_file
                : !opts.client_auth.empty() ? ", clients must authenticate"
                                            : "");

@@ -13,6 +13,10 @@ namespace harmony::node {
 struct ClusterFlags {
   std::string cluster_addr;                // -cluster-addr: this embedded server's route listener
   std::vector<std::string> cluster_peers;  // -cluster-peers: route URLs of the other servers
+  // -leaf-servers: leaf remote URLs of a hub NATS system for the embedded server (may carry
+  // credentials), and -hub-domain: the hub's JetStream domain. See node/leaf_options.h.
+  std::vector<std::string> leaf_servers;
+  std::string hub_domain;
 };
 
 // Runs a node until SIGINT/SIGTERM (Ok) or a fatal error (the error). The caller must have
