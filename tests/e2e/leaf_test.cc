@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "nats/connection.h"
 #include "sqlite/database.h"
 #include "tests/e2e/cluster_fixture.h"
 #include "tests/e2e/security_fixture.h"
@@ -72,7 +73,10 @@ class LeafTest : public SecurityTest {
     return reason;
   }
 
-  const int leaf_port_ = FreePort();
+  // Distinct: two FreePort() calls in a row may return the same port.
+  const std::vector<int> ports_ = FreePorts(2);
+  const int leaf_port_ = ports_[0];
+  const int client_port_ = ports_[1];  // for a node whose port a test connects to
   int refusals_ = 0;
 };
 
@@ -130,7 +134,7 @@ TEST_F(LeafTest, LeafServersNeedTheEmbeddedBrokerAndTheHubDomain) {
   EXPECT_THAT(Refusal({"-config", embedded, "-leaf-servers", LeafUrl()}),
               HasSubstr("needs -hub-domain NAME"));
   EXPECT_THAT(Refusal({"-config", embedded, "-leaf-servers", LeafUrl(), "-hub-domain", "hub",
-                       "-cluster-addr", "127.0.0.1:" + std::to_string(FreePort())}),
+                       "-cluster-addr", "127.0.0.1:" + std::to_string(client_port_)}),
               HasSubstr("cannot be combined with -cluster-addr"));
 }
 
@@ -143,6 +147,28 @@ TEST_F(LeafTest, ServerConfigGivingTheLeafItsOwnJetStreamIsRefused) {
       Refusal({"-config", config, "-leaf-servers", LeafUrl(), "-hub-domain", "hub"});
   EXPECT_THAT(reason, HasSubstr("enables JetStream on a leaf node"));
   EXPECT_THAT(reason, HasSubstr("while the link to the hub is down"));
+}
+
+// A server_config without jetstream is kept: the generated config includes it (here: the
+// token the embedded broker requires of its clients).
+TEST_F(LeafTest, ServerConfigIsIncludedBesideTheLeafRemotes) {
+  const std::string token = Secret("tok-LeafFile-2d7e");
+  const std::string conf = dir_.Sub("conf/leaf.conf");
+  std::filesystem::create_directories(dir_.Sub("conf"));
+  std::ofstream(conf) << "authorization { token: \"" << token << "\" }\n";
+  StartHub();
+  const int port = client_port_;
+  StartNode(1,
+            "bind_address = \"127.0.0.1:" + std::to_string(port) + "\"\nserver_config = \"" + conf +
+                "\"\ntoken = \"" + token + "\"\n",
+            {"-leaf-servers", LeafUrl(), "-hub-domain", "hub"});
+  StartNode(2, "urls = [\"" + ServerUrl() + "\"]\n");
+  ExpectReplicates(1, 2, "from a leaf with its own server_config");
+  nats::ConnectionOptions plain;
+  plain.urls = {"nats://127.0.0.1:" + std::to_string(port)};
+  plain.connect_retries = 0;
+  EXPECT_THAT(nats::Connection::Connect(plain).status().message(),
+              HasSubstr("Authorization Violation"));
 }
 
 TEST_F(LeafTest, LeafCredentialsStayOutOfFilesLogsAndCommandLines) {
