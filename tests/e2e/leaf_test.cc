@@ -85,6 +85,19 @@ TEST_F(LeafTest, WritesFlowBothWaysBetweenALeafNodeAndTheHub) {
   StartLeafAndHubNodes({"-leaf-servers", LeafUrl()});
   ExpectReplicates(1, 2, "written on the leaf");
   ExpectReplicates(2, 1, "written beside the hub");
+  // Tools beside the leaf node reach the hub's JetStream through its embedded broker: a snapshot
+  // lands in the hub's object store, and status reads the hub's streams.
+  std::string output;
+  EXPECT_EQ(RunHarmony({"-config", dir_.Sub("conf/node1.toml"), "-save-snapshot"},
+                       dir_.Sub("save-snapshot.log"), &output),
+            0)
+      << output;
+  // Status reports arrive every few seconds.
+  EXPECT_TRUE(Eventually([&] {
+    return RunHarmony({"-config", dir_.Sub("conf/node1.toml"), "status"}, dir_.Sub("status.log"),
+                      &output) == 0 &&
+           output.find("node 2  ") != std::string::npos;
+  })) << output;
   // The leaf runs without JetStream: nothing of the streams lives in its store.
   EXPECT_FALSE(std::filesystem::exists(EmbeddedStore(1) + "/jetstream"));
   EXPECT_THAT(QueryText(DbPath(1), "SELECT count(*) FROM t"), "2");
