@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "commands/schema_status_command.h"
 #include "commands/status_command.h"
 #include "config/config.h"
+#include "node/leaf_options.h"
 #include "node/node.h"
 #include "node/node_options.h"
 #include "node/signals.h"
@@ -72,7 +74,7 @@ int RunApp(int argc, char** argv) {
   std::string config_path = "config.toml";
   int64_t node_id = -1;
   bool cleanup = false, version = false, save_snapshot = false;
-  std::string cluster_addr, cluster_peers, leaf_servers, pprof;
+  std::string cluster_addr, cluster_peers, leaf_servers, hub_domain, pprof;
   bool schema_status = false, schema_status_cluster = false;
   app.add_option("--config", config_path, "Path to the TOML config file (default config.toml)");
   app.add_option("--node-id", node_id, "Node id, overriding node_id in the config")
@@ -86,9 +88,15 @@ int RunApp(int argc, char** argv) {
   app.add_option("--cluster-peers", cluster_peers,
                  "Comma-separated route URLs of the other embedded servers (nats://host:port)");
 
-  app.add_option("--leaf-servers", leaf_servers,
-                 "HarmonyLite's leaf-node remotes for the embedded server: refused (see "
-                 "docs/operations.md, \"Upgrading from HarmonyLite\")");
+  app.add_option(
+      "--leaf-servers", leaf_servers,
+      "Comma-separated leaf-node remote URLs of a hub NATS system: the embedded "
+      "server connects to them as a leaf without JetStream (needs --hub-domain; default: "
+      "$HARMONY_LEAF_SERVERS, which keeps credentials off the command line; see "
+      "docs/operations.md, \"Leaf nodes\")");
+  app.add_option(
+      "--hub-domain", hub_domain,
+      "With --leaf-servers: the hub's JetStream domain (jetstream { domain } on the hub)");
   app.add_flag("--schema-status", schema_status,
                "Print this node's schema hash and replicated tables, then exit");
   app.add_flag("--schema-status-cluster", schema_status_cluster,
@@ -158,13 +166,15 @@ int RunApp(int argc, char** argv) {
         "program (profile it with perf)",
         pprof);
   }
-  if (!leaf_servers.empty()) {
-    return fail(
-        "-leaf-servers is not supported: harmony does not connect its embedded nats-server to "
-        "leaf nodes (a leaf with its own JetStream domain would lose the writes made while its "
-        "link is down); run one NATS cluster and list its servers in [nats] urls, or join the "
-        "embedded servers with -cluster-addr / -cluster-peers");
+  // Leaf URLs may carry credentials, which a command line shows to every local user (ps).
+  if (const char* env = std::getenv("HARMONY_LEAF_SERVERS"); leaf_servers.empty() && env) {
+    leaf_servers = env;
   }
+  const node::ClusterFlags cluster_flags{.cluster_addr = cluster_addr,
+                                         .cluster_peers = SplitList(cluster_peers),
+                                         .leaf_servers = SplitList(leaf_servers),
+                                         .hub_domain = hub_domain};
+  if (Status s = node::CheckLeafFlags(cfg, cluster_flags); !s.ok()) return fail(s.message());
   if (!cfg.seq_map_path.empty()) {
     spdlog::info("seq_map_path is ignored: replication positions are kept inside the database");
   }
@@ -193,7 +203,7 @@ int RunApp(int argc, char** argv) {
   }
   Status s = cleanup         ? commands::Cleanup(cfg)
              : save_snapshot ? commands::SaveSnapshotNow(cfg)
-                             : node::Run(cfg, {cluster_addr, SplitList(cluster_peers)});
+                             : node::Run(cfg, cluster_flags);
   spdlog::default_logger()->flush();
   if (!s.ok()) return fail(s.message());
   return 0;

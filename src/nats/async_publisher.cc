@@ -45,7 +45,9 @@ Status AckError(natsMsg* msg, const jsPubAckErr& pae) {
   std::string context = "publish to '" + std::string(subject != nullptr ? subject : "") + "'";
   if (std::string id = MsgIdOf(msg); !id.empty()) context += " (msg id '" + id + "')";
   if (pae.Err == NATS_NO_RESPONDERS) {
-    return Status::NotFound(context + ": no JetStream stream captures this subject");
+    return Status::NotFound(context +
+                            ": no responders (no JetStream stream captures this subject, or a "
+                            "leaf node's link to the hub is down)");
   }
   if (pae.Err == NATS_TIMEOUT) return Status::Unavailable(context + ": ack timed out");
   std::string detail = pae.ErrText != nullptr ? pae.ErrText : natsStatus_GetText(pae.Err);

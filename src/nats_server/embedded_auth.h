@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/status.h"
 #include "nats_server/embedded_server.h"
 
 namespace harmony::nats_server::internal {
@@ -21,6 +22,14 @@ struct AuthConfig {
 // and which `env` sets, quoted as nats-server config strings. InvalidArgument if `auth` has
 // neither a user nor a token; IoError naming the path if it cannot be written.
 Result<AuthConfig> WriteAuthConfig(const std::string& dir, const ClientAuth& auth);
+
+// The `authorization` block requiring `auth`'s token, else its user and password, referring to
+// $HARMONY_NATS_AUTH_* variables whose "NAME=value" settings are appended to `env`.
+std::string AuthorizationBlock(const ClientAuth& auth, std::vector<std::string>* env);
+
+// Writes `text` to `path` with mode 0600 (also when the file existed with another mode).
+// IoError naming the path.
+Status WritePrivateFile(const std::string& path, const std::string& text);
 
 // `value` as a double-quoted nats-server config string ("a\"b" for a"b). Control characters are
 // passed as they are.

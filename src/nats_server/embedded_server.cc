@@ -18,6 +18,7 @@
 
 #include "nats_server/embedded_auth.h"
 #include "nats_server/embedded_server_process.h"
+#include "nats_server/leaf_config.h"
 
 namespace harmony::nats_server {
 namespace {
@@ -59,15 +60,19 @@ bool ConfigSetsStoreDir(const std::string& path) {
   return false;
 }
 
-// `config_file`: o.config_file, or the generated one requiring o.client_auth ("" for none).
+// `config_file`: o.config_file, or the generated one (client_auth, leaf mode; "" for none).
 std::vector<std::string> BuildArgs(const EmbeddedServerOptions& o, int port,
                                    const std::string& config_file) {
   // The ports file ("nats-server_<pid>.ports" in the store) tells Start() a port picked by the
   // kernel (port -1) and RunningServerUrl() the URL of a running server.
-  std::vector<std::string> args = {"nats-server", "-js", "-a", o.host, "-p", std::to_string(port),
+  std::vector<std::string> args = {"nats-server", "-a", o.host, "-p", std::to_string(port),
                                    "-n", o.server_name, "-l", o.log_file,
                                    "--ports_file_dir", o.store_dir};
-  if (!ConfigSetsStoreDir(config_file)) args.insert(args.end(), {"-sd", o.store_dir});
+  // A leaf node runs without JetStream: the hub's holds the streams (see LeafOptions).
+  if (!o.leaf.enabled()) {
+    args.insert(args.begin() + 1, "-js");
+    if (!ConfigSetsStoreDir(config_file)) args.insert(args.end(), {"-sd", o.store_dir});
+  }
   if (!config_file.empty()) args.insert(args.end(), {"-c", config_file});
   if (!o.cluster_addr.empty()) {
     args.insert(args.end(),
@@ -99,6 +104,7 @@ Result<EmbeddedServerOptions> Normalize(EmbeddedServerOptions o) {
         "nats-server: client_auth and config_file are exclusive (put the authorization block "
         "into the config file)");
   }
+  HARMONY_RETURN_IF_ERROR(internal::CheckLeafSetup(o).WithContext("nats-server"));
   if (o.server_name.empty()) o.server_name = "harmony-" + std::to_string(o.port);
   if (o.log_file.empty()) o.log_file = o.store_dir + "/nats-server.log";
   std::error_code ec;
@@ -169,7 +175,13 @@ Result<std::unique_ptr<EmbeddedServer>> EmbeddedServer::Start(EmbeddedServerOpti
   HARMONY_ASSIGN_OR_RETURN(std::string path, process::ResolveBinary(o.binary));
   std::string config_file = o.config_file;
   std::vector<std::string> env;
-  if (!o.client_auth.empty()) {
+  if (o.leaf.enabled()) {
+    HARMONY_ASSIGN_OR_RETURN(
+        internal::AuthConfig leaf,
+        internal::WriteLeafConfig(o.store_dir, o.leaf, o.client_auth, o.config_file));
+    config_file = std::move(leaf.path);
+    env = std::move(leaf.env);
+  } else if (!o.client_auth.empty()) {
     HARMONY_ASSIGN_OR_RETURN(internal::AuthConfig auth,
                              internal::WriteAuthConfig(o.store_dir, o.client_auth));
     config_file = std::move(auth.path);

@@ -30,6 +30,30 @@ struct ClientAuth {
   bool empty() const { return user.empty() && password.empty() && token.empty(); }
 };
 
+// Leaf-node mode (HarmonyLite's -leaf-servers): the embedded server runs WITHOUT JetStream and
+// connects as a leaf node to a hub NATS system, whose JetStream holds the streams. The server
+// maps this node's JetStream API, KV and object-store subjects onto the hub's domain
+// ("$JS.API.>" -> "$JS.<hub_domain>.API.>", "$KV.>" / "$OBJ.>" -> "$JS.<hub_domain>.API.$KV.>" /
+// "...$OBJ.>"): since nats-server 2.7 a leaf link carries "$JS.API.>", "$KV.>" and "$OBJ.>" only
+// between servers sharing a system account and a domain (nats-server PR #2693; its log says
+// "JetStream Not Extended, adding deny"), but the hub answers its domain's prefix from any
+// leaf. While the link is down nothing answers: requests and stream publishes fail with "no
+// responders", and the node keeps its changes until they are acknowledged. A leaf with a
+// JetStream of its own (its own domain) would acknowledge them locally and keep them from the
+// hub's streams; so JetStream stays off here and a server_config enabling it is refused.
+struct LeafOptions {
+  // Leaf remote URLs of the hub ("nats-leaf://user:password@host:7422", "tls://...",
+  // "ws://..."). They may carry credentials: they reach the child only through its environment
+  // (a generated 0600 config file refers to $HARMONY_LEAF_URL_<n>), never its command line, the
+  // config file or our log lines.
+  std::vector<std::string> remotes;
+  // The hub's JetStream domain (`jetstream { domain: NAME }` in the hub servers' config):
+  // letters, digits, '-' and '_'. Required with remotes.
+  std::string hub_domain;
+
+  bool enabled() const { return !remotes.empty(); }
+};
+
 struct EmbeddedServerOptions {
   std::string binary = "nats-server";  // a path, or a name looked up on PATH
   // Client listen address: a host name, an IPv4 address or an IPv6 address without brackets
@@ -38,7 +62,9 @@ struct EmbeddedServerOptions {
   // Client port, 1..65535, or -1 for one the kernel picks (nats-server's convention): Start()
   // learns it from the ports file nats-server writes, and restarts keep it.
   int port = 4222;
-  std::string store_dir;               // JetStream store; required, created if missing
+  // JetStream store; required, created if missing. In leaf mode (no JetStream) it still holds the
+  // log, the ports file and the generated config.
+  std::string store_dir;
   std::string server_name;             // empty: "harmony-<port>". Must be stable per store_dir.
   std::string cluster_name = "harmony";
   std::string cluster_addr;                // "host:port" to listen for routes; empty: no cluster
@@ -59,9 +85,16 @@ struct EmbeddedServerOptions {
   // a generated config file (internal::WriteAuthConfig, 0600 in store_dir) refers to the
   // secrets, which reach the child through its environment, never its command line.
   ClientAuth client_auth;
+  // Leaf-node mode when leaf.remotes is set; see LeafOptions. InvalidArgument from Start() when
+  // hub_domain is missing or malformed, with cluster_addr (embedded servers without JetStream
+  // would only relay), or when config_file sets `jetstream`, `leafnodes`, `mappings` or
+  // `accounts` (harmony sets the first three itself; with accounts the mappings would not apply
+  // to the account its client uses). config_file is then included by the generated config
+  // (harmony-leaf.conf, 0600 in store_dir) together with client_auth's authorization block.
+  LeafOptions leaf;
 };
 
-// A supervised `nats-server -js` child process.
+// A supervised `nats-server -js` child process (without -js in leaf mode).
 //
 // Start() spawns it and returns once its client port answers with an INFO carrying our server
 // name (so a different process already listening there is not mistaken for ours), or fails

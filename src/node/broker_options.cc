@@ -129,6 +129,7 @@ Result<nats_server::EmbeddedServerOptions> EmbeddedServerOptionsOf(const config:
   opts.server_name = "harmony-" + std::to_string(node_id);
   opts.cluster_addr = flags.cluster_addr;
   opts.cluster_peers = flags.cluster_peers;
+  opts.leaf = {.remotes = flags.leaf_servers, .hub_domain = flags.hub_domain};
   opts.log_file = opts.store_dir + "/nats-server.log";
   HARMONY_RETURN_IF_ERROR(SecureEmbeddedServer(config.nats, &opts));
   return opts;

@@ -17,6 +17,10 @@ namespace harmony::node {
 struct ClusterFlags {
   std::string cluster_addr;                // -cluster-addr: this embedded server's route listener
   std::vector<std::string> cluster_peers;  // -cluster-peers: route URLs of the other servers
+  // -leaf-servers: leaf remote URLs of a hub NATS system for the embedded server (may carry
+  // credentials), and -hub-domain: the hub's JetStream domain. See node/leaf_options.h.
+  std::vector<std::string> leaf_servers;
+  std::string hub_domain;
 };
 
 // bus::ConnectOptions from [nats]: urls, retries, credentials (user_name/user_password, token,

@@ -13,6 +13,7 @@
 #include "node/bootstrap.h"
 #include "node/database_lock.h"
 #include "node/file_modes.h"
+#include "node/leaf_options.h"
 #include "node/monitoring.h"
 #include "node/node_id_claim.h"
 #include "node/schema_status.h"
@@ -129,8 +130,8 @@ Status Node::OpenBroker(StartupStop& startup) {
     std::error_code ec;
     std::filesystem::create_directories(embedded.store_dir, ec);
     if (ec) return Status::IoError("create " + embedded.store_dir + ": " + ec.message());
-    spdlog::info("starting embedded nats-server on {}:{} (store {}{})", embedded.host,
-                 embedded.port, embedded.store_dir,
+    spdlog::info("starting embedded nats-server on {}:{} (store {}{}{})", embedded.host,
+                 embedded.port, embedded.store_dir, DescribeLeaf(embedded.leaf),
                  !embedded.config_file.empty()   ? ", config " + embedded.config_file
                  : !embedded.client_auth.empty() ? ", clients must authenticate"
                                                  : "");

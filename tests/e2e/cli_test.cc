@@ -77,20 +77,24 @@ TEST_F(CliTest, UnreachableBrokerFailsWithTheUrl) {
   EXPECT_NE(out_.find(std::to_string(port)), std::string::npos) << out_;
 }
 
-// HarmonyLite's flags (issue #11, item 8): -pprof is accepted with a warning; -leaf-servers is
-// refused at start with one line saying why; the JSON log uses HarmonyLite's field names and ends
-// with the fatal line as JSON too.
-TEST_F(CliTest, HarmonyLiteFlagsPprofWarnsLeafServersIsRefusedInJson) {
+// HarmonyLite's flags (issue #11, item 8): -pprof is accepted with a warning; -leaf-servers with
+// [nats] urls (no embedded broker to link to the hub) is refused at start with one line saying
+// why (leaf_test.cc runs the leaf setups that work); the JSON log uses HarmonyLite's field names
+// and ends with the fatal line as JSON too.
+TEST_F(CliTest, HarmonyLiteFlagsPprofWarnsLeafServersWithUrlsIsRefusedInJson) {
   std::string db = dir_.path() + "/ok.db";
   std::ofstream(db).close();
   std::string cfg = Write("j.toml", "db_path = \"" + db +
-                                        "\"\nnode_id = 9\n[logging]\nformat = \"json\"\n");
-  EXPECT_EQ(Run({"-config", cfg, "-pprof", ":6060", "-leaf-servers", "nats://127.0.0.1:7422"}),
+                                        "\"\nnode_id = 9\n[nats]\nurls = [\"nats://127.0.0.1:" +
+                                        std::to_string(FreePort()) +
+                                        "\"]\n[logging]\nformat = \"json\"\n");
+  EXPECT_EQ(Run({"-config", cfg, "-pprof", ":6060", "-leaf-servers", "nats://127.0.0.1:7422",
+                 "-hub-domain", "hub"}),
             1);
   EXPECT_NE(out_.find(R"("level":"warn","node_id":9,"message":"-pprof :6060 ignored)"),
             std::string::npos)
       << out_;
-  EXPECT_NE(out_.find(R"("level":"fatal","node_id":9,"message":"-leaf-servers is not supported)"),
+  EXPECT_NE(out_.find(R"("level":"fatal","node_id":9,"message":"-leaf-servers nats://127.0.0.1:7422 needs the embedded broker, but [nats] urls is set)"),
             std::string::npos)
       << out_;
   // Every line is one JSON object with time, level, node_id and message.

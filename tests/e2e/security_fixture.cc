@@ -143,7 +143,9 @@ void SecurityTest::ExpectReplicates(int from, int to, const std::string& value) 
 
 void SecurityTest::TearDown() {
   for (auto& node : nodes_) {
-    if (node && node->running()) EXPECT_EQ(node->Stop(), 0) << node->Log();
+    if (node && node->running()) {
+      EXPECT_EQ(node->Stop(), 0) << node->Log();
+    }
   }
   nodes_.clear();
   // Every file harmony wrote: databases, logs, the embedded broker's store and its config.
@@ -160,7 +162,9 @@ void SecurityTest::TearDown() {
       }
     }
   }
-  if (!secrets_.empty()) EXPECT_GT(files, 0);
+  if (!secrets_.empty()) {
+    EXPECT_GT(files, 0);
+  }
   // No process shows a secret on its command line (ps): the embedded nats-server included.
   for (const auto& proc : fs::directory_iterator("/proc")) {
     const std::string cmdline = ReadAll(proc.path().string() + "/cmdline");
