@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support/temp_dir.h"
+
 namespace harmony::nats_server::internal {
 namespace {
 
@@ -19,19 +21,9 @@ using ::testing::Not;
 
 class WriteAuthConfigTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() / ("harmony-auth-" + std::to_string(::getpid())))
-               .string();
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  static std::string Read(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
-  std::string dir_;
+  static std::string Read(const std::string& path) { return test::ReadFileText(path); }
+  test::TempDir tmp_{"harmony-auth"};
+  const std::string dir_ = tmp_.path();
 };
 
 TEST_F(WriteAuthConfigTest, UserAndPasswordGoToTheEnvironmentNotTheFile) {

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support/temp_dir.h"
+
 namespace harmony::nats_server::internal {
 namespace {
 
@@ -19,18 +21,8 @@ using ::testing::Not;
 
 class LeafConfigTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() / ("harmony-leaf-" + std::to_string(::getpid())))
-               .string();
-    std::filesystem::create_directories(dir_ + "/store");
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  static std::string Read(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
+  void SetUp() override { std::filesystem::create_directories(dir_ + "/store"); }
+  static std::string Read(const std::string& path) { return test::ReadFileText(path); }
   EmbeddedServerOptions Leaf() const {
     EmbeddedServerOptions o;
     o.store_dir = dir_ + "/store";
@@ -41,7 +33,8 @@ class LeafConfigTest : public ::testing::Test {
     std::ofstream(dir_ + "/server.conf") << text;
     return dir_ + "/server.conf";
   }
-  std::string dir_;
+  test::TempDir tmp_{"harmony-leaf"};
+  const std::string dir_ = tmp_.path();
 };
 
 TEST_F(LeafConfigTest, HubDomainIsRequiredAndPlain) {

@@ -77,8 +77,8 @@ Result<StreamView> ViewStreams(const RestoreOptions& options, bus::JetStreamBus&
 // replication::PublishLoop::Sync on this thread (the node's own loop starts only after the
 // restore). Transient failures (the broker) are retried with back-off for up to 2 minutes; a
 // database error ends it at once.
-Status PublishPending(const RestoreOptions& options, int64_t schema_version, bus::JetStreamBus& bus,
-                      const std::stop_token& stop) {
+Status PublishPending(const RestoreOptions& options, int64_t schema_version, const StreamView& view,
+                      bus::JetStreamBus& bus, const std::stop_token& stop) {
   if (!options.publish) return Status::Ok();
   sqlite::OpenOptions open;
   HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(options.db_path, open));
@@ -94,6 +94,12 @@ Status PublishPending(const RestoreOptions& options, int64_t schema_version, bus
   std::unique_ptr<bus::Publisher> publisher = bus.NewPublisher();
   replication::PublishLoopOptions loop_options = options.publish_loop;
   loop_options.schema_version = schema_version;
+  // Only captured changes: a deferred backfill (capture/backfill.h) would send this node's rows as
+  // they are, and they are stale (it is behind the streams by definition here), rolling newer
+  // values back on every node (issue #11, item 6). It waits until the node has caught up, which
+  // is after the restore.
+  loop_options.backfill_after_catch_up = true;
+  loop_options.stream_ends = view.last_seq;
   replication::PublishLoop loop(std::move(loop_options), publisher.get());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
   std::chrono::milliseconds backoff(100);
@@ -221,7 +227,8 @@ Result<bool> RestoreIfNeeded(const RestoreOptions& options, int64_t schema_versi
   std::string waiting_for;
   while (true) {
     Status s = RestoreSnapshot(options.db_path, view, *store, [&] {
-      return view.new_node ? Status::Ok() : PublishPending(options, schema_version, bus, stop);
+      return view.new_node ? Status::Ok()
+                           : PublishPending(options, schema_version, view, bus, stop);
     });
     if (s.ok()) {
       // Writers kept going while the snapshot was checked, downloaded and installed: the streams

@@ -81,27 +81,8 @@ TEST_F(StaleBackfillTest, BackfillAfterMissingTriggersWaitsUntilTheNodeCaughtUp)
   ASSERT_TRUE(WaitFor(1, "SELECT count(*) FROM items WHERE name = 'v2'", "5"));
   // While harmony is stopped on node 3, its triggers on items go (as for ALTER TABLE DROP
   // COLUMN, docs/operations.md) and a row is written that no trigger captured.
-  {
-    auto db = Connect(2);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    std::vector<std::string> triggers;
-    {
-      auto list = db->Prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND "
-                            "tbl_name = 'items' AND name LIKE '\\_\\_harmony%' ESCAPE '\\'");
-      ASSERT_TRUE(list.ok());
-      while (true) {
-        auto row = list->Step();
-        ASSERT_TRUE(row.ok());
-        if (!*row) break;
-        triggers.push_back(list->ColumnText(0));
-      }
-    }
-    ASSERT_FALSE(triggers.empty());
-    for (const std::string& t : triggers) {
-      ASSERT_TRUE(db->Exec("DROP TRIGGER \"" + t + "\"").ok());
-    }
-    ASSERT_TRUE(db->Exec("INSERT INTO items VALUES(7, 'uncaptured', 1)").ok());
-  }
+  DropCaptureTriggers(2, "items");
+  Exec(2, "INSERT INTO items VALUES(7, 'uncaptured', 1)");
   StartNode(2);
   EXPECT_TRUE(WaitFor(0, "SELECT name FROM items WHERE id = 7", "uncaptured"));
   EXPECT_TRUE(WaitForSameData());

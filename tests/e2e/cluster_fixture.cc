@@ -295,6 +295,29 @@ bool ClusterTest::WaitForSameData(const std::vector<std::string>& tables,
   return ok;
 }
 
+void ClusterTest::DropCaptureTriggers(int i, const std::string& table) {
+  auto db = Connect(i);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  std::vector<std::string> triggers;
+  {
+    auto list = db->Prepare(
+        "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND "
+        "tbl_name = ?1 AND name LIKE '\\_\\_harmony%' ESCAPE '\\'");
+    ASSERT_TRUE(list.ok());
+    ASSERT_TRUE(list->BindText(1, table).ok());
+    while (true) {
+      auto row = list->Step();
+      ASSERT_TRUE(row.ok());
+      if (!*row) break;
+      triggers.push_back(list->ColumnText(0));
+    }
+  }
+  ASSERT_FALSE(triggers.empty()) << "no capture trigger on " << table;
+  for (const std::string& t : triggers) {
+    ASSERT_TRUE(db->Exec("DROP TRIGGER \"" + t + "\"").ok());
+  }
+}
+
 bool ClusterTest::NodeRunning(int i) {
   HarmonyProcess* p = nodes_[i].process.get();
   if (p == nullptr || !p->running()) return false;

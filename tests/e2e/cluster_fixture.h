@@ -74,6 +74,10 @@ class ClusterTest : public ::testing::Test {
   // empty), or "" when they hold the same rows.
   std::string DataDifference(int a, int b, const std::vector<std::string>& tables = {}) const;
 
+  // Drops harmony's capture triggers on `table` in node i's database, as an ALTER TABLE DROP
+  // COLUMN does while harmony is stopped (docs/operations.md): the next start installs them
+  // again and records a deferred backfill of the table (capture/backfill.h). Asserts they existed.
+  void DropCaptureTriggers(int i, const std::string& table);
   // True while node i's harmony process has not exited (reaps it if it has).
   bool NodeRunning(int i);
   // The first line of node i's log that contains every one of `parts`, or "" if none does.

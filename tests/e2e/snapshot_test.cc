@@ -60,8 +60,10 @@ class SnapshotTest : public ClusterTest, public ::testing::WithParamInterface<st
   // Waits until one of the running nodes has logged a saved snapshot.
   bool AwaitSnapshot() {
     return PollUntil(
-        [&] { return !LogLine(0, {"snapshot", "saved in"}).empty() ||
-                     !LogLine(1, {"snapshot", "saved in"}).empty(); },
+        [&] {
+          return !LogLine(0, {"snapshot", "saved in"}).empty() ||
+                 !LogLine(1, {"snapshot", "saved in"}).empty();
+        },
         std::chrono::seconds(60), std::chrono::milliseconds(50));
   }
 
@@ -70,9 +72,10 @@ class SnapshotTest : public ClusterTest, public ::testing::WithParamInterface<st
   }
 
   std::string UserSchema(int node) {
-    return Query(node,
-                 "SELECT group_concat(sql, ';') FROM (SELECT sql FROM sqlite_schema WHERE name "
-                 "NOT LIKE 'sqlite%' AND name NOT LIKE '\\_\\_harmony%' ESCAPE '\\' ORDER BY name)");
+    return Query(
+        node,
+        "SELECT group_concat(sql, ';') FROM (SELECT sql FROM sqlite_schema WHERE name "
+        "NOT LIKE 'sqlite%' AND name NOT LIKE '\\_\\_harmony%' ESCAPE '\\' ORDER BY name)");
   }
 };
 
@@ -113,6 +116,34 @@ TEST_P(SnapshotTest, NodeOfflinePastRetentionRejoinsWithItsLocalWritesIntact) {
     EXPECT_EQ(Query(i, "SELECT name FROM items WHERE id = 800001"), "written offline")
         << "node " << i + 1;
     EXPECT_EQ(Query(i, "SELECT count(*) FROM items"), "5001") << "node " << i + 1;
+  }
+}
+
+// The same, with the node's triggers on items dropped while it was stopped: start-up records a
+// backfill of items. The local changes published before the restore must not carry it: the
+// node's rows are stale, and sending them would roll the newer values back on every node (issue
+// #11, item 6).
+TEST_P(SnapshotTest, NodeOfflinePastRetentionSendsNoStaleRowsBeforeItsRestore) {
+  for (int id = 900101; id <= 900105; ++id) {
+    Exec(0, "INSERT INTO items VALUES(" + std::to_string(id) + ", 'v1', 1)");
+  }
+  ASSERT_TRUE(WaitFor(2, "SELECT count(*) FROM items WHERE name = 'v1'", "5"));
+  StopNode(2);
+  Exec(0, "UPDATE items SET name = 'v2' WHERE name = 'v1'");          // node 3 keeps v1
+  Exec(2, "INSERT INTO items VALUES(800001, 'written offline', 5)");  // captured
+  DropCaptureTriggers(2, "items");
+  WriteManyChanges(0, 1);
+  ASSERT_TRUE(WaitFor(1, "SELECT count(*) FROM items", "5005", std::chrono::seconds(60)));
+  ASSERT_TRUE(AwaitSnapshot());
+  ASSERT_GT(StreamFirstSeq(), 1u);
+
+  StartNode(2);
+  ASSERT_TRUE(WaitForSameData({}, std::chrono::seconds(60)));
+  EXPECT_FALSE(LogLine(2, {"local change(s) before the restore replaces their rows"}).empty());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Query(i, "SELECT count(*) FROM items WHERE name = 'v2'"), "5") << "node " << i + 1;
+    EXPECT_EQ(Query(i, "SELECT name FROM items WHERE id = 800001"), "written offline")
+        << "node " << i + 1;
   }
 }
 

@@ -25,4 +25,7 @@ class TempDir {
   std::string path_;
 };
 
+// The whole content of the file at `path`; "" if it cannot be read.
+std::string ReadFileText(const std::string& path);
+
 }  // namespace harmony::test
