@@ -19,7 +19,7 @@ namespace {
 constexpr int kSettleSteps = 7;
 // How often, at most, the loop checkpoints the WAL after publishing (see Checkpoint).
 constexpr std::chrono::milliseconds kCheckpointEvery{25};
-// A round runs at least this often even when the wal-index says nothing committed.
+// A round runs at least this often even when PRAGMA data_version says nothing committed.
 constexpr std::chrono::milliseconds kRoundAtLeastEvery{1000};
 
 }  // namespace
@@ -52,7 +52,8 @@ Status PublishLoop::Open() {
         deferred.size());
   }
   HARMONY_ASSIGN_OR_RETURN(watcher_, ChangeWatcher::Open(options_.db_path));
-  wal_index_ = WalIndex::Open(options_.db_path);
+  HARMONY_ASSIGN_OR_RETURN(sqlite::DataVersion version, sqlite::DataVersion::Prepare(*db_));
+  data_version_.emplace(std::move(version));
   last_cleanup_ = std::chrono::steady_clock::now();
   opened_ = true;
   return Status::Ok();
@@ -317,6 +318,12 @@ Status PublishLoop::SyncSchema() {
   return Status::Ok();
 }
 
+std::optional<int64_t> PublishLoop::DataVersionNow() {
+  Result<int64_t> version = data_version_->Read();
+  if (version.ok()) return *version;
+  return std::nullopt;  // unknown: the caller runs a round, which reports a lasting error
+}
+
 void PublishLoop::Run() {
   const auto idle_wait = options_.polling_interval.count() > 0 ? options_.polling_interval
                                                                : std::chrono::milliseconds(60000);
@@ -324,7 +331,7 @@ void PublishLoop::Run() {
   bool failing = false;
   bool changed = true;  // a commit may have happened before the watcher existed
   int settle = 0;
-  std::optional<WalIndex::Stamp> looked;  // the wal-index header when the last round began
+  std::optional<int64_t> looked;  // PRAGMA data_version when the last round began
   auto last_round = std::chrono::steady_clock::time_point::min();
   while (!stop_) {
     bool published_any = false;
@@ -332,8 +339,9 @@ void PublishLoop::Run() {
     // began (the write events of a transaction still in progress, say). At least once a second a
     // round runs anyway.
     const auto started = std::chrono::steady_clock::now();
-    if (failing || wal_index_->Changed(looked) || started - last_round >= kRoundAtLeastEvery) {
-      looked = wal_index_->Read();
+    const std::optional<int64_t> version = DataVersionNow();
+    if (failing || !version || version != looked || started - last_round >= kRoundAtLeastEvery) {
+      looked = version;
       last_round = started;
       Status s = Round(&published_any);
       if (!s.ok()) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -18,7 +19,7 @@
 #include "replication/background_error.h"
 #include "replication/change_watcher.h"
 #include "replication/database_checks.h"
-#include "replication/wal_index.h"
+#include "sqlite/data_version.h"
 #include "sqlite/database.h"
 
 namespace harmony::replication {
@@ -115,6 +116,8 @@ class PublishLoop {
   // Runs the deferred backfills once the applier has caught up (see backfill_after_catch_up).
   Status BackfillWhenCaughtUp();
   bool Sleep(std::chrono::milliseconds d);
+  // PRAGMA data_version on the loop's connection; nullopt if it could not be read.
+  std::optional<int64_t> DataVersionNow();
   void Checkpoint();
   void NoteAckedPositions();  // merges the last acked group's positions into round_positions_
   // Records `s` (with context) and returns true if it must stop the loop.
@@ -125,7 +128,9 @@ class PublishLoop {
   std::unique_ptr<sqlite::Database> db_;
   std::unique_ptr<capture::Scanner> scanner_;
   std::unique_ptr<ChangeWatcher> watcher_;
-  std::unique_ptr<WalIndex> wal_index_;
+  // Whether another connection committed since the last round (declared after db_: it holds a
+  // statement of that connection).
+  std::optional<sqlite::DataVersion> data_version_;
   std::set<std::string> reported_skipped_;  // tables whose skip was already logged
   // Says, once, why reads stay locked for long.
   std::unique_ptr<BusyReadAlarm> busy_alarm_;

@@ -11,6 +11,7 @@
 #include "sqlite/database.h"
 #include "tests/integration/bus_fixture.h"
 #include "tests/support/await.h"
+#include "tests/support/lock_probe.h"
 #include "tests/support/temp_dir.h"
 
 namespace harmony::replication {
@@ -143,6 +144,61 @@ TEST_F(PublishLoopSyncTest, AFailedSyncIsRetriedWithTheSameRange) {
   EXPECT_GT(after, before);
   ASSERT_TRUE(IsOk(loop.Sync()));
   EXPECT_EQ(MessagesInStreams(), after);
+}
+
+// The loop runs in the same process as other connections to the same database (the applier's, the
+// saver's). Opening, running and closing it must leave their locks alone: a descriptor the loop
+// opened itself on the -shm file and then closed dropped every lock this process held there, so an
+// app's commit that came while the applier was inside a transaction was overwritten by the
+// applier's commit, on its own node (chaos restart-all, 2 of 1,836 committed rows lost).
+class PublishLoopLocksTest : public PublishLoopSyncTest {
+ protected:
+  sqlite::Database Connect() {
+    auto db = sqlite::Database::Open(db_path_, {});
+    EXPECT_TRUE(IsOk(db));
+    return std::move(db).value();
+  }
+
+  // A loop that has published rows 1..10 and stopped, so that a test can take locks while the
+  // loop still holds everything it opened, and then destroy it.
+  std::unique_ptr<PublishLoop> StoppedLoop() {
+    Insert(1, 10, 1);
+    auto loop = std::make_unique<PublishLoop>(Options(), publisher_.get());
+    EXPECT_TRUE(IsOk(loop->Start()));
+    EXPECT_TRUE(test::PollUntil([&] { return loop->stats().published_seq.load() >= 10u; },
+                                std::chrono::seconds(20), std::chrono::milliseconds(5)));
+    loop->Stop();
+    return loop;
+  }
+};
+
+TEST_F(PublishLoopLocksTest, ClosingTheLoopKeepsAnotherConnectionsWriteLock) {
+  std::unique_ptr<PublishLoop> loop = StoppedLoop();
+  sqlite::Database applier = Connect();
+  ASSERT_TRUE(IsOk(applier.Exec("BEGIN IMMEDIATE; INSERT INTO t VALUES(1000, 'applier');")));
+  ASSERT_EQ(test::ProbeWriteLock(db_path_), test::ProbeResult::kBlocked);
+
+  loop.reset();
+  EXPECT_EQ(test::ProbeWriteLock(db_path_), test::ProbeResult::kBlocked)
+      << "another process could commit while this one is inside a write transaction";
+
+  ASSERT_TRUE(IsOk(applier.Exec("COMMIT")));
+  EXPECT_EQ(test::ProbeWriteLock(db_path_), test::ProbeResult::kPassed);
+}
+
+TEST_F(PublishLoopLocksTest, ClosingTheLoopKeepsAnotherConnectionsReadSnapshot) {
+  std::unique_ptr<PublishLoop> loop = StoppedLoop();
+  Insert(11, 11, 1);  // a commit no checkpoint has copied yet, so the reader's snapshot needs it
+  sqlite::Database reader = Connect();
+  ASSERT_TRUE(IsOk(reader.Exec("BEGIN; SELECT count(*) FROM t;")));
+  ASSERT_EQ(test::ProbeCheckpoint(db_path_), test::ProbeResult::kBlocked);
+
+  loop.reset();
+  EXPECT_EQ(test::ProbeCheckpoint(db_path_), test::ProbeResult::kBlocked)
+      << "another process could truncate the WAL under this one's reader";
+
+  ASSERT_TRUE(IsOk(reader.Exec("COMMIT")));
+  EXPECT_EQ(test::ProbeCheckpoint(db_path_), test::ProbeResult::kPassed);
 }
 
 }  // namespace
