@@ -4,12 +4,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
+#include "tests/e2e/nats_jwt.h"
 #include "tests/e2e/security_fixture.h"
 
 namespace harmony::test {
 namespace {
+
+namespace fs = std::filesystem;
 
 using ::testing::AllOf;
 using ::testing::EndsWith;
@@ -88,12 +92,48 @@ TEST_F(SecurityTest, NKeySeedFileConnectsAndABrokenSeedFailsNamingTheFile) {
           " holds no valid user seed (a 58-character word starting 'SU')");
 }
 
+// A .creds file (user JWT and seed, as `nsc` writes it) against a server in operator mode (JWT
+// auth, memory resolver). The chain operator -> account (JetStream on) -> user is made by the
+// test (nats_jwt.h). A user whose account the server does not know is refused at start.
+TEST_F(SecurityTest, CredsFileConnectsAndAUserOfAnUnknownAccountFails) {
+  const NKeyPair op = MakeNKeyPair(NKeyType::kOperator);
+  const NKeyPair account = MakeNKeyPair(NKeyType::kAccount);
+  const NKeyPair user = MakeNKeyPair(NKeyType::kUser);
+  ASSERT_FALSE(op.seed.empty() || account.seed.empty() || user.seed.empty());
+  // JetStream in operator mode needs a system account.
+  const NKeyPair system = MakeNKeyPair(NKeyType::kAccount);
+  nlohmann::json system_claims = {{"type", "account"}, {"version", 2}};
+  StartServer("operator: " + MakeJwt(op, op.public_key, "test-operator", OperatorClaims()) +
+              "\nsystem_account: " + system.public_key +
+              "\nresolver: MEMORY\nresolver_preload: {\n  " + account.public_key + ": " +
+              MakeJwt(op, account.public_key, "harmony", AccountClaimsWithJetStream()) + "\n  " +
+              system.public_key + ": " + MakeJwt(op, system.public_key, "SYS", system_claims) +
+              "\n}\n");
+
+  auto write_creds = [&](const std::string& name, const NKeyPair& issuer, const NKeyPair& holder) {
+    const std::string jwt = Secret(MakeJwt(issuer, holder.public_key, name, UserClaims()));
+    Secret(holder.seed);
+    const std::string path = dir_.Sub("creds-" + name);
+    std::ofstream(path) << CredsFileText(jwt, holder.seed);
+    fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+    return path;
+  };
+  const std::string urls = "urls = [\"" + ServerUrl() + "\"]\n";
+  const std::string creds = write_creds("node", account, user);
+  for (int i : {1, 2}) StartNode(i, urls + "creds_file = \"" + creds + "\"\n");
+  ExpectReplicates(1, 2, "via creds file");
+
+  const NKeyPair stranger_account = MakeNKeyPair(NKeyType::kAccount);
+  const std::string stranger =
+      write_creds("stranger", stranger_account, MakeNKeyPair(NKeyType::kUser));
+  EXPECT_THAT(FailingStart(3, urls + "creds_file = \"" + stranger + "\"\n"),
+              RefusedWith(ServerUrl(), "check [nats] creds_file"));
+}
+
 TEST_F(SecurityTest, MissingSecurityFilesFailTheStartNamingKeyAndPath) {
   StartServer("");
   const std::string urls = "urls = [\"" + ServerUrl() + "\"]\n";
   const std::string absent = dir_.Sub("absent");
-  // creds_file is supported (natsOptions_SetUserCredentialsFromFiles) but needs an operator/JWT
-  // server setup this test cannot produce offline: only its error path is tested.
   for (const char* key : {"creds_file", "seed_file", "ca_file", "server_config"}) {
     EXPECT_EQ(FailingStart(1, urls + key + " = \"" + absent + "\"\n"),
               std::string("harmony: [nats] ") + key + ": cannot read " + absent +
