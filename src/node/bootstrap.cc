@@ -23,6 +23,14 @@ namespace fs = std::filesystem;
 
 // How long start-up waits for a snapshot recent enough to close a gap.
 constexpr std::chrono::minutes kSnapshotWait{5};
+// How often it looks for one meanwhile. While writers go on, a snapshot closes the gap only for
+// as long as the streams still hold the message after its positions: with max_entries = 300 and
+// 200 messages/s, under 1.5 s. Looking every 2 s missed that window again and again (chaos
+// down-past-retention, seeds 2 and 3: not ready after 150 s); a look costs a few JetStream API
+// requests.
+constexpr std::chrono::milliseconds kSnapshotLookEvery{200};
+// How often, at most, it repeats why it is still waiting (the positions change on every look).
+constexpr std::chrono::seconds kWaitingSaidEvery{10};
 
 // Compares the stream each shard's stored position counts with the stream there now (by
 // JetStream creation time). A re-created stream restarts at sequence 1: the old position would
@@ -136,12 +144,15 @@ class SnapshotAsker {
         request_("node " + std::to_string(options.node_id) + " asks for a snapshot"),
         bus_(bus) {}
 
-  // Asks unless a node answered less than kAskEvery ago (each answer starts a save). Unanswered
-  // requests cost nothing: they are sent on every call (every 2 s). Returns whether some node
-  // has answered (now or within kAskEvery).
+  // Asks unless a node answered less than kAskEvery ago (each answer starts a save), or an
+  // unanswered request went out less than kAskAgainEvery ago. Returns whether some node has
+  // answered (the last request, or one within kAskEvery).
   bool Ask() {
     const auto now = std::chrono::steady_clock::now();
     if (answered_ && now - last_answer_ < kAskEvery) return true;
+    if (asked_ && !answered_ && now - last_ask_ < kAskAgainEvery) return false;
+    asked_ = true;
+    last_ask_ = now;
     auto answer = nats::Request(*bus_.connection(), subject_, request_, std::chrono::seconds(2));
     answered_ = answer.ok();
     std::string said;
@@ -161,11 +172,14 @@ class SnapshotAsker {
 
  private:
   static constexpr std::chrono::seconds kAskEvery{20};
+  static constexpr std::chrono::seconds kAskAgainEvery{2};
   const std::string subject_;
   const std::string request_;
   bus::JetStreamBus& bus_;
   bool answered_ = false;
+  bool asked_ = false;
   std::chrono::steady_clock::time_point last_answer_;
+  std::chrono::steady_clock::time_point last_ask_;
   std::string last_said_;
 };
 
@@ -224,7 +238,8 @@ Result<bool> RestoreIfNeeded(const RestoreOptions& options, int64_t schema_versi
   }
   const auto deadline = std::chrono::steady_clock::now() + kSnapshotWait;
   SnapshotAsker asker(options, bus);
-  std::string waiting_for;
+  std::string waiting_for;  // why it waits, once said
+  std::chrono::steady_clock::time_point waiting_said_at;
   while (true) {
     Status s = RestoreSnapshot(options.db_path, view, *store, [&] {
       return view.new_node ? Status::Ok()
@@ -259,7 +274,9 @@ Result<bool> RestoreIfNeeded(const RestoreOptions& options, int64_t schema_versi
       return s.WithContext(gap.empty() ? "restore a snapshot into the new database"
                                        : gap + "; restore a snapshot");
     }
-    if (waiting_for != s.message()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (waiting_for.empty() || now - waiting_said_at >= kWaitingSaidEvery) {
+      waiting_said_at = now;
       if (view.new_node) {
         spdlog::warn("{}; a new node needs one to get the cluster's tables: waiting for one",
                      s.message());
@@ -270,7 +287,7 @@ Result<bool> RestoreIfNeeded(const RestoreOptions& options, int64_t schema_versi
       waiting_for = s.message();
     }
     if (!stop.stop_requested()) asker.Ask();
-    if (!WaitUnlessStopped(stop, std::chrono::seconds(2))) {
+    if (!WaitUnlessStopped(stop, kSnapshotLookEvery)) {
       return Status::Cancelled("stopped while waiting for a snapshot");
     }
     HARMONY_ASSIGN_OR_RETURN(view, ViewStreams(options, bus));
