@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
 #include <map>
 
 #include "bus/jetstream_bus.h"
@@ -18,8 +17,6 @@
 
 namespace harmony::node {
 namespace {
-
-namespace fs = std::filesystem;
 
 // How long start-up waits for a snapshot recent enough to close a gap.
 constexpr std::chrono::minutes kSnapshotWait{5};
@@ -184,43 +181,6 @@ class SnapshotAsker {
 };
 
 }  // namespace
-
-Result<bool> PrepareDatabaseFile(const RestoreOptions& options) {
-  const std::string& path = options.db_path;
-  std::error_code ec;
-  if (!fs::exists(path, ec)) {
-    const fs::path dir = fs::absolute(path, ec).parent_path();
-    if (!options.snapshots || !fs::is_directory(dir, ec)) {
-      return Status::NotFound("database " + path +
-                              " does not exist (db_path must name the application's SQLite file; "
-                              "a new node's file is created only in an existing directory, with "
-                              "snapshots enabled)");
-    }
-    sqlite::OpenOptions open;
-    open.create = true;
-    HARMONY_RETURN_IF_ERROR(sqlite::Database::Open(path, open).status());
-    spdlog::info(
-        "database {} did not exist: created it empty, to be filled from the newest "
-        "snapshot and the stream",
-        path);
-    return true;
-  }
-  if (!fs::is_regular_file(path, ec)) {
-    return Status::InvalidArgument("database " + path + " is not a regular file");
-  }
-  return false;
-}
-
-Status RefuseUnfilledDatabase(const std::string& path) {
-  std::error_code ec;
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(path + suffix, ec);
-  return Status::NotFound(
-      "database " + path +
-      " did not exist, and the cluster has nothing to fill it from (no snapshot, no change in "
-      "the streams, no node answered): check db_path for a typo; to start a new cluster on an "
-      "empty database, create the file first (an empty file will do); the file harmony created "
-      "was removed");
-}
 
 Result<bool> RestoreIfNeeded(const RestoreOptions& options, int64_t schema_version,
                              bus::JetStreamBus& bus, snapshot::SnapshotStore* store,

@@ -30,16 +30,6 @@ struct RestoreOptions {
   replication::PublishLoopOptions publish_loop;
 };
 
-// A missing database file is created empty when snapshots can fill it (options.snapshots: a new
-// node joining); otherwise it is an error naming the path, as is a path that is not a regular
-// file. Returns true when it created the file.
-Result<bool> PrepareDatabaseFile(const RestoreOptions& options);
-
-// For a database file PrepareDatabaseFile created that nothing could fill (RestoreIfNeeded found
-// no snapshot, no change and no node to ask): removes it and returns the kNotFound error to stop
-// with. A typo'd db_path must not be served as an empty database (issue #11, item 6).
-Status RefuseUnfilledDatabase(const std::string& path);
-
 // At start-up, before the applier opens: restores the newest snapshot when this node cannot
 // catch up by replay alone (JetStream dropped messages it never applied) or is new (an empty
 // database: the snapshot brings the schema too). Local changes not yet published are published

@@ -11,6 +11,7 @@
 #include "nats/request_reply.h"
 #include "nats_server/embedded_server.h"
 #include "node/bootstrap.h"
+#include "node/database_file.h"
 #include "node/database_lock.h"
 #include "node/file_modes.h"
 #include "node/leaf_options.h"
@@ -48,7 +49,7 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeOptions& options, StartupSto
 }
 
 Status Node::Open(StartupStop& startup, bool* stopped) {
-  HARMONY_ASSIGN_OR_RETURN(const bool created, PrepareDatabaseFile(options_.restore));
+  HARMONY_ASSIGN_OR_RETURN(const bool created, PrepareDatabaseFile(options_.db_path, options_.restore.snapshots));
   // Before the lock file, the broker's store or a snapshot copy is created.
   HARMONY_RETURN_IF_ERROR(AdoptDatabaseMode(options_.db_path));
   // Before anything touches the database: a second harmony on it would publish every change
@@ -84,7 +85,7 @@ Status Node::Open(StartupStop& startup, bool* stopped) {
     return Status::Ok();
   }
   HARMONY_ASSIGN_OR_RETURN(bool restored, std::move(restored_or));
-  if (created && !restored) return RefuseUnfilledDatabase(options_.db_path);
+  if (created && !restored) HARMONY_RETURN_IF_ERROR(RefuseUnfilledDatabase(options_.db_path));
   if (restored) {
     // The snapshot carries no capture objects: install them afresh (nothing to backfill: the
     // rows came from the cluster).
