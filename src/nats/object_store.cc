@@ -510,6 +510,19 @@ Result<std::optional<ObjectInfo>> ObjectStore::Get(const std::string& name) {
   return std::optional<ObjectInfo>(std::move(info).value());
 }
 
+Result<uint64_t> ObjectStore::LastMetadataSequence() {
+  const std::string context = "newest metadata in bucket '" + bucket_ + "'";
+  HARMONY_RETURN_IF_ERROR(js_->CheckConnected(context));
+  natsMsg* raw = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetLastMsg(&raw, js_->impl().js.get(), stream_.c_str(),
+                               ("$O." + bucket_ + ".M.>").c_str(), nullptr, &code);
+  MsgPtr last(raw);
+  if (s == NATS_NOT_FOUND && (code == 0 || code == JSNoMessageFoundErr)) return uint64_t{0};
+  if (s != NATS_OK) return FromJetStream(s, code, context);
+  return natsMsg_GetSequence(last.get());
+}
+
 Result<std::vector<ObjectInfo>> ObjectStore::List() {
   const std::string context = "list objects in bucket '" + bucket_ + "'";
   HARMONY_RETURN_IF_ERROR(js_->CheckConnected(context));

@@ -95,6 +95,12 @@ class ObjectStore {
   // by another client?) is skipped with a warning.
   Result<std::vector<ObjectInfo>> List();
 
+  // The stream sequence of the newest metadata message of any object (0: none yet), with one
+  // request (a direct get of the last message on "$O.<bucket>.M.>"). Every put and delete writes
+  // one, so it changes exactly when List() may answer differently. kUnavailable on broker
+  // trouble. Thread-safety as the class.
+  Result<uint64_t> LastMetadataSequence();
+
   // The metadata of object `name`; nullopt if there is none or it was deleted.
   Result<std::optional<ObjectInfo>> Get(const std::string& name);
 

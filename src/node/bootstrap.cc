@@ -20,12 +20,15 @@ namespace {
 
 // How long start-up waits for a snapshot recent enough to close a gap.
 constexpr std::chrono::minutes kSnapshotWait{5};
-// How often it looks for one meanwhile. While writers go on, a snapshot closes the gap only for
-// as long as the streams still hold the message after its positions: with max_entries = 300 and
-// 200 messages/s, under 1.5 s. Looking every 2 s missed that window again and again (chaos
-// down-past-retention, seeds 2 and 3: not ready after 150 s); a look costs a few JetStream API
-// requests.
+// How often it looks whether a snapshot was stored or removed meanwhile (one request:
+// SnapshotStore::ChangeMarker). While writers go on, a snapshot closes the gap only for as long
+// as the streams still hold the message after its positions: with max_entries = 300 and 200
+// messages/s, under 1.5 s. Looking every 2 s missed that window again and again (chaos
+// down-past-retention, seeds 2 and 3: not ready after 150 s).
 constexpr std::chrono::milliseconds kSnapshotLookEvery{200};
+// How often it takes the full look anyway (the newest manifest, the streams' state, the local
+// positions), even when no snapshot changed.
+constexpr std::chrono::seconds kFullLookEvery{2};
 // How often, at most, it repeats why it is still waiting (the positions change on every look).
 constexpr std::chrono::seconds kWaitingSaidEvery{10};
 
@@ -141,16 +144,13 @@ class SnapshotAsker {
         request_("node " + std::to_string(options.node_id) + " asks for a snapshot"),
         bus_(bus) {}
 
-  // Asks unless a node answered less than kAskEvery ago (each answer starts a save), or an
-  // unanswered request went out less than kAskAgainEvery ago. Returns whether some node has
-  // answered (the last request, or one within kAskEvery).
+  // Asks unless a node answered less than kAskEvery ago (each answer starts a save). Returns
+  // whether some node has answered (now or within kAskEvery).
   bool Ask() {
     const auto now = std::chrono::steady_clock::now();
     if (answered_ && now - last_answer_ < kAskEvery) return true;
-    if (asked_ && !answered_ && now - last_ask_ < kAskAgainEvery) return false;
-    asked_ = true;
-    last_ask_ = now;
-    auto answer = nats::Request(*bus_.connection(), subject_, request_, std::chrono::seconds(2));
+    auto answer = nats::Request(*bus_.connection(), subject_, request_, kAnswerWithin);
+    last_ask_ = std::chrono::steady_clock::now();
     answered_ = answer.ok();
     std::string said;
     if (answer.ok()) {
@@ -167,18 +167,41 @@ class SnapshotAsker {
     return answered_;
   }
 
+  // Ask(), but an unanswered request is repeated only kAskAgainEvery after the last one ended.
+  void AskIfDue() {
+    if (!answered_ && last_ask_ != std::chrono::steady_clock::time_point() &&
+        std::chrono::steady_clock::now() - last_ask_ < kAskAgainEvery) {
+      return;
+    }
+    Ask();
+  }
+
  private:
   static constexpr std::chrono::seconds kAskEvery{20};
   static constexpr std::chrono::seconds kAskAgainEvery{2};
+  // Nodes answer from their subscription at once, before saving.
+  static constexpr std::chrono::milliseconds kAnswerWithin{1000};
   const std::string subject_;
   const std::string request_;
   bus::JetStreamBus& bus_;
   bool answered_ = false;
-  bool asked_ = false;
   std::chrono::steady_clock::time_point last_answer_;
-  std::chrono::steady_clock::time_point last_ask_;
+  std::chrono::steady_clock::time_point last_ask_;  // when the last request ended (0: none)
   std::string last_said_;
 };
+
+// Waits until the store's change marker differs from `marker` (or could not be read, then or
+// now), looking every kSnapshotLookEvery, for at most kFullLookEvery. False if `stop` came.
+bool WaitForStoreChange(snapshot::SnapshotStore& store, const Result<std::string>& marker,
+                        const std::stop_token& stop) {
+  const auto until = std::chrono::steady_clock::now() + kFullLookEvery;
+  while (true) {
+    if (!WaitUnlessStopped(stop, kSnapshotLookEvery)) return false;
+    if (std::chrono::steady_clock::now() >= until || !marker.ok()) return true;
+    Result<std::string> now = store.ChangeMarker();
+    if (!now.ok() || *now != *marker) return true;
+  }
+}
 
 }  // namespace
 
@@ -201,6 +224,8 @@ Result<bool> RestoreIfNeeded(const RestoreOptions& options, int64_t schema_versi
   std::string waiting_for;  // why it waits, once said
   std::chrono::steady_clock::time_point waiting_said_at;
   while (true) {
+    // Read before the full look, so a snapshot stored during it counts as a change next time.
+    const Result<std::string> marker = store->ChangeMarker();
     Status s = RestoreSnapshot(options.db_path, view, *store, [&] {
       return view.new_node ? Status::Ok()
                            : PublishPending(options, schema_version, view, bus, stop);
@@ -246,8 +271,8 @@ Result<bool> RestoreIfNeeded(const RestoreOptions& options, int64_t schema_versi
       }
       waiting_for = s.message();
     }
-    if (!stop.stop_requested()) asker.Ask();
-    if (!WaitUnlessStopped(stop, kSnapshotLookEvery)) {
+    if (!stop.stop_requested()) asker.AskIfDue();
+    if (!WaitForStoreChange(*store, marker, stop)) {
       return Status::Cancelled("stopped while waiting for a snapshot");
     }
     HARMONY_ASSIGN_OR_RETURN(view, ViewStreams(options, bus));

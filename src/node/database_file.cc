@@ -43,7 +43,17 @@ Status RefuseUnfilledDatabase(const std::string& path) {
   const std::string context = "check the new database " + path;
   sqlite::OpenOptions open;
   open.busy_timeout_ms = 0;
-  HARMONY_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(path, open));
+  Result<sqlite::Database> opened = sqlite::Database::Open(path, open);
+  if (opened.status().code() == Status::Code::kUnavailable) {  // SQLITE_BUSY: someone uses it
+    spdlog::info(
+        "database {} did not exist and the cluster has nothing to fill it from, but another "
+        "connection is using it: taking it as the application's new database, the first of a "
+        "new cluster",
+        path);
+    return Status::Ok();
+  }
+  if (!opened.ok()) return opened.status().WithContext(context);
+  sqlite::Database db = std::move(opened).value();
   // In WAL mode every connection that has read the file holds a shared lock on it until it
   // closes; with locking_mode EXCLUSIVE the next transaction needs an exclusive one
   // (sqlite.org/pragma.html#pragma_locking_mode), so it fails while any other connection is open.
@@ -72,8 +82,18 @@ Status RefuseUnfilledDatabase(const std::string& path) {
   }
   // Removed while the exclusive lock keeps every other connection out; the lock goes with the
   // descriptor when `db` closes.
-  std::error_code ec;
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(path + suffix, ec);
+  std::string kept;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::error_code ec;
+    if (!fs::remove(path + suffix, ec) && ec)
+      kept += "; could not remove " + path + suffix + ": " + ec.message();
+  }
+  if (!kept.empty()) {
+    return Status::NotFound("database " + path +
+                            " did not exist, and the cluster has nothing to fill it from: check "
+                            "db_path for a typo" +
+                            kept);
+  }
   return Status::NotFound(
       "database " + path +
       " did not exist, and the cluster has nothing to fill it from (no snapshot, no change in "

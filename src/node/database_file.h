@@ -23,9 +23,14 @@ Result<bool> PrepareDatabaseFile(const std::string& db_path, bool snapshots);
 //   it is open, in WAL mode), returns Ok: the node goes on as the first node of a new cluster;
 // - otherwise removes the file and its -wal, -shm and -journal, holding an exclusive lock while
 //   it decides and removes, and returns the kNotFound error to stop with.
-// Errors: those of opening or reading the file (the file is then kept). Harmony's own objects
-// (names starting "__harmony") do not count as the application's.
-// Limit: a connection that opened the file but never read it holds no lock and cannot be seen.
+// Errors: those of opening or reading the file (the file is then kept); kNotFound naming what
+// could not be removed. Harmony's own objects (names starting "__harmony") do not count as the
+// application's.
+// Precondition: no other connection of this process is open on the file (it would make the file
+// look in use, so a typo'd path would never be removed); Node::Open calls it with none open.
+// Limit: SQLite opens a file lazily, so an application connection that opened the file but has
+// not read it holds no lock and cannot be seen; its later writes would go to the removed file.
+// Hence the advice in docs/operations.md: create the file first, or start the app after harmony.
 Status RefuseUnfilledDatabase(const std::string& db_path);
 
 }  // namespace harmony::node

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "sqlite/database.h"
+#include "tests/support/lock_probe.h"
 #include "tests/support/temp_dir.h"
 
 namespace harmony::node {
@@ -41,8 +42,7 @@ TEST_F(DatabaseFileTest, AMissingFileIsCreatedOnlyWhenSnapshotsCanFillIt) {
   auto again = PrepareDatabaseFile(path_, true);
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(*again) << "an existing file is not created";
-  EXPECT_EQ(PrepareDatabaseFile(dir_.path(), true).status().code(),
-            Status::Code::kInvalidArgument);
+  EXPECT_EQ(PrepareDatabaseFile(dir_.path(), true).status().code(), Status::Code::kInvalidArgument);
 }
 
 TEST_F(DatabaseFileTest, AnUnfilledFileNobodyUsesIsRemovedWithItsSidecars) {
@@ -83,6 +83,20 @@ TEST_F(DatabaseFileTest, AnUnfilledFileAnotherConnectionHasOpenIsKept) {
   // The app's connection still works on the same file and can write.
   EXPECT_TRUE(app.Exec("CREATE TABLE later(x)").ok());
   EXPECT_TRUE(fs::exists(path_));
+}
+
+// The real case: the application is another process, whose lock only the kernel knows of.
+TEST_F(DatabaseFileTest, AnUnfilledFileAnotherProcessHasOpenIsKept) {
+  Create();
+  {
+    test::DatabaseHolder app(path_);
+    ASSERT_TRUE(app.ok());
+    EXPECT_TRUE(RefuseUnfilledDatabase(path_).ok());
+    EXPECT_TRUE(fs::exists(path_));
+  }
+  // Once it has closed, nobody uses the file: removed.
+  EXPECT_EQ(RefuseUnfilledDatabase(path_).code(), Status::Code::kNotFound);
+  EXPECT_FALSE(fs::exists(path_));
 }
 
 }  // namespace

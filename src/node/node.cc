@@ -49,7 +49,8 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeOptions& options, StartupSto
 }
 
 Status Node::Open(StartupStop& startup, bool* stopped) {
-  HARMONY_ASSIGN_OR_RETURN(const bool created, PrepareDatabaseFile(options_.db_path, options_.restore.snapshots));
+  HARMONY_ASSIGN_OR_RETURN(const bool created,
+                           PrepareDatabaseFile(options_.db_path, options_.restore.snapshots));
   // Before the lock file, the broker's store or a snapshot copy is created.
   HARMONY_RETURN_IF_ERROR(AdoptDatabaseMode(options_.db_path));
   // Before anything touches the database: a second harmony on it would publish every change

@@ -112,6 +112,16 @@ class FileStore final : public SnapshotStore {
     return std::optional<Manifest>();
   }
 
+  Result<std::string> ChangeMarker() override {
+    Result<Listing> listing = ListDirectory(dir_);
+    if (!listing.ok()) return listing.status().WithContext("list snapshots in " + Describe());
+    std::string marker;
+    for (const auto& [name, suffixes] : *listing) {
+      marker += name + (IsComplete(suffixes) ? "+" : "-");
+    }
+    return marker;
+  }
+
   Status Get(const Manifest& m, const std::string& out_path, const Progress& progress) override {
     if (!IsValidName(m.name)) return Status::InvalidArgument("invalid snapshot name " + m.name);
     Result<Copied> copied = CopyFile(Path(m.name, kDataSuffix), out_path, progress);

@@ -87,6 +87,25 @@ TEST_F(FileStoreTest, LatestIsTheNewerOfTwo) {
   EXPECT_EQ(StoreFiles().size(), 4u);
 }
 
+TEST_F(FileStoreTest, ChangeMarkerChangesWithEveryPutAndPruneOnly) {
+  auto marker = [&] {
+    auto m = store_->ChangeMarker();
+    EXPECT_TRUE(IsOk(m));
+    return m.ok() ? *m : std::string("?");
+  };
+  const std::string empty = marker();
+  EXPECT_EQ(marker(), empty) << "nothing changed";
+  ASSERT_TRUE(IsOk(Put(MakeSnapshot("20261123T120501Z-1", 1000))));
+  const std::string one = marker();
+  EXPECT_NE(one, empty);
+  EXPECT_EQ(marker(), one);
+  ASSERT_TRUE(IsOk(Put(MakeSnapshot("20261123T120502Z-1", 1000))));
+  const std::string two = marker();
+  EXPECT_NE(two, one);
+  ASSERT_TRUE(IsOk(Put(MakeSnapshot("20261123T120503Z-1", 1000))));  // prunes the first
+  EXPECT_NE(marker(), two);
+}
+
 TEST_F(FileStoreTest, ThirdPutKeepsOnlyTheNewestTwo) {
   const Manifest a = MakeSnapshot("20261123T120501Z-1");
   const Manifest b = MakeSnapshot("20261123T120502Z-1");

@@ -16,8 +16,7 @@ class NatsStore final : public SnapshotStore {
  public:
   explicit NatsStore(std::unique_ptr<nats::ObjectStore> objects) : objects_(std::move(objects)) {}
 
-  Status Put(const Manifest& m, const std::string& stored_path,
-             const Progress& progress) override {
+  Status Put(const Manifest& m, const std::string& stored_path, const Progress& progress) override {
     HARMONY_RETURN_IF_ERROR(
         objects_->PutFile(m.name, stored_path, {{kManifestHeader, EncodeManifest(m)}}, progress));
     // Only now that the new one is complete: drop all but the newest kKeep.
@@ -33,6 +32,11 @@ class NatsStore final : public SnapshotStore {
     HARMONY_ASSIGN_OR_RETURN(std::vector<Entry> all, Snapshots());
     if (all.empty()) return std::optional<Manifest>();
     return std::optional<Manifest>(all.front().manifest);
+  }
+
+  Result<std::string> ChangeMarker() override {
+    HARMONY_ASSIGN_OR_RETURN(uint64_t seq, objects_->LastMetadataSequence());
+    return std::to_string(seq);
   }
 
   Status Get(const Manifest& m, const std::string& out_path, const Progress& progress) override {
@@ -76,7 +80,7 @@ class NatsStore final : public SnapshotStore {
 }  // namespace
 
 Result<std::unique_ptr<SnapshotStore>> NewNatsStore(std::shared_ptr<nats::Connection> connection,
-                                                   const std::string& bucket, int replicas) {
+                                                    const std::string& bucket, int replicas) {
   HARMONY_ASSIGN_OR_RETURN(std::unique_ptr<nats::ObjectStore> objects,
                            nats::ObjectStore::Open(std::move(connection), bucket, replicas));
   return std::unique_ptr<SnapshotStore>(new NatsStore(std::move(objects)));

@@ -32,6 +32,12 @@ class SnapshotStore {
   // snapshot falls back to the one before.
   virtual Result<std::optional<Manifest>> Latest() = 0;
 
+  // A cheap value that changes whenever a snapshot is stored or removed (one broker request or
+  // one directory listing, against Latest()'s reading of every manifest): a caller waiting for
+  // a newer snapshot calls Latest() again only when it changed. Errors: those of the request or
+  // listing (the caller then calls Latest()).
+  virtual Result<std::string> ChangeMarker() = 0;
+
   // Copies the stored bytes of `m` to `out_path`; may leave a partial file on error. Does not
   // verify them: ExtractSnapshot does, before using them. kNotFound if the store no longer has
   // `m` (it may have been pruned since Latest()).

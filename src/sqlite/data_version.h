@@ -11,8 +11,9 @@ namespace harmony::sqlite {
 // PRAGMA data_version (sqlite.org/pragma.html#pragma_data_version) on one connection, prepared
 // once. Two reads on the same connection give different numbers if any other connection, of
 // this process or another, committed a transaction in between; the connection's own commits do
-// not change it. A read is one short read transaction: in WAL mode one read-mark lock on the
-// -shm file, taken and released through SQLite, and no page read.
+// not change it. A read is one short read transaction: in WAL mode a read-mark lock on the
+// -shm file taken and released through SQLite, and page 1 read again after another
+// connection's commit.
 //
 // Why not read the wal-index header from the -shm file directly: a descriptor harmony opens
 // itself on a file SQLite locks would, when closed, drop every POSIX advisory lock this process

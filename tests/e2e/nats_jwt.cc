@@ -80,9 +80,9 @@ std::string Base64Url(const std::string& data) {
 using Key = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 
 Key PrivateKey(const std::string& raw_seed) {
-  return Key(EVP_PKEY_new_raw_private_key(
-                 EVP_PKEY_ED25519, nullptr,
-                 reinterpret_cast<const unsigned char*>(raw_seed.data()), raw_seed.size()),
+  return Key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
+                                          reinterpret_cast<const unsigned char*>(raw_seed.data()),
+                                          raw_seed.size()),
              EVP_PKEY_free);
 }
 
@@ -93,8 +93,7 @@ std::string Sign(const NKeyPair& key, const std::string& message) {
   size_t size = signature.size();
   if (!pkey || !ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1 ||
       EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &size,
-                     reinterpret_cast<const unsigned char*>(message.data()),
-                     message.size()) != 1) {
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
     ADD_FAILURE() << "OpenSSL could not sign with an Ed25519 key";
     return "";
   }
@@ -139,7 +138,8 @@ std::string MakeJwt(const NKeyPair& issuer, const std::string& subject_public_ke
       {"sub", subject_public_key},
       {"nats", nats},
   };
-  // The JWT id is a hash of the claims without it, as nats-io/jwt computes it.
+  // The JWT id is a hash of the claims without it (nats-io/jwt uses SHA-512/256; the server
+  // does not check it).
   std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
   const std::string unhashed = claims.dump();
   SHA256(reinterpret_cast<const unsigned char*>(unhashed.data()), unhashed.size(), digest.data());
@@ -165,7 +165,8 @@ nlohmann::json AccountClaimsWithJetStream() {
             {"disk_storage", -1},
             {"streams", -1},
             {"consumer", -1}}},
-          {"default_permissions", {{"pub", nlohmann::json::object()}, {"sub", nlohmann::json::object()}}},
+          {"default_permissions",
+           {{"pub", nlohmann::json::object()}, {"sub", nlohmann::json::object()}}},
           {"type", "account"},
           {"version", 2}};
 }
@@ -187,7 +188,8 @@ std::string CredsFileText(const std::string& user_jwt, const std::string& user_s
          "NKEY Seed printed below can be used to sign and prove identity.\n"
          "NKEYs are sensitive and should be treated as secrets.\n\n"
          "-----BEGIN USER NKEY SEED-----\n" +
-         user_seed + "\n------END USER NKEY SEED------\n\n"
+         user_seed +
+         "\n------END USER NKEY SEED------\n\n"
          "*************************************************************\n";
 }
 

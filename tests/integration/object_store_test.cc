@@ -219,6 +219,26 @@ TEST_F(ObjectStoreTest, DeleteRemovesTheObjectAndItsChunks) {
   EXPECT_FALSE(Exists(dir_.Sub("a.out")));
 }
 
+TEST_F(ObjectStoreTest, LastMetadataSequenceMovesWithEveryPutAndDelete) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  auto seq = [&] {
+    auto s = store->LastMetadataSequence();
+    EXPECT_TRUE(IsOk(s));
+    return s.ok() ? *s : 0;
+  };
+  EXPECT_EQ(seq(), 0u) << "an empty bucket";
+  Put(*store, "a", RandomBytes(300 * 1024, 1));
+  const uint64_t after_a = seq();
+  EXPECT_GT(after_a, 0u);
+  EXPECT_EQ(seq(), after_a) << "nothing changed";
+  Put(*store, "b", RandomBytes(10, 2));
+  const uint64_t after_b = seq();
+  EXPECT_GT(after_b, after_a);
+  ASSERT_TRUE(IsOk(store->Delete(MustGet(*store, "a"))));
+  EXPECT_GT(seq(), after_b);
+}
+
 TEST_F(ObjectStoreTest, PutOfTheSameNameReplacesTheObject) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);

@@ -201,5 +201,22 @@ TEST_F(PublishLoopLocksTest, ClosingTheLoopKeepsAnotherConnectionsReadSnapshot) 
   EXPECT_EQ(test::ProbeCheckpoint(db_path_), test::ProbeResult::kPassed);
 }
 
+TEST_F(PublishLoopLocksTest, RoundsKeepAnotherConnectionsReadSnapshot) {
+  PublishLoop loop(Options(), publisher_.get());
+  ASSERT_TRUE(IsOk(loop.Start()));
+  Insert(1, 5, 1);
+  sqlite::Database reader = Connect();
+  ASSERT_TRUE(IsOk(reader.Exec("BEGIN; SELECT count(*) FROM t;")));
+  // Commits after the reader's snapshot, each published by a round of the running loop.
+  Insert(6, 40, 1);
+  ASSERT_TRUE(test::PollUntil([&] { return loop.stats().published_seq.load() >= 40u; },
+                              std::chrono::seconds(20), std::chrono::milliseconds(5)));
+  EXPECT_EQ(test::ProbeCheckpoint(db_path_), test::ProbeResult::kBlocked)
+      << "another process could truncate the WAL under this one's reader";
+  loop.Stop();
+  ASSERT_TRUE(IsOk(reader.Exec("COMMIT")));
+  EXPECT_EQ(test::ProbeCheckpoint(db_path_), test::ProbeResult::kPassed);
+}
+
 }  // namespace
 }  // namespace harmony::replication

@@ -28,4 +28,25 @@ ProbeResult ProbeCheckpoint(const std::string& db_path);
 
 const char* ToString(ProbeResult result);
 
+// Another process with an idle connection open on a database, as an application has: it has
+// read the file, so in WAL mode SQLite holds a shared lock on it until the connection closes.
+// Not thread-safe.
+class DatabaseHolder {
+ public:
+  // Spawns sqlite_lock_probe hold `db_path` and waits until it holds the connection; ok() is
+  // false if it could not (the reason went to stderr).
+  explicit DatabaseHolder(const std::string& db_path);
+  // Closes the connection: ends the child's input and waits for it.
+  ~DatabaseHolder();
+  DatabaseHolder(const DatabaseHolder&) = delete;
+  DatabaseHolder& operator=(const DatabaseHolder&) = delete;
+
+  bool ok() const { return ready_; }
+
+ private:
+  int pid_ = -1;
+  int input_ = -1;  // the write end of the child's standard input
+  bool ready_ = false;
+};
+
 }  // namespace harmony::test

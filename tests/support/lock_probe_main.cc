@@ -1,5 +1,8 @@
-// sqlite_lock_probe write|checkpoint DB: the child process of lock_probe.h. Exits 0 if it got
-// through, 10 if another process's lock blocked it, 2 on any other failure (message on stderr).
+// sqlite_lock_probe write|checkpoint|hold DB: the child process of lock_probe.h. write and
+// checkpoint exit 0 if they got through, 10 if another process's lock blocked them. hold opens
+// DB, reads it (so SQLite holds its shared lock, as an application's idle connection does),
+// prints "ready" and keeps the connection until its standard input ends, then exits 0. Any other
+// failure exits 2 with a message on stderr.
 #include <sqlite3.h>
 
 #include <cstdio>
@@ -22,8 +25,11 @@ bool IsBusy(int rc) { return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3 || (std::strcmp(argv[1], "write") != 0 && std::strcmp(argv[1], "checkpoint") != 0)) {
-    std::fprintf(stderr, "usage: sqlite_lock_probe write|checkpoint DB\n");
+  const bool known =
+      argc == 3 && (std::strcmp(argv[1], "write") == 0 || std::strcmp(argv[1], "checkpoint") == 0 ||
+                    std::strcmp(argv[1], "hold") == 0);
+  if (!known) {
+    std::fprintf(stderr, "usage: sqlite_lock_probe write|checkpoint|hold DB\n");
     return kFailed;
   }
   sqlite3* db = nullptr;
@@ -31,6 +37,18 @@ int main(int argc, char** argv) {
     return Fail(db, "open");
   }
   sqlite3_busy_timeout(db, 0);
+  if (std::strcmp(argv[1], "hold") == 0) {
+    if (sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr) !=
+        SQLITE_OK) {
+      return Fail(db, "read");
+    }
+    std::printf("ready\n");
+    std::fflush(stdout);
+    while (std::getchar() != EOF) {
+    }
+    sqlite3_close(db);
+    return kPassed;
+  }
   if (std::strcmp(argv[1], "write") == 0) {
     const int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
     if (IsBusy(rc)) {
