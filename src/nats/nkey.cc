@@ -116,17 +116,22 @@ Result<std::string> NKeyPublicKeyFromSeedFile(const std::string& path) {
 
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
       EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, bytes + 2, 32), EVP_PKEY_free);
-  std::array<uint8_t, 35> pub{};
+  std::array<uint8_t, 33> pub{};
   size_t pub_size = 32;
   if (!key || EVP_PKEY_get_raw_public_key(key.get(), pub.data() + 1, &pub_size) != 1 ||
       pub_size != 32) {
     return Status::Internal("derive the public key of NKEY seed file " + path + ": OpenSSL failed");
   }
   pub[0] = kPrefixUser;
-  const uint16_t pub_crc = Crc16(pub.data(), 33);
-  pub[33] = static_cast<uint8_t>(pub_crc & 0xff);
-  pub[34] = static_cast<uint8_t>(pub_crc >> 8);
-  return Base32Encode(pub.data(), pub.size());
+  return EncodeNKey(std::string_view(reinterpret_cast<const char*>(pub.data()), pub.size()));
+}
+
+std::string EncodeNKey(std::string_view prefix_and_key) {
+  std::string bytes(prefix_and_key);
+  const uint16_t crc = Crc16(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  bytes += static_cast<char>(crc & 0xff);
+  bytes += static_cast<char>(crc >> 8);
+  return Base32Encode(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
 }
 
 }  // namespace harmony::nats

@@ -69,4 +69,10 @@ std::string RedactUrls(const std::vector<std::string>& urls);
 // seed. The seed is wiped from memory before returning. Thread-safe.
 Result<std::string> NKeyPublicKeyFromSeedFile(const std::string& path);
 
+// The text form of an NKEY (docs.nats.io, "NKeys"): base32 without padding of `prefix_and_key`
+// (the prefix byte(s) — one for a public key, two for a seed — then the raw 32-byte Ed25519 key)
+// followed by its CRC-16/XMODEM, little-endian. Used above; public for the tests that make keys.
+// Thread-safe.
+std::string EncodeNKey(std::string_view prefix_and_key);
+
 }  // namespace harmony::nats

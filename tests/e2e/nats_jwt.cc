@@ -10,10 +10,11 @@
 #include <cstdint>
 #include <memory>
 
+#include "nats/security.h"
+
 namespace harmony::test {
 namespace {
 
-constexpr char kBase32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 constexpr uint8_t kPrefixSeed = 18 << 3;  // 'S'
 
 uint8_t PrefixOf(NKeyType type) {
@@ -28,39 +29,15 @@ uint8_t PrefixOf(NKeyType type) {
   return 0;
 }
 
-uint16_t Crc16(const std::string& data) {
-  uint16_t crc = 0;
-  for (unsigned char c : data) {
-    crc ^= static_cast<uint16_t>(c) << 8;
-    for (int bit = 0; bit < 8; ++bit) {
-      crc = (crc & 0x8000) != 0 ? static_cast<uint16_t>((crc << 1) ^ 0x1021)
-                                : static_cast<uint16_t>(crc << 1);
-    }
-  }
-  return crc;
-}
-
-std::string Base32(const std::string& data) {
+// Lower-case hex, for the JWT id.
+std::string Hex(const unsigned char* data, size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (unsigned char c : data) {
-    buffer = (buffer << 8) | c;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += kBase32[(buffer >> bits) & 31];
-    }
+  for (size_t i = 0; i < size; ++i) {
+    out += kDigits[data[i] >> 4];
+    out += kDigits[data[i] & 15];
   }
-  if (bits > 0) out += kBase32[(buffer << (5 - bits)) & 31];
   return out;
-}
-
-std::string WithCrc(std::string data) {
-  const uint16_t crc = Crc16(data);
-  data += static_cast<char>(crc & 0xff);
-  data += static_cast<char>(crc >> 8);
-  return data;
 }
 
 std::string Base64Url(const std::string& data) {
@@ -122,8 +99,8 @@ NKeyPair MakeNKeyPair(NKeyType type) {
   std::string seed;
   seed += static_cast<char>(kPrefixSeed | (prefix >> 5));
   seed += static_cast<char>((prefix & 31) << 3);
-  pair.seed = Base32(WithCrc(seed + pair.raw_seed));
-  pair.public_key = Base32(WithCrc(std::string(1, static_cast<char>(prefix)) + raw_public));
+  pair.seed = nats::EncodeNKey(seed + pair.raw_seed);
+  pair.public_key = nats::EncodeNKey(std::string(1, static_cast<char>(prefix)) + raw_public);
   return pair;
 }
 
@@ -143,7 +120,7 @@ std::string MakeJwt(const NKeyPair& issuer, const std::string& subject_public_ke
   std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
   const std::string unhashed = claims.dump();
   SHA256(reinterpret_cast<const unsigned char*>(unhashed.data()), unhashed.size(), digest.data());
-  claims["jti"] = Base32(std::string(digest.begin(), digest.end()));
+  claims["jti"] = Hex(digest.data(), digest.size());
   const std::string signed_part =
       Base64Url(R"({"typ":"JWT","alg":"ed25519-nkey"})") + "." + Base64Url(claims.dump());
   return signed_part + "." + Base64Url(Sign(issuer, signed_part));
